@@ -1,0 +1,99 @@
+"""Small filesystem primitives: atomic writes, fsync, hashing and safe joins.
+
+An atomic write is: write a temporary file in the same directory, flush and
+fsync it, ``os.replace`` it over the target, then fsync the directory so that
+the rename itself survives a power cut.  A reader therefore sees either the
+old file or the new one, never half of either.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+from pathlib import Path
+
+from docgen.errors import UnsafePathError
+
+CHUNK = 1 << 20
+
+
+def fsync_dir(path: Path) -> None:
+    """Flush a directory entry to disk (a no-op where the OS cannot open directories)."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def write_fsync(path: Path, data: bytes) -> None:
+    """Write ``data`` to a new file at ``path`` and fsync it (no rename)."""
+    with open(path, "wb") as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    """Replace ``path`` with ``data`` atomically (temp file, fsync, rename, fsync dir)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        write_fsync(tmp, data)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
+    fsync_dir(path.parent)
+
+
+def copy_fsync(src: Path, dst: Path) -> str:
+    """Copy ``src`` to ``dst`` (a new file), fsync it, and return the sha256 of what was copied."""
+    digest = hashlib.sha256()
+    with open(src, "rb") as fin, open(dst, "wb") as fout:
+        while chunk := fin.read(CHUNK):
+            digest.update(chunk)
+            fout.write(chunk)
+        fout.flush()
+        os.fsync(fout.fileno())
+    return digest.hexdigest()
+
+
+def sha256_file(path: Path) -> str:
+    """Return the sha256 of a file, read in chunks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while chunk := fh.read(CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def sha256_bytes(data: bytes) -> str:
+    """Return the sha256 of bytes."""
+    return hashlib.sha256(data).hexdigest()
+
+
+def safe_join(root: Path, relative: str) -> Path:
+    """Join ``relative`` under ``root``; raise UnsafePathError if it would leave ``root``.
+
+    Rejects absolute paths, drive letters, ``..`` components and backslashes
+    before touching the filesystem, then checks the resolved path as well (a
+    symlink inside the archive must not lead outside it either).
+    """
+    rel = relative.replace("\\", "/")
+    parts = [p for p in rel.split("/") if p not in ("", ".")]
+    if rel.startswith("/") or (len(rel) > 1 and rel[1] == ":") or ".." in parts or not parts:
+        raise UnsafePathError(f"路径 {relative!r} 不在档案库内(不允许绝对路径或 ..)")
+    candidate = root.joinpath(*parts)
+    resolved_root = root.resolve()
+    resolved = candidate.resolve()
+    if resolved != resolved_root and resolved_root not in resolved.parents:
+        raise UnsafePathError(f"路径 {relative!r} 指向档案库之外")
+    return candidate

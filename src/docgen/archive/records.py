@@ -1,0 +1,110 @@
+"""Reading and writing record files (JSON), with errors that name the file and the field.
+
+Files are UTF-8 JSON, indented, with Chinese written as itself (not ``\\uXXXX``)
+so that a person can read and diff them.  JSON rather than TOML or YAML: the
+C parser reads a dossier in ~20 µs (tomllib, pure Python, is ~10× slower and
+the archive must list 20,000 dossiers in under 3 s), and its rules are small
+enough that a hand edit rarely goes wrong; when one does, the message says
+which line.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, TypeVar
+
+from pydantic import BaseModel
+from pydantic import ValidationError as PydanticValidationError
+
+from docgen.errors import RecordError
+
+M = TypeVar("M", bound=BaseModel)
+
+_MESSAGES = {
+    "missing": "缺少必填字段",
+    "extra_forbidden": "未知字段(拼写错误?请对照 docs/archive-format.md)",
+    "date_from_datetime_parsing": "日期格式应为 YYYY-MM-DD",
+    "date_parsing": "日期格式应为 YYYY-MM-DD",
+    "date_type": "日期格式应为 YYYY-MM-DD",
+    "datetime_parsing": "时间格式应为 YYYY-MM-DDTHH:MM",
+    "datetime_from_date_parsing": "时间格式应为 YYYY-MM-DDTHH:MM",
+    "datetime_type": "时间格式应为 YYYY-MM-DDTHH:MM",
+    "string_type": "应为文本",
+    "int_parsing": "应为整数",
+    "int_type": "应为整数",
+    "int_from_float": "应为整数",
+    "bool_parsing": "应为 true 或 false",
+    "bool_type": "应为 true 或 false",
+    "float_parsing": "应为数字",
+    "float_type": "应为数字",
+    "list_type": "应为列表 [...]",
+    "model_type": "应为对象 {...}",
+    "dict_type": "应为对象 {...}",
+    "too_short": "至少需要一项",
+}
+
+
+def field_path(loc: tuple[Any, ...]) -> str:
+    """Render a pydantic location as ``owners[0].id_number``."""
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out or "(整个文件)"
+
+
+def translate(exc: PydanticValidationError) -> list[str]:
+    """Turn pydantic errors into one Chinese line each: ``字段 owners[0].id_number: …``."""
+    lines = []
+    for err in exc.errors():
+        kind = err.get("type", "")
+        if kind == "value_error":
+            ctx_error = err.get("ctx", {}).get("error")
+            message = str(ctx_error) if ctx_error is not None else err.get("msg", "")
+        elif kind in ("literal_error", "enum"):
+            expected = err.get("ctx", {}).get("expected", "")
+            message = f"取值 {err.get('input')!r} 无效,应为 {expected}"
+        else:
+            message = _MESSAGES.get(kind, err.get("msg", kind))
+        lines.append(f"字段 {field_path(tuple(err.get('loc', ())))}: {message}")
+    return lines
+
+
+def parse_record(model: type[M], data: bytes, path: Path | str | None) -> M:
+    """Validate ``data`` (JSON bytes) as ``model``; raise RecordError naming the file and fields."""
+    try:
+        return model.model_validate_json(data)
+    except PydanticValidationError as exc:
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError as uexc:
+            raise RecordError(path, [f"不是 UTF-8 编码的文本(第 {uexc.start} 字节起);请用 UTF-8 保存"]) from exc
+        try:
+            json.loads(data)
+        except ValueError as jexc:
+            raise RecordError(path, [f"JSON 格式错误:{jexc}"]) from exc
+        raise RecordError(path, translate(exc)) from exc
+
+
+def load_record(model: type[M], path: Path) -> M:
+    """Read and validate one record file."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError as exc:
+        raise RecordError(path, ["文件不存在"]) from exc
+    except OSError as exc:
+        raise RecordError(path, [f"无法读取:{exc.strerror}"]) from exc
+    return parse_record(model, data, path)
+
+
+def dump_record(record: BaseModel) -> bytes:
+    """Serialise a record as indented UTF-8 JSON with a trailing newline."""
+    return record.model_dump_json(indent=2).encode("utf-8") + b"\n"
+
+
+def revalidate(model: type[M], record: BaseModel, path: Path | str | None) -> M:
+    """Validate a record that was changed in memory, as if it had been read from disk."""
+    return parse_record(model, record.model_dump_json().encode("utf-8"), path)

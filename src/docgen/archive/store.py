@@ -1,0 +1,645 @@
+"""The Archive: where each record lives, how it is read, and how it is changed.
+
+Layout (documented for people in ``docs/archive-format.md``)::
+
+    records/
+      archive.json                      marks the folder as an archive (name, format)
+      journal.jsonl                     hash-chained change log
+      counters.json                     last number used per id prefix and year
+      rules.json                        audit rules (see docs/audit.md)
+      projects/HXSZ/project.json        the project, its developer, phases, project documents
+      projects/HXSZ/documents/DOC-….pdf project-level files (+ DOC-….txt extracted text)
+      projects/HXSZ/batches/B01.json    a handover batch
+      projects/HXSZ/dossiers/03-2-1203/dossier.json       one household
+      projects/HXSZ/dossiers/03-2-1203/documents/DOC-….pdf its files (+ .txt)
+      .docgen/                          lock, transactions in flight (not records)
+
+Readers never lock: every file is replaced atomically, so a reader sees a whole
+old or a whole new file.  Writers take the archive's write lock, repair any
+transaction a crash interrupted, and change files through a
+:class:`~docgen.archive.txn.Transaction`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import getpass
+import json
+import mimetypes
+import os
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from docgen.archive.fsutil import atomic_write, safe_join, sha256_file
+from docgen.archive.journal import Journal, JournalEntry
+from docgen.archive.lock import WriteLock
+from docgen.archive.records import dump_record, load_record, parse_record
+from docgen.archive.txn import Transaction, recover
+from docgen.errors import ConflictError, DocgenError, NotFoundError, RecordError, UnsafePathError
+from docgen.models import (
+    Batch,
+    Complaint,
+    Document,
+    Dossier,
+    PageInfo,
+    Project,
+    RepairTicket,
+    Revisit,
+    Settlement,
+)
+from docgen.units import check_project_code, check_safe_id, split_key
+from docgen.vocab import DOC_TYPES, Source
+
+FORMAT_VERSION = 1
+CaseKind = Literal["repairs", "complaints", "revisits", "settlements"]
+CASE_MODELS: dict[str, type[Any]] = {
+    "repairs": RepairTicket,
+    "complaints": Complaint,
+    "revisits": Revisit,
+    "settlements": Settlement,
+}
+CASE_PREFIX = {"repairs": "BX", "complaints": "TS", "revisits": "HF", "settlements": "HQ"}
+CASE_LABEL = {"repairs": "报修单", "complaints": "投诉", "revisits": "回访", "settlements": "结算会签"}
+
+
+@dataclass(frozen=True, slots=True)
+class ArchiveLayout:
+    """Where everything lives under an archive root (all paths derived, nothing stored)."""
+
+    root: Path
+
+    @property
+    def marker(self) -> Path:
+        """``archive.json``: its presence makes a folder an archive."""
+        return self.root / "archive.json"
+
+    @property
+    def journal(self) -> Path:
+        """The hash-chained journal."""
+        return self.root / "journal.jsonl"
+
+    counters_rel = "counters.json"
+    rules_rel = "rules.json"
+
+    @property
+    def rules(self) -> Path:
+        """The audit rules file."""
+        return self.root / self.rules_rel
+
+    @property
+    def state_dir(self) -> Path:
+        """``.docgen/``: lock and transactions in flight; not part of the record."""
+        return self.root / ".docgen"
+
+    @property
+    def txn_dir(self) -> Path:
+        """Staging folders of transactions in flight."""
+        return self.state_dir / "txn"
+
+    @property
+    def lock(self) -> Path:
+        """The write lock file."""
+        return self.state_dir / "write.lock"
+
+    @property
+    def projects(self) -> Path:
+        """The folder of projects."""
+        return self.root / "projects"
+
+    def project_rel(self, code: str) -> str:
+        """``projects/HXSZ``."""
+        return f"projects/{check_project_code(code)}"
+
+    def dossier_rel(self, key: str) -> str:
+        """``projects/HXSZ/dossiers/03-2-1203``."""
+        project, unit = split_key(key)
+        return f"projects/{project}/dossiers/{unit}"
+
+    def batch_rel(self, project: str, batch_id: str) -> str:
+        """``projects/HXSZ/batches/B01.json``."""
+        return f"{self.project_rel(project)}/batches/{check_safe_id(batch_id, '批次编号')}.json"
+
+
+Owner = Dossier | Project
+
+
+def owner_rel(layout: ArchiveLayout, owner: Owner) -> str:
+    """The archive-relative folder of a dossier or project."""
+    if isinstance(owner, Dossier):
+        return layout.dossier_rel(owner.key)
+    return layout.project_rel(owner.code)
+
+
+def _default_actor() -> str:
+    env = os.environ.get("DOCGEN_ACTOR")
+    if env:
+        return env
+    try:
+        return getpass.getuser()
+    except Exception:  # noqa: BLE001 - no user database in some containers
+        return "unknown"
+
+
+class Archive:
+    """An archive of record on disk: read records, change them in transactions."""
+
+    def __init__(self, root: Path, *, actor: str | None = None, lock_timeout: float = 30.0) -> None:
+        self.root = Path(root)
+        self.layout = ArchiveLayout(self.root)
+        self.actor = actor or _default_actor()
+        self.journal = Journal(self.layout.journal)
+        self._lock = WriteLock(self.layout.lock, lock_timeout)
+        self.listeners: list[Callable[[JournalEntry], None]] = []
+        self._today: Callable[[], dt.date] = dt.date.today
+
+    # -- opening -----------------------------------------------------------
+    @classmethod
+    def open(cls, root: Path, **kwargs: Any) -> Archive:
+        """Open an existing archive; NotFoundError (with a hint) if ``root`` is not one."""
+        archive = cls(root, **kwargs)
+        if not archive.layout.marker.is_file():
+            raise NotFoundError(f"{root} 不是 docgen 档案库(缺少 archive.json);请先运行 docgen init")
+        try:
+            meta = json.loads(archive.layout.marker.read_text("utf-8"))
+        except (OSError, ValueError) as exc:
+            raise RecordError(archive.layout.marker, [f"无法读取:{exc}"]) from exc
+        if int(meta.get("format", 0)) > FORMAT_VERSION:
+            raise DocgenError(f"档案库格式版本 {meta.get('format')} 比本程序新,请升级 docgen")
+        return archive
+
+    @classmethod
+    def create(cls, root: Path, name: str = "客户服务部业主档案", **kwargs: Any) -> Archive:
+        """Create a new, empty archive at ``root`` (which may exist but must not be an archive)."""
+        archive = cls(root, **kwargs)
+        if archive.layout.marker.exists():
+            raise ConflictError(f"{root} 已经是档案库")
+        root.mkdir(parents=True, exist_ok=True)
+        archive.layout.projects.mkdir(exist_ok=True)
+        with archive.transaction("archive.init", "", f"新建档案库「{name}」") as tx:
+            meta = {"format": FORMAT_VERSION, "name": name, "created": dt.date.today().isoformat()}
+            tx.put_bytes("archive.json", json.dumps(meta, ensure_ascii=False, indent=2).encode() + b"\n")
+        return archive
+
+    @property
+    def name(self) -> str:
+        """The archive's display name from ``archive.json``."""
+        try:
+            return str(json.loads(self.layout.marker.read_text("utf-8")).get("name", ""))
+        except (OSError, ValueError):
+            return ""
+
+    def path(self, rel: str) -> Path:
+        """Resolve an archive-relative path, refusing anything that escapes the archive."""
+        return safe_join(self.root, rel)
+
+    def today(self) -> dt.date:
+        """Today's date (injectable for tests: ``archive._today = lambda: date(...)``)."""
+        return self._today()
+
+    # -- transactions --------------------------------------------------------
+    @contextlib.contextmanager
+    def transaction(self, action: str, target: str, summary: str) -> Iterator[Transaction]:
+        """Take the write lock, repair interrupted work, and yield a transaction committed on exit.
+
+        An exception inside the block aborts the transaction: nothing changes.
+        """
+        if self._lock.held:
+            raise DocgenError("内部错误:事务不能嵌套;请把同一事务传给内层调用")
+        self._lock.acquire()
+        try:
+            recover(self)
+            tx = Transaction(self, action, target, summary)
+            try:
+                yield tx
+            except BaseException:
+                tx.abort()
+                raise
+            entry = tx.commit()
+        finally:
+            self._lock.release()
+        for hook in tx.after_commit:
+            hook()
+        for listener in self.listeners:
+            listener(entry)
+
+    def recover(self) -> list[str]:
+        """Repair interrupted transactions now (normally done by the next writer)."""
+        with self._lock:
+            return recover(self)
+
+    def read_counters(self) -> dict[str, int]:
+        """The id counters (``{"BX-2026": 12, …}``)."""
+        path = self.root / self.layout.counters_rel
+        try:
+            return {str(k): int(v) for k, v in json.loads(path.read_text("utf-8")).items()}
+        except FileNotFoundError:
+            return {}
+        except (OSError, ValueError) as exc:
+            raise RecordError(path, [f"无法读取:{exc}"]) from exc
+
+    # -- projects ------------------------------------------------------------
+    def project_codes(self) -> list[str]:
+        """Codes of all projects, sorted."""
+        if not self.layout.projects.is_dir():
+            return []
+        return sorted(p.name for p in self.layout.projects.iterdir() if (p / "project.json").is_file())
+
+    def projects(self) -> Iterator[Project]:
+        """All projects, in code order."""
+        for code in self.project_codes():
+            yield self.project(code)
+
+    def project(self, code: str) -> Project:
+        """One project; NotFoundError if unknown."""
+        try:
+            rel = self.layout.project_rel(code)
+        except ValueError as exc:
+            raise UnsafePathError(str(exc)) from exc
+        path = self.path(rel) / "project.json"
+        if not path.is_file():
+            raise NotFoundError(f"项目 {code} 不存在(已有:{'、'.join(self.project_codes()) or '无'})")
+        project = load_record(Project, path)
+        if project.code != path.parent.name:
+            raise RecordError(path, [f"字段 code: 为 {project.code},但文件位于 {path.parent.name} 目录"])
+        return project
+
+    def save_project(self, project: Project, tx: Transaction) -> None:
+        """Stage a project's ``project.json`` (validated first)."""
+        rel = f"{self.layout.project_rel(project.code)}/project.json"
+        checked = parse_record(Project, dump_record(project), rel)
+        tx.put_bytes(rel, dump_record(checked))
+
+    def new_project(self, project: Project) -> Project:
+        """Create a project; ConflictError if its code is taken."""
+        if (self.path(self.layout.project_rel(project.code)) / "project.json").exists():
+            raise ConflictError(f"项目 {project.code} 已存在")
+        with self.transaction("project.new", project.code, f"新建项目 {project.code} {project.name}") as tx:
+            self.save_project(project, tx)
+        return project
+
+    @contextlib.contextmanager
+    def edit_project(self, code: str, action: str, summary: str) -> Iterator[Project]:
+        """Yield a project to change in place; it is validated and saved on exit."""
+        with self.transaction(action, code, summary) as tx:
+            project = self.project(code)
+            yield project
+            self.save_project(project, tx)
+
+    # -- batches ---------------------------------------------------------------
+    def batch_ids(self, project: str) -> list[str]:
+        """Ids of a project's handover batches, sorted."""
+        folder = self.path(self.layout.project_rel(project)) / "batches"
+        if not folder.is_dir():
+            return []
+        return sorted(p.stem for p in folder.glob("*.json"))
+
+    def batches(self, project: str | None = None) -> Iterator[Batch]:
+        """Handover batches of one project or of all."""
+        codes = [project] if project else self.project_codes()
+        for code in codes:
+            for batch_id in self.batch_ids(code):
+                yield self.batch(code, batch_id)
+
+    def batch(self, project: str, batch_id: str) -> Batch:
+        """One batch; NotFoundError if unknown."""
+        path = self.path(self.layout.batch_rel(project, batch_id))
+        if not path.is_file():
+            raise NotFoundError(f"交房批次 {project}/{batch_id} 不存在")
+        return load_record(Batch, path)
+
+    def save_batch(self, batch: Batch, tx: Transaction) -> None:
+        """Stage a batch file, refusing units without a dossier and inconsistent data."""
+        rel = self.layout.batch_rel(batch.project, batch.id)
+        checked = parse_record(Batch, dump_record(batch), rel)
+        problems = [f"字段 {f}: {p}" for f, p in checked.data_problems()]
+        for unit in checked.units:
+            if not self.dossier_exists(f"{batch.project}/{unit.unit}"):
+                problems.append(f"字段 units: 房号 {unit.unit} 在项目 {batch.project} 中没有档案")
+        if problems:
+            raise RecordError(rel, problems)
+        tx.put_bytes(rel, dump_record(checked))
+
+    def new_batch(self, batch: Batch) -> Batch:
+        """Create a handover batch; ConflictError if its id is taken."""
+        self.project(batch.project)
+        if self.path(self.layout.batch_rel(batch.project, batch.id)).exists():
+            raise ConflictError(f"交房批次 {batch.project}/{batch.id} 已存在")
+        with self.transaction("batch.new", f"{batch.project}/{batch.id}", f"新建交房批次 {batch.name}") as tx:
+            self.save_batch(batch, tx)
+        return batch
+
+    @contextlib.contextmanager
+    def edit_batch(self, project: str, batch_id: str, action: str, summary: str) -> Iterator[Batch]:
+        """Yield a batch to change in place; validated and saved on exit."""
+        with self.transaction(action, f"{project}/{batch_id}", summary) as tx:
+            batch = self.batch(project, batch_id)
+            yield batch
+            self.save_batch(batch, tx)
+
+    # -- dossiers --------------------------------------------------------------
+    def dossier_file(self, key: str) -> Path:
+        """Path of a dossier's ``dossier.json`` (it may not exist)."""
+        return self.path(self.layout.dossier_rel(key)) / "dossier.json"
+
+    def dossier_exists(self, key: str) -> bool:
+        """True if a dossier with this key exists."""
+        return self.dossier_file(key).is_file()
+
+    def dossier_keys(self, project: str | None = None) -> Iterator[str]:
+        """Keys of all dossiers (of one project), in order, without reading them."""
+        codes = [check_project_code(project)] if project else self.project_codes()
+        for code in codes:
+            folder = self.layout.projects / code / "dossiers"
+            if not folder.is_dir():
+                continue
+            names = sorted(e.name for e in os.scandir(folder) if e.is_dir())
+            for name in names:
+                yield f"{code}/{name}"
+
+    def iter_dossiers(self, project: str | None = None) -> Iterator[Dossier]:
+        """Stream every dossier (of one project): one in memory at a time."""
+        for key in self.dossier_keys(project):
+            yield self.dossier(key)
+
+    def dossier(self, key: str) -> Dossier:
+        """Read one dossier; NotFoundError if there is none for the key."""
+        path = self.dossier_file(key)
+        try:
+            data = path.read_bytes()
+        except FileNotFoundError as exc:
+            raise NotFoundError(f"档案 {key} 不存在") from exc
+        dossier = parse_record(Dossier, data, path)
+        project, unit = split_key(key)
+        if dossier.key != f"{project}/{unit}":
+            raise RecordError(path, [f"字段 project/unit: 为 {dossier.key},与所在目录 {project}/{unit} 不符"])
+        return dossier
+
+    def save_dossier(self, dossier: Dossier, tx: Transaction) -> None:
+        """Stage a dossier file after full validation (structure and data quality)."""
+        rel = f"{self.layout.dossier_rel(dossier.key)}/dossier.json"
+        checked = parse_record(Dossier, dump_record(dossier), rel)
+        problems = [f"字段 {f}: {p}" for f, p in checked.data_problems()]
+        if problems:
+            raise RecordError(rel, problems)
+        tx.put_bytes(rel, dump_record(checked))
+
+    def new_dossier(self, dossier: Dossier, tx: Transaction | None = None) -> Dossier:
+        """Create a dossier; ConflictError if the unit already has one, NotFoundError for an unknown project."""
+        self.project(dossier.project)
+        if self.dossier_exists(dossier.key):
+            raise ConflictError(f"档案 {dossier.key}({dossier.unit_label})已存在,一户只能有一份档案")
+        if tx is not None:
+            self.save_dossier(dossier, tx)
+            return dossier
+        with self.transaction("dossier.new", dossier.key, f"新建档案 {dossier.unit_label} {dossier.owner_names}") as t:
+            if self.dossier_exists(dossier.key):
+                raise ConflictError(f"档案 {dossier.key} 已存在")
+            self.save_dossier(dossier, t)
+        return dossier
+
+    @contextlib.contextmanager
+    def edit_dossier(self, key: str, action: str, summary: str) -> Iterator[tuple[Dossier, Transaction]]:
+        """Yield a dossier (re-read under the lock) and the transaction; saved and journaled on exit."""
+        with self.transaction(action, key, summary) as tx:
+            dossier = self.dossier(key)
+            yield dossier, tx
+            self.save_dossier(dossier, tx)
+
+    # -- documents -------------------------------------------------------------
+    def owner(self, key: str) -> Owner:
+        """A dossier (``HXSZ/03-2-1203``) or a project (``HXSZ``) by key."""
+        return self.dossier(key) if "/" in key else self.project(key)
+
+    def owner_key(self, owner: Owner) -> str:
+        """The key of a dossier or project."""
+        return owner.key if isinstance(owner, Dossier) else owner.code
+
+    def document_path(self, owner: Owner, doc: Document) -> Path:
+        """Path of a document's file."""
+        return self.path(f"{owner_rel(self.layout, owner)}/documents/{doc.file}")
+
+    def document_text(self, owner: Owner, doc: Document) -> list[str]:
+        """The text read from each page of a document (empty list if none was stored)."""
+        if not doc.text_file:
+            return []
+        path = self.path(f"{owner_rel(self.layout, owner)}/documents/{doc.text_file}")
+        try:
+            return path.read_text("utf-8").split("\f")
+        except FileNotFoundError:
+            return []
+
+    def find_document(self, doc_id: str) -> tuple[Owner, Document]:
+        """Find a document by id anywhere in the archive; NotFoundError if absent.
+
+        A byte search over the record files before parsing keeps this fast (one
+        read per dossier, a JSON parse only where the id occurs).
+        """
+        check_safe_id(doc_id, "文件编号")
+        needle = f'"id":"{doc_id}"'.encode()
+        needle_spaced = f'"id": "{doc_id}"'.encode()
+        for owner in self._owners_containing((needle, needle_spaced)):
+            doc = next((d for d in owner.documents if d.id == doc_id), None)
+            if doc is not None:
+                return owner, doc
+        raise NotFoundError(f"文件 {doc_id} 不存在")
+
+    def find_case(self, record_id: str) -> tuple[Dossier, str, Any]:
+        """Find a repair, complaint, revisit or settlement by id; return (dossier, kind, record)."""
+        check_safe_id(record_id, "记录编号")
+        needles = (f'"id":"{record_id}"'.encode(), f'"id": "{record_id}"'.encode())
+        for owner in self._owners_containing(needles, projects=False):
+            assert isinstance(owner, Dossier)
+            for kind in CASE_MODELS:
+                for record in getattr(owner, kind):
+                    if record.id == record_id:
+                        return owner, kind, record
+        raise NotFoundError(f"记录 {record_id} 不存在")
+
+    def _owners_containing(self, needles: Sequence[bytes], projects: bool = True) -> Iterator[Owner]:
+        if projects:
+            for code in self.project_codes():
+                path = self.layout.projects / code / "project.json"
+                data = path.read_bytes()
+                if any(n in data for n in needles):
+                    yield parse_record(Project, data, path)
+        for key in self.dossier_keys():
+            path = self.layout.projects / key.split("/")[0] / "dossiers" / key.split("/")[1] / "dossier.json"
+            try:
+                data = path.read_bytes()
+            except FileNotFoundError:
+                continue
+            if any(n in data for n in needles):
+                yield parse_record(Dossier, data, path)
+
+    def add_document(
+        self,
+        owner_key: str,
+        source_file: Path,
+        *,
+        doc_type: str,
+        date: dt.date | None = None,
+        source: Source = "import",
+        title: str = "",
+        original_name: str | None = None,
+        text_pages: list[str] | None = None,
+        pages: list[PageInfo] | None = None,
+        signed: bool = False,
+        supersedes: str | None = None,
+        related: str | None = None,
+        identified_by: str | None = None,
+        confidence: float | None = None,
+        doc_id: str | None = None,
+        note: str = "",
+        tx: Transaction | None = None,
+    ) -> Document:
+        """File a copy of ``source_file`` into a dossier or project as a new document.
+
+        The file, its extracted text (pages joined by form feeds) and the owner's
+        record land in one transaction.  ``doc_id`` may be given (a generated
+        document whose id is printed in its QR code); otherwise the next
+        ``DOC-<year>-<n>`` is used.
+        """
+        if not source_file.is_file():
+            raise NotFoundError(f"文件 {source_file} 不存在")
+        from docgen.vocab import doc_type_code
+
+        try:
+            code = doc_type_code(doc_type)
+        except ValueError as exc:
+            raise DocgenError(str(exc)) from exc
+        where = DOC_TYPES[code][1]
+        is_dossier = "/" in owner_key
+        if where == "project" and is_dossier:
+            raise DocgenError(f"{DOC_TYPES[code][0]} 是项目级文件,应归入项目(如 {owner_key.split('/')[0]}),而非业主档案")
+        if where == "dossier" and not is_dossier:
+            raise DocgenError(f"{DOC_TYPES[code][0]} 应归入业主档案(项目/房号),而非项目")
+
+        def _do(t: Transaction) -> Document:
+            owner = self.owner(owner_key)
+            new_id = doc_id or t.next_id("DOC", self.today().year, width=6)
+            check_safe_id(new_id, "文件编号")
+            if any(d.id == new_id for d in owner.documents):
+                raise ConflictError(f"文件编号 {new_id} 已在 {owner_key} 中")
+            ext = source_file.suffix.lower() if len(source_file.suffix) <= 6 else ""
+            folder = f"{owner_rel(self.layout, owner)}/documents"
+            digest = t.put_file(f"{folder}/{new_id}{ext}", source_file)
+            text_name = None
+            if text_pages is not None:
+                text_name = f"{new_id}.txt"
+                t.put_bytes(f"{folder}/{text_name}", "\f".join(text_pages).encode("utf-8"))
+            media_type = mimetypes.guess_type(source_file.name)[0] or "application/octet-stream"
+            doc = Document(
+                id=new_id,
+                type=code,
+                title=title or DOC_TYPES[code][0],
+                date=date,
+                source=source,
+                file=f"{new_id}{ext}",
+                original_name=original_name if original_name is not None else source_file.name,
+                media_type=media_type,
+                sha256=digest,
+                size=source_file.stat().st_size,
+                pages=pages or [],
+                text_file=text_name,
+                signed=signed,
+                supersedes=supersedes,
+                related=related,
+                identified_by=identified_by,  # type: ignore[arg-type]
+                confidence=confidence,
+                filed_at=dt.datetime.now().astimezone().replace(microsecond=0),
+                filed_by=self.actor,
+                note=note,
+            )
+            if supersedes:
+                old = next((d for d in owner.documents if d.id == supersedes), None)
+                if old is None:
+                    raise NotFoundError(f"要替代的文件 {supersedes} 不在 {owner_key} 中")
+                old.superseded_by = new_id
+            owner.documents.append(doc)
+            if isinstance(owner, Dossier):
+                self.save_dossier(owner, t)
+            else:
+                self.save_project(owner, t)
+            t.detail.setdefault("documents", []).append(new_id)
+            return doc
+
+        if tx is not None:
+            return _do(tx)
+        label = DOC_TYPES[code][0]
+        with self.transaction("document.add", owner_key, f"归档 {label}({source_file.name})") as t:
+            return _do(t)
+
+    # -- case records ------------------------------------------------------------
+    def add_case(self, key: str, kind: CaseKind, fields: dict[str, Any]) -> Any:
+        """Add a repair, complaint, revisit or settlement to a dossier, numbering it; return it."""
+        model = CASE_MODELS[kind]
+        with self.edit_dossier(key, f"{kind[:-1]}.new", f"新建{CASE_LABEL[kind]}") as (dossier, tx):
+            year = self.today().year
+            record_id = tx.next_id(CASE_PREFIX[kind], year)
+            tx.summary = f"新建{CASE_LABEL[kind]} {record_id}"
+            try:
+                record = model.model_validate({"id": record_id, **fields})
+            except Exception as exc:
+                from pydantic import ValidationError
+
+                from docgen.archive.records import translate
+
+                if isinstance(exc, ValidationError):
+                    raise RecordError(None, translate(exc)) from exc
+                raise
+            getattr(dossier, kind).append(record)
+        return record
+
+    def update_case(self, record_id: str, changes: dict[str, Any], summary: str = "") -> Any:
+        """Change fields of a case record (validated as a whole); return the new record."""
+        dossier, kind, _ = self.find_case(record_id)
+        model = CASE_MODELS[kind]
+        label = CASE_LABEL[kind]
+        with self.edit_dossier(dossier.key, f"{kind[:-1]}.update", summary or f"更新{label} {record_id}") as (d, _tx):
+            records = getattr(d, kind)
+            index = next(i for i, r in enumerate(records) if r.id == record_id)
+            data = records[index].model_dump(mode="json")
+            unknown = sorted(set(changes) - set(model.model_fields))
+            if unknown:
+                raise DocgenError(f"{label}没有字段 {'、'.join(unknown)}(可用字段:{'、'.join(model.model_fields)})")
+            data.update(changes)
+            try:
+                records[index] = model.model_validate(data)
+            except Exception as exc:
+                from pydantic import ValidationError
+
+                from docgen.archive.records import translate
+
+                if isinstance(exc, ValidationError):
+                    raise RecordError(None, [f"{record_id} " + line for line in translate(exc)]) from exc
+                raise
+            return records[index]
+
+    # -- checks used by audit and verify -----------------------------------------
+    def iter_record_files(self) -> Iterator[Path]:
+        """Every file under the archive that is part of the record (excludes ``.docgen/``)."""
+        for dirpath, dirnames, filenames in os.walk(self.root):
+            dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+            for name in sorted(filenames):
+                yield Path(dirpath) / name
+
+    def verify_document(self, owner: Owner, doc: Document) -> str | None:
+        """Return a problem with a document's file (missing, hash mismatch) or None."""
+        path = self.document_path(owner, doc)
+        if not path.is_file():
+            return f"文件 {doc.file} 缺失"
+        if sha256_file(path) != doc.sha256:
+            return f"文件 {doc.file} 的 sha256 与记录不符(被改动或损坏)"
+        return None
+
+    def write_config_file(self, rel: str, data: bytes, summary: str) -> None:
+        """Write an archive-level file (``rules.json``, say) in a journaled transaction."""
+        with self.transaction("archive.config", rel, summary) as tx:
+            tx.put_bytes(rel, data)
+
+    def atomic_write_state(self, name: str, data: bytes) -> None:
+        """Write a non-record state file under ``.docgen/`` atomically (no journal)."""
+        atomic_write(self.layout.state_dir / name, data)

@@ -1,0 +1,207 @@
+"""Multi-file transactions with roll-forward recovery.
+
+A change that touches several files (a scanned PDF, its extracted text and the
+dossier that lists it) must land whole or not at all.  A transaction:
+
+1. stages every new file under ``.docgen/txn/<id>/`` and fsyncs it;
+2. writes ``manifest.json`` there, atomically: **the commit point**;
+3. moves each staged file over its target (``os.replace``) and deletes what
+   is to be deleted;
+4. appends the journal entry;
+5. removes the staging folder.
+
+A process killed before step 2 leaves a folder without a manifest: the
+transaction never happened and the folder is discarded.  Killed after step 2,
+the next writer (every writer, on taking the lock) rolls it forward: replaces
+what is still staged and appends the journal entry unless the journal's last
+line already is this transaction.  Either way the archive stays readable and
+the journal's chain verifies.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from docgen.archive.fsutil import atomic_write, copy_fsync, fsync_dir, sha256_bytes, sha256_file, write_fsync
+from docgen.archive.journal import FileChange, Journal, JournalEntry
+from docgen.errors import ConflictError, DocgenError
+
+if TYPE_CHECKING:
+    from docgen.archive.store import Archive
+
+CommitListener = Callable[[JournalEntry], None]
+
+
+class Transaction:
+    """A set of file writes and deletes that land together, journaled as one entry."""
+
+    def __init__(self, archive: Archive, action: str, target: str, summary: str) -> None:
+        self.archive = archive
+        self.action = action
+        self.target = target
+        self.summary = summary
+        self.detail: dict[str, Any] = {}
+        self.id = uuid.uuid4().hex[:16]
+        self.dir = archive.layout.txn_dir / self.id
+        self._ops: list[dict[str, Any]] = []
+        self._targets: dict[str, int] = {}
+        self._counters: dict[str, int] | None = None
+        self.entry: JournalEntry | None = None
+        self.after_commit: list[Callable[[], None]] = []
+
+    # -- staging -----------------------------------------------------------
+    def _stage_name(self) -> Path:
+        self.dir.mkdir(parents=True, exist_ok=True)
+        return self.dir / f"{len(self._ops):05d}"
+
+    def _add(self, op: dict[str, Any]) -> None:
+        rel = op["path"]
+        if rel in self._targets:  # a later write to the same file replaces the earlier one
+            old = self._ops[self._targets[rel]]
+            if old.get("staged"):
+                with contextlib.suppress(OSError):
+                    (self.dir / old["staged"]).unlink()
+            op["before"] = old["before"]
+            self._ops[self._targets[rel]] = op
+            return
+        self._targets[rel] = len(self._ops)
+        self._ops.append(op)
+
+    def _before(self, rel: str) -> str | None:
+        path = self.archive.path(rel)
+        return sha256_file(path) if path.is_file() else None
+
+    def put_bytes(self, rel: str, data: bytes) -> str:
+        """Stage ``data`` to become the file at archive-relative ``rel``; return its sha256."""
+        target = self.archive.path(rel)  # validates rel
+        del target
+        staged = self._stage_name()
+        write_fsync(staged, data)
+        digest = sha256_bytes(data)
+        self._add({"op": "put", "path": rel, "staged": staged.name, "before": self._before(rel), "after": digest})
+        return digest
+
+    def put_file(self, rel: str, source: Path, *, new_only: bool = True) -> str:
+        """Stage a copy of ``source`` to become ``rel``; return its sha256.
+
+        With ``new_only`` (the default for archived documents) an existing file at
+        ``rel`` is a ConflictError: archived documents are never overwritten.
+        """
+        if new_only and self.archive.path(rel).exists():
+            raise ConflictError(f"档案库中已存在 {rel},归档文件不会被覆盖")
+        staged = self._stage_name()
+        digest = copy_fsync(source, staged)
+        self._add({"op": "put", "path": rel, "staged": staged.name, "before": self._before(rel), "after": digest})
+        return digest
+
+    def delete(self, rel: str) -> None:
+        """Stage the deletion of archive-relative ``rel``."""
+        self._add({"op": "delete", "path": rel, "staged": None, "before": self._before(rel), "after": None})
+
+    def next_id(self, prefix: str, year: int, width: int = 5) -> str:
+        """Return the next id for ``prefix`` and ``year`` (``BX-2026-00001``), counted in ``counters.json``."""
+        if self._counters is None:
+            self._counters = self.archive.read_counters()
+        key = f"{prefix}-{year}"
+        value = self._counters.get(key, 0) + 1
+        self._counters[key] = value
+        return f"{prefix}-{year}-{value:0{width}d}"
+
+    @property
+    def files(self) -> list[str]:
+        """The archive-relative paths this transaction writes or deletes."""
+        return [op["path"] for op in self._ops]
+
+    # -- commit ------------------------------------------------------------
+    def commit(self) -> JournalEntry:
+        """Make the staged changes durable and visible, then journal them."""
+        if self._counters is not None:
+            data = json.dumps(self._counters, ensure_ascii=False, indent=2, sort_keys=True).encode()
+            self.put_bytes(self.archive.layout.counters_rel, data + b"\n")
+        self.dir.mkdir(parents=True, exist_ok=True)
+        manifest = {
+            "id": self.id,
+            "actor": self.archive.actor,
+            "action": self.action,
+            "target": self.target,
+            "summary": self.summary,
+            "detail": self.detail,
+            "ops": self._ops,
+        }
+        atomic_write(self.dir / "manifest.json", json.dumps(manifest, ensure_ascii=False).encode("utf-8"))
+        self.entry = apply_manifest(self.archive, self.dir, manifest)
+        return self.entry
+
+    def abort(self) -> None:
+        """Throw the staged files away; nothing in the archive changed."""
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def apply_manifest(archive: Archive, folder: Path, manifest: dict[str, Any]) -> JournalEntry:
+    """Apply a committed manifest (again, if need be), journal it once, and remove its folder."""
+    touched_dirs: set[Path] = set()
+    for op in manifest["ops"]:
+        target = archive.path(op["path"])
+        if op["op"] == "put":
+            staged = folder / op["staged"]
+            if staged.exists():
+                target.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(staged, target)
+                touched_dirs.add(target.parent)
+        elif op["op"] == "delete":
+            with contextlib.suppress(FileNotFoundError):
+                target.unlink()
+                touched_dirs.add(target.parent)
+    for d in touched_dirs:
+        fsync_dir(d)
+    journal: Journal = archive.journal
+    last = journal.last()
+    if last is not None and last.get("txn") == manifest["id"]:
+        entry = JournalEntry.from_dict(last)
+    else:
+        changes = [FileChange(op["path"], op["before"], op["after"]) for op in manifest["ops"]]
+        entry = journal.append(
+            actor=manifest["actor"],
+            action=manifest["action"],
+            target=manifest["target"],
+            summary=manifest["summary"],
+            txn=manifest["id"],
+            files=changes,
+            detail=manifest.get("detail") or {},
+        )
+    shutil.rmtree(folder, ignore_errors=True)
+    return entry
+
+
+def recover(archive: Archive) -> list[str]:
+    """Roll committed transactions forward and discard uncommitted ones; return what was done.
+
+    Called by every writer right after it takes the lock, so a crash is repaired
+    by the next change, whoever makes it.
+    """
+    done: list[str] = []
+    root = archive.layout.txn_dir
+    if not root.is_dir():
+        return done
+    for folder in sorted(root.iterdir()):
+        manifest_path = folder / "manifest.json"
+        if not folder.is_dir():
+            continue
+        if manifest_path.is_file():
+            try:
+                manifest = json.loads(manifest_path.read_text("utf-8"))
+            except ValueError as exc:
+                raise DocgenError(f"事务 {folder} 的清单已损坏,请人工检查后删除该目录") from exc
+            apply_manifest(archive, folder, manifest)
+            done.append(f"已补完中断的事务 {manifest['id']}({manifest['summary']})")
+        else:
+            shutil.rmtree(folder, ignore_errors=True)
+            done.append(f"已丢弃未提交的事务 {folder.name}")
+    return done

@@ -1,0 +1,1 @@
+"""Audit: completeness, accuracy, timeliness and fixity of the archive."""

@@ -1,0 +1,66 @@
+"""The docgen error family.
+
+Every failure a user can understand and fix is a ``DocgenError`` whose message is
+written for the person reading it (in Chinese, since the department reads
+Chinese).  The CLI converts them in one place (exit 1; ``UsageError`` exits 2).
+Causes are always chained with ``raise ... from exc`` so that ``--debug`` can
+show them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+
+class DocgenError(Exception):
+    """A failure the user can understand and fix."""
+
+    exit_code = 1
+
+
+class UsageError(DocgenError):
+    """The command was called wrongly (bad arguments or options)."""
+
+    exit_code = 2
+
+
+class ConfigError(DocgenError):
+    """The configuration file or environment is invalid."""
+
+    exit_code = 2
+
+
+class NotFoundError(DocgenError):
+    """A project, dossier, document or record does not exist."""
+
+
+class ConflictError(DocgenError):
+    """The change would clash with what is already in the archive (a duplicate key, say)."""
+
+
+class UnsafePathError(DocgenError):
+    """A path or id would escape the archive (``../``, an absolute path, a separator)."""
+
+
+class LockTimeout(DocgenError):
+    """Another process held the archive's write lock for longer than we were willing to wait."""
+
+
+class IntegrityError(DocgenError):
+    """The archive on disk disagrees with itself (hash mismatch, broken journal chain)."""
+
+
+class RecordError(DocgenError):
+    """A record file could not be read or failed validation; names the file and the fields."""
+
+    def __init__(self, path: Path | str | None, problems: Sequence[str]) -> None:
+        self.path = Path(path) if path is not None else None
+        self.problems = list(problems)
+        where = f"{self.path}: " if self.path is not None else ""
+        if len(self.problems) == 1:
+            message = f"{where}{self.problems[0]}"
+        else:
+            lines = "\n".join(f"  - {p}" for p in self.problems)
+            message = f"{where}发现 {len(self.problems)} 处问题:\n{lines}"
+        super().__init__(message)

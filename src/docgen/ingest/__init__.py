@@ -1,0 +1,1 @@
+"""Ingest: scanned paper from an inbox into the right dossier, with its text."""

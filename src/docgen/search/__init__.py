@@ -1,0 +1,1 @@
+"""Search: a derived full-text index of the archive, good at Chinese."""
