@@ -80,7 +80,7 @@ def credit_code_problem(value: str) -> str | None:
     except StdnumError:
         try:
             expected = uscc.calc_check_digit(code[:-1])
-        except Exception:  # noqa: BLE001 - stdnum raises KeyError on bad characters
+        except Exception:
             return "统一社会信用代码含有不允许的字符(不使用 I、O、Z、S、V)"
         return f"统一社会信用代码校验位错误(按 GB 32100 应为 {expected})"
     return None

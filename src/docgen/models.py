@@ -17,7 +17,15 @@ import datetime as dt
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, field_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    field_validator,
+    model_validator,
+)
 
 from docgen.idnumbers import credit_code_problem, id_number_problem, normalize, phone_problem
 from docgen.money import FEN, money_str, to_money
@@ -212,16 +220,23 @@ class Complaint(Record):
 
 
 class Revisit(Record):
-    """A revisit (回访) of the owner with their satisfaction (A 满意 / B 基本满意 / C 不满意)."""
+    """A revisit (回访) of the owner, planned (待回访) or done with a satisfaction (A 满意 / B 基本满意 / C 不满意)."""
 
     id: str
     date: dt.date
     by: str
     channel: str = "电话"
     reason: RevisitReason = "定期回访"
-    satisfaction: Satisfaction
+    status: Literal["待回访", "已完成"] = "已完成"
+    satisfaction: Satisfaction | None = None
     notes: str = ""
     related: str | None = None
+
+    @model_validator(mode="after")
+    def _done_has_satisfaction(self) -> Revisit:
+        if self.status == "已完成" and self.satisfaction is None:
+            raise ValueError("已完成的回访需填写满意度 satisfaction(A 满意 / B 基本满意 / C 不满意)")
+        return self
 
 
 class SettlementItem(Record):

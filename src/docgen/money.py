@@ -29,7 +29,7 @@ _BIG_UNITS = {"万": 10_000, "亿": 100_000_000}
 
 def to_money(value: Any) -> Decimal:
     """Convert a string, int or Decimal to an exact amount in yuan (2 places); reject floats."""
-    if isinstance(value, bool) or isinstance(value, float):
+    if isinstance(value, (bool, float)):
         raise ValueError("金额不能是浮点数,请写成字符串,如 \"12000.00\"")
     if isinstance(value, Decimal):
         amount = value
@@ -72,10 +72,7 @@ def amount_in_words(amount: Decimal | str | int, prefix: bool = True) -> str:
     value = to_money(amount)
     if value < 0:
         raise ValueError("大写金额不能为负数")
-    if value == 0:
-        words = "零元整"
-    else:
-        words = cn2an.an2cn(money_str(value), "rmb")
+    words = "零元整" if value == 0 else cn2an.an2cn(money_str(value), "rmb")
     return ("人民币" + words) if prefix else words
 
 

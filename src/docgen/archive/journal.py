@@ -184,11 +184,9 @@ class Journal:
 
     def entries(self, since_seq: int = 0) -> Iterator[JournalEntry]:
         """Yield the entries with ``seq > since_seq`` in order (a torn last line is skipped)."""
-        try:
-            fh = open(self.path, "rb")
-        except FileNotFoundError:
+        if not self.path.exists():
             return
-        with fh:
+        with open(self.path, "rb") as fh:
             for raw in fh:
                 if not raw.endswith(b"\n"):
                     break
@@ -201,11 +199,9 @@ class Journal:
         problems: list[JournalProblem] = []
         prev = GENESIS
         expected_seq = 1
-        try:
-            fh = open(self.path, "rb")
-        except FileNotFoundError:
+        if not self.path.exists():
             return problems
-        with fh:
+        with open(self.path, "rb") as fh:
             for lineno, raw in enumerate(fh, start=1):
                 if not raw.endswith(b"\n"):
                     problems.append(JournalProblem(lineno, "最后一行不完整(写入时被中断)"))

@@ -28,7 +28,7 @@ from docgen.errors import LockTimeout
 def _holder_info() -> dict[str, Any]:
     try:
         user = getpass.getuser()
-    except Exception:  # noqa: BLE001 - getuser raises several things where no user is known
+    except Exception:
         user = "unknown"
     return {
         "user": user,

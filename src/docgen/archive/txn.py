@@ -29,7 +29,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from docgen.archive.fsutil import atomic_write, copy_fsync, fsync_dir, sha256_bytes, sha256_file, write_fsync
+from docgen.archive.fsutil import (
+    atomic_write,
+    copy_fsync,
+    fsync_dir,
+    sha256_bytes,
+    sha256_file,
+    write_fsync,
+)
 from docgen.archive.journal import FileChange, Journal, JournalEntry
 from docgen.errors import ConflictError, DocgenError
 
@@ -37,6 +44,12 @@ if TYPE_CHECKING:
     from docgen.archive.store import Archive
 
 CommitListener = Callable[[JournalEntry], None]
+
+
+def _failpoint(name: str) -> None:
+    """Die here, like a power cut, when ``DOCGEN_FAILPOINT`` names this point (crash tests only)."""
+    if os.environ.get("DOCGEN_FAILPOINT") == name:
+        os._exit(137)
 
 
 class Transaction:
@@ -135,7 +148,9 @@ class Transaction:
             "detail": self.detail,
             "ops": self._ops,
         }
+        _failpoint("before-manifest")
         atomic_write(self.dir / "manifest.json", json.dumps(manifest, ensure_ascii=False).encode("utf-8"))
+        _failpoint("after-manifest")
         self.entry = apply_manifest(self.archive, self.dir, manifest)
         return self.entry
 
@@ -161,6 +176,7 @@ def apply_manifest(archive: Archive, folder: Path, manifest: dict[str, Any]) -> 
                 touched_dirs.add(target.parent)
     for d in touched_dirs:
         fsync_dir(d)
+    _failpoint("after-apply")
     journal: Journal = archive.journal
     last = journal.last()
     if last is not None and last.get("txn") == manifest["id"]:

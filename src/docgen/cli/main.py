@@ -44,7 +44,7 @@ class LazyGroup(click.Group):
         if target is None:
             return None
         module_name, attr = target.split(":")
-        return getattr(importlib.import_module(module_name), attr)  # type: ignore[no-any-return]
+        return getattr(importlib.import_module(module_name), attr)
 
     def invoke(self, ctx: click.Context) -> Any:
         return run_guarded(ctx, lambda: super(LazyGroup, self).invoke(ctx))

@@ -1,0 +1,101 @@
+"""What people and scripts are shown of a record: personal data masked unless revealed.
+
+One place decides masking, so the terminal, ``--json``, search hits and
+exports cannot disagree.  Revealing is a deliberate act the CLI journals
+(``Archive.record_access``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from docgen.idnumbers import mask_address, mask_id_number, mask_phone
+from docgen.models import Batch, Document, Dossier, Owner, Project
+from docgen.units import unit_label
+from docgen.vocab import SOURCE_LABELS, TEXT_ORIGIN_LABELS
+
+
+def owner_view(owner: Owner, reveal: bool = False) -> dict[str, Any]:
+    """An owner with ID number, phone and address masked unless ``reveal``."""
+    return {
+        "name": owner.name,
+        "role": owner.role,
+        "id_number": owner.id_number if reveal else mask_id_number(owner.id_number),
+        "phone": owner.phone if reveal or not owner.phone else mask_phone(owner.phone),
+        "address": owner.address if reveal else mask_address(owner.address),
+    }
+
+
+def dossier_row(d: Dossier, reveal: bool = False) -> dict[str, Any]:
+    """A one-line summary of a dossier for lists."""
+    main = d.owners[0]
+    return {
+        "key": d.key,
+        "unit": d.unit_label,
+        "owners": d.owner_names,
+        "phone": main.phone if reveal or not main.phone else mask_phone(main.phone),
+        "stage": d.stage,
+        "batch": d.batch or "",
+        "payment_status": d.payment_status,
+        "certificate_status": d.certificate_status,
+        "documents": len(d.documents),
+        "open_cases": sum(1 for r in d.repairs if r.status in ("已受理", "已核实", "维修中", "待验收"))
+        + sum(1 for c in d.complaints if c.status != "已关闭"),
+    }
+
+
+def document_view(doc: Document) -> dict[str, Any]:
+    """A document's metadata for people."""
+    return {
+        "id": doc.id,
+        "type": doc.type,
+        "type_label": doc.type_label,
+        "title": doc.title,
+        "date": doc.date.isoformat() if doc.date else None,
+        "source": doc.source,
+        "source_label": SOURCE_LABELS[doc.source],
+        "file": doc.file,
+        "original_name": doc.original_name,
+        "sha256": doc.sha256,
+        "size": doc.size,
+        "pages": [
+            {**p.model_dump(mode="json"), "origin_label": TEXT_ORIGIN_LABELS[p.origin]} for p in doc.pages
+        ],
+        "signed": doc.signed,
+        "supersedes": doc.supersedes,
+        "superseded_by": doc.superseded_by,
+        "identified_by": doc.identified_by,
+        "confidence": doc.confidence,
+        "filed_at": doc.filed_at.isoformat() if doc.filed_at else None,
+        "filed_by": doc.filed_by,
+    }
+
+
+def dossier_view(d: Dossier, reveal: bool = False) -> dict[str, Any]:
+    """A whole dossier for ``dossier show``: masked owners, documents and case records."""
+    data = d.model_dump(mode="json")
+    data["key"] = d.key
+    data["unit_label"] = d.unit_label
+    data["owners"] = [owner_view(o, reveal) for o in d.owners]
+    data["documents"] = [document_view(doc) for doc in d.documents]
+    return data
+
+
+def batch_view(b: Batch) -> dict[str, Any]:
+    """A batch with unit labels and counts by status."""
+    data = b.model_dump(mode="json")
+    for u in data["units"]:
+        u["unit_label"] = unit_label(u["unit"])
+    counts: dict[str, int] = {}
+    for u in b.units:
+        counts[u.status] = counts.get(u.status, 0) + 1
+    data["counts"] = counts
+    return data
+
+
+def project_view(p: Project) -> dict[str, Any]:
+    """A project with its warnings (a doubtful credit code is kept, and shown)."""
+    data = p.model_dump(mode="json")
+    data["documents"] = [document_view(doc) for doc in p.documents]
+    data["warnings"] = [f"{f}: {msg}" for f, msg in p.warnings()]
+    return data
