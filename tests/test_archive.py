@@ -7,11 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from conftest import make_id
 from docgen.archive import Archive
 from docgen.errors import ConflictError, DocgenError, NotFoundError, RecordError, UnsafePathError
 from docgen.models import Dossier, Owner
-
-from conftest import make_id
 
 
 def _dossier_path(archive: Archive, key: str) -> Path:

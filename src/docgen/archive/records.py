@@ -108,3 +108,11 @@ def dump_record(record: BaseModel) -> bytes:
 def revalidate(model: type[M], record: BaseModel, path: Path | str | None) -> M:
     """Validate a record that was changed in memory, as if it had been read from disk."""
     return parse_record(model, record.model_dump_json().encode("utf-8"), path)
+
+
+def build(model: type[M], data: dict[str, Any], where: str | None = None) -> M:
+    """Validate a new record from a dict (command-line input); RecordError names the fields."""
+    try:
+        return model.model_validate(data)
+    except PydanticValidationError as exc:
+        raise RecordError(where, translate(exc)) from exc

@@ -10,11 +10,11 @@ import click
 
 from docgen.archive import Archive
 from docgen.archive.edit import apply_assignments
-from docgen.archive.records import revalidate
+from docgen.archive.records import build
 from docgen.cli.common import App, console, emit_json, kv, parse_assignments, pass_app, table
 from docgen.errors import ConflictError, UsageError
 from docgen.idnumbers import mask_phone
-from docgen.models import Batch, BatchUnit, Company, Dossier, Owner, Phase, Project
+from docgen.models import Batch, BatchUnit, Dossier, Phase, Project
 from docgen.present import batch_view, document_view, dossier_row, dossier_view, project_view
 from docgen.units import parse_unit, split_key
 from docgen.vocab import DOC_TYPES, STAGES, TEXT_ORIGIN_LABELS
@@ -137,9 +137,8 @@ def project_new(app: App, code: str, name: str, developer: str, credit_code: str
     for spec in phases:
         pname, _, buildings = spec.partition(":")
         phase_models.append(Phase(name=pname, buildings=[b.strip() for b in buildings.split(",") if b.strip()]))
-    p = revalidate(Project, Project.model_construct(
-        code=code, name=name, city=city, address=address, phases=phase_models,
-        developer=Company(name=developer, credit_code=credit_code, legal_rep=legal_rep)), None)
+    p = build(Project, {"code": code, "name": name, "city": city, "address": address, "phases": phase_models,
+                        "developer": {"name": developer, "credit_code": credit_code, "legal_rep": legal_rep}})
     app.archive.new_project(p)
     console().print(f"已新建项目 {p.code} {p.name}")
     for f, msg in p.warnings():
@@ -224,10 +223,9 @@ def batch_new(app: App, ref: str, name: str, start: str, end: str, venue: str, u
     for b in buildings:
         wanted = parse_unit(f"{b}-1-101").building
         codes += [k.split("/")[1] for k in app.archive.dossier_keys(project_code) if k.split("/")[1].split("-")[0] == wanted]
-    b = revalidate(Batch, Batch.model_construct(
-        id=batch_id, project=project_code, name=name, window_start=_date(start), window_end=_date(end),
-        venue=venue, commander=commander, buildings=list(buildings),
-        units=[BatchUnit(unit=c) for c in dict.fromkeys(codes)]), None)
+    b = build(Batch, {"id": batch_id, "project": project_code, "name": name, "window_start": _date(start),
+                      "window_end": _date(end), "venue": venue, "commander": commander, "buildings": list(buildings),
+                      "units": [{"unit": c} for c in dict.fromkeys(codes)]})
     app.archive.new_batch(b)
     console().print(f"已新建交房批次 {project_code}/{batch_id} {name},共 {len(b.units)} 户")
 
@@ -248,7 +246,7 @@ def batch_unit(app: App, ref: str, unit: str, assignments: tuple[str, ...]) -> N
             raise UsageError(f"房号 {code} 不在批次 {ref} 中")
         data = entry.model_dump(mode="json")
         apply_assignments(data, changes, protected={"unit"})
-        b.units[b.units.index(entry)] = revalidate(BatchUnit, BatchUnit.model_construct(**data), None)
+        b.units[b.units.index(entry)] = build(BatchUnit, data, f"批次 {ref}")
     console().print(f"已更新 {ref} {code}")
 
 
@@ -329,12 +327,11 @@ def dossier_show(app: App, key: str, as_json: bool, reveal: bool) -> None:
         console().print(f"[red]数据问题[/red] {line}")
 
 
-def _owner_from_spec(spec: str, role: str) -> Owner:
+def _owner_from_spec(spec: str, role: str) -> dict[str, str]:
     parts = [p.strip() for p in spec.replace(",", ",").split(",")]
     if len(parts) < 2:
         raise UsageError(f"共有人 {spec!r} 应写成 姓名,身份证号码[,电话]")
-    return Owner.model_validate({"name": parts[0], "id_number": parts[1],
-                                 "phone": parts[2] if len(parts) > 2 else "", "role": role})
+    return {"name": parts[0], "id_number": parts[1], "phone": parts[2] if len(parts) > 2 else "", "role": role}
 
 
 @dossier.command("new")
@@ -354,11 +351,11 @@ def dossier_new(app: App, key: str, owner: str, id_number: str, phone: str, addr
                 delivery_due: str | None) -> None:
     """新建业主档案 KEY(如 HXSZ/03-2-1203)。"""
     project_code, unit = split_key(key)
-    owners = [Owner.model_validate({"name": owner, "id_number": id_number, "phone": phone, "address": address})]
+    owners = [{"name": owner, "id_number": id_number, "phone": phone, "address": address}]
     owners += [_owner_from_spec(s, "共有人") for s in co_owners]
-    d = revalidate(Dossier, Dossier.model_construct(
-        project=project_code, unit=unit, owners=owners, contract_no=contract_no, filing_no=filing_no,
-        signed_on=_date(signed_on), contract_date=_date(signed_on), delivery_due=_date(delivery_due)), None)
+    d = build(Dossier, {"project": project_code, "unit": unit, "owners": owners, "contract_no": contract_no,
+                        "filing_no": filing_no, "signed_on": _date(signed_on), "contract_date": _date(signed_on),
+                        "delivery_due": _date(delivery_due)})
     app.archive.new_dossier(d)
     console().print(f"已新建档案 {d.key}({d.unit_label}){d.owner_names}")
 
@@ -375,7 +372,7 @@ def dossier_set(app: App, key: str, assignments: tuple[str, ...]) -> None:
     with app.archive.edit_dossier(f"{project_code}/{unit}", "dossier.set", summary) as (d, _tx):
         data = d.model_dump(mode="json")
         apply_assignments(data, changes)
-        new = Dossier.model_validate(data)
+        new = build(Dossier, data, key)
         for name in Dossier.model_fields:
             setattr(d, name, getattr(new, name))
     console().print(f"已修改 {project_code}/{unit}:{'、'.join(f'{k}={v}' for k, v in changes.items())}")

@@ -8,6 +8,7 @@ usage).  ``--debug`` shows the whole chain of causes.
 from __future__ import annotations
 
 import json
+import os
 import sys
 import traceback
 from collections.abc import Callable, Iterable, Sequence
@@ -65,7 +66,8 @@ def console() -> Console:
     """The rich console for stdout (created lazily; plain when not a terminal)."""
     global _console
     if _console is None:
-        _console = Console(highlight=False, soft_wrap=False)
+        width = None if sys.stdout.isatty() else int(os.environ.get("COLUMNS", "160"))
+        _console = Console(highlight=False, soft_wrap=True, width=width)
     return _console
 
 
