@@ -74,70 +74,110 @@ Text = Annotated[str, BeforeValidator(lambda v: normalize(v) if isinstance(v, st
 class Record(BaseModel):
     """Base of every stored record: unknown keys are errors, strings are stripped."""
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, validate_default=False)
+    model_config = ConfigDict(
+        extra="forbid", str_strip_whitespace=True, validate_default=False, use_attribute_docstrings=True
+    )
 
 
 class Company(Record):
     """A company party (the developer, 开发商): name, 统一社会信用代码, 法定代表人."""
 
     name: str
+    """公司名称 (legal name)."""
     credit_code: str = ""
+    """统一社会信用代码, 18 characters (GB 32100); a bad checksum is warned about, never refused."""
     legal_rep: str = ""
+    """法定代表人."""
     address: str = ""
+    """注册地址 / 联系地址."""
     phone: str = ""
+    """联系电话."""
 
 
 class Phase(Record):
     """A phase (期) of a project with its buildings, pre-sale permits and contract delivery date."""
 
     name: str
+    """期名, e.g. 一期."""
     buildings: list[str] = Field(default_factory=list)
+    """楼栋 codes in this phase, e.g. ["03", "05"]."""
     presale_permits: list[str] = Field(default_factory=list)
+    """预售许可证 numbers."""
     contract_delivery_date: dt.date | None = None
+    """合同约定交付日期 for the phase (YYYY-MM-DD)."""
     completion_filed_on: dt.date | None = None
+    """竣工验收备案 date."""
 
 
 class InitialRegistration(Record):
     """The developer's 初始登记 (first registration) of the project."""
 
     status: Literal["未办理", "办理中", "已办结"] = "未办理"
+    """初始登记 status: 未办理 / 办理中 / 已办结."""
     number: str = ""
+    """Certificate number of the 初始登记."""
     date: dt.date | None = None
+    """Date it was completed."""
 
 
 class PageInfo(Record):
     """How the text of one page was obtained (text layer or OCR) and how sure we are."""
 
     n: int
+    """Page number, from 1."""
     origin: TextOrigin
+    """How the page's text was obtained: text (PDF text layer), ocr, none."""
     confidence: float | None = None
+    """Mean OCR confidence 0-1 (null for a text layer)."""
     chars: int = 0
+    """Characters of text read from the page."""
 
 
 class Document(Record):
     """An archived file plus its metadata (文件): type, date, source, hash, pages, signature."""
 
     id: str
+    """Document id, e.g. DOC-2026-000123; also the file's base name; printed in the QR code of generated documents."""
     type: str
+    """Type code from the controlled vocabulary (`docgen document types`), e.g. handover_record = 房屋交接书."""
     title: str = ""
+    """Title shown to people (defaults to the type's Chinese label)."""
     date: dt.date | None = None
+    """The date on the document (signing date, issue date)."""
     source: Source = "import"
+    """scan (scanned paper), generated (made by docgen), import (filed from a file)."""
     file: str
+    """File name inside the owner's documents/ folder."""
     original_name: str = ""
+    """The name the file had when it arrived."""
     media_type: str = ""
+    """MIME type, e.g. application/pdf."""
     sha256: str
+    """sha256 of the file: `docgen verify` checks it."""
     size: int = 0
+    """File size in bytes."""
     pages: list[PageInfo] = Field(default_factory=list)
+    """Per page: how its text was obtained and with what confidence."""
     text_file: str | None = None
+    """Name of the extracted-text sidecar (pages separated by form feeds), or null."""
     signed: bool = False
+    """True when this copy carries the signatures it needs."""
     supersedes: str | None = None
+    """Id of the document this one replaces (e.g. the signed scan of a generated draft)."""
     superseded_by: str | None = None
+    """Id of the document that replaced this one."""
     related: str | None = None
+    """Id of a related case record (repair ticket, settlement) if any."""
     identified_by: Literal["qr", "filename", "content", "manual", "direct", "generated"] | None = None
+    """How ingest found its dossier: qr, filename, content, manual, direct, generated."""
     confidence: float | None = None
+    """Confidence of that identification, 0-1."""
     filed_at: dt.datetime | None = None
+    """When it was filed (ISO 8601 with offset)."""
     filed_by: str = ""
+    """Who filed it."""
     note: str = ""
+    """Free remark."""
 
     @field_validator("type")
     @classmethod
@@ -167,10 +207,15 @@ class Owner(Record):
     """An owner or co-owner (业主/共有人) of a household."""
 
     name: str
+    """姓名."""
     id_number: str
+    """居民身份证号码, 18 characters, GB 11643 checksum (saving refuses a wrong one; the audit reports hand edits)."""
     phone: str = ""
+    """手机 (11 digits) or 固定电话 with area code."""
     address: str = ""
+    """联系地址."""
     role: Literal["主购人", "共有人"] = "主购人"
+    """主购人 (main buyer) or 共有人 (co-owner)."""
 
     @field_validator("id_number", "phone")
     @classmethod
@@ -182,55 +227,95 @@ class RepairTicket(Record):
     """A repair request (报修单) and what became of it."""
 
     id: str
+    """报修单号, e.g. BX-2026-00012."""
     reported_on: dt.date
+    """报修日期."""
     reported_by: str = ""
+    """报修人."""
     channel: str = "电话"
+    """渠道: 电话, 现场, 微信 …"""
     component: str
+    """部位/构件, matched against the warranty table in rules.json (e.g. 卫生间地面渗漏)."""
     location: str = ""
+    """Where in the unit."""
     description: str
+    """问题描述."""
     warranty_category: str = ""
+    """保修类别 if classified."""
     in_warranty: bool | None = None
+    """Whether it was judged in warranty (null: not yet judged)."""
     verified_cause: str = ""
+    """核实原因."""
     responsibility: Responsibility = "待定"
+    """责任方: 施工单位, 开发商, 业主, 物业, 不可抗力, 待定."""
     contractor: str = ""
+    """维修单位."""
     status: RepairStatus = "已受理"
+    """已受理 → 已核实 → 维修中 → 待验收 → 已完成/已关闭 (or 不予维修)."""
     handled_by: str = ""
+    """经办人."""
     responded_on: dt.date | None = None
+    """响应日期 (first visit or reply)."""
     completed_on: dt.date | None = None
+    """维修完成日期."""
     owner_acceptance: Literal["合格", "不合格"] | None = None
+    """业主验收: 合格 / 不合格."""
     accepted_on: dt.date | None = None
+    """验收日期."""
     compensation: Money | None = None
+    """赔偿金额 (yuan, string) if a compensation agreement applies."""
     closed_on: dt.date | None = None
+    """关闭日期."""
     notes: str = ""
+    """备注."""
 
 
 class Complaint(Record):
     """A complaint (投诉) owned by its first responder (首问责任人)."""
 
     id: str
+    """投诉编号, e.g. TS-2026-00003."""
     received_on: dt.date
+    """受理日期."""
     channel: str = "电话"
+    """渠道."""
     first_responder: str
+    """首问责任人: the first person contacted owns the case."""
     category: str
+    """类别: 工程质量, 交付延期, 物业服务 …"""
     description: str
+    """投诉内容."""
     status: ComplaintStatus = "已受理"
+    """已受理 / 处理中 / 已关闭."""
     resolution: str = ""
+    """处理结果."""
     closed_on: dt.date | None = None
+    """关闭日期."""
     related_repairs: list[str] = Field(default_factory=list)
+    """Related repair ticket ids."""
 
 
 class Revisit(Record):
     """A revisit (回访) of the owner, planned (待回访) or done with a satisfaction (A 满意 / B 基本满意 / C 不满意)."""
 
     id: str
+    """回访编号, e.g. HF-2026-00040."""
     date: dt.date
+    """回访日期 (planned date while 待回访)."""
     by: str
+    """回访人."""
     channel: str = "电话"
+    """渠道."""
     reason: RevisitReason = "定期回访"
+    """定期回访, 投诉后回访, 维修后回访, 交房后回访."""
     status: Literal["待回访", "已完成"] = "已完成"
+    """待回访 (planned) or 已完成 (done)."""
     satisfaction: Satisfaction | None = None
+    """A 满意, B 基本满意, C 不满意 (required once done)."""
     notes: str = ""
+    """回访记录."""
     related: str | None = None
+    """Id of the complaint or repair this revisit follows."""
 
     @model_validator(mode="after")
     def _done_has_satisfaction(self) -> Revisit:
@@ -243,10 +328,15 @@ class SettlementItem(Record):
     """One line of a third-party repair settlement: declared vs approved quantity at a unit price."""
 
     item: str
+    """维修项目."""
     unit: str = "项"
+    """计量单位 (m², 项, 个 …)."""
     declared_qty: Quantity
+    """申报数量 (string, up to 3 decimals)."""
     approved_qty: Quantity
+    """核定数量."""
     unit_price: Money
+    """合同单价 (yuan, string). Amounts are computed: quantity × price, rounded to the fen."""
 
     @property
     def declared_amount(self) -> Decimal:
@@ -263,39 +353,63 @@ class Deduction(Record):
     """An amount withheld from a settlement (预留质保金, 甲供料, 其他扣款)."""
 
     name: str
+    """扣款名称: 预留质保金, 甲供料, 其他扣款 …"""
     amount: Money
+    """金额 (yuan, string)."""
 
 
 class Approval(Record):
     """One signature on the countersign chain (会签)."""
 
     role: str
+    """签字角色: 经办人, 客户服务部负责人, 分管领导, 总经理 …"""
     name: str = ""
+    """签字人."""
     date: dt.date | None = None
+    """签字日期."""
     decision: Literal["同意", "不同意", "待签"] = "待签"
+    """同意 / 不同意 / 待签."""
     note: str = ""
+    """意见."""
 
 
 class Settlement(Record):
     """A third-party repair cost settlement (第三方维修费用结算) and its approval chain."""
 
     id: str
+    """会签表编号, e.g. HQ-2026-00007."""
     created_on: dt.date
+    """填报日期."""
     repair_ids: list[str] = Field(default_factory=list)
+    """维修单号 this settlement pays for."""
     contractor: str
+    """第三方维修单位."""
     contract_no: str = ""
+    """维修合同编号."""
     items: list[SettlementItem] = Field(min_length=1)
+    """结算明细 (at least one)."""
     deductions: list[Deduction] = Field(default_factory=list)
+    """扣款 (质保金 …)."""
     paid_before: Money = Decimal("0.00")
+    """已付累计."""
     chargeback: Money = Decimal("0.00")
+    """Amount charged back to the original contractor (from its 质保金)."""
     chargeback_to: str = ""
+    """Original contractor charged back."""
     payee: str = ""
+    """收款单位."""
     bank: str = ""
+    """开户行."""
     account: str = ""
+    """账号."""
     attachments: list[str] = Field(default_factory=list)
+    """附件 (合同, 结算书, 业主验收单, 照片, 发票 …)."""
     approvals: list[Approval] = Field(default_factory=list)
+    """会签链, in signing order."""
     status: SettlementStatus = "草稿"
+    """草稿 / 审批中 / 已审批 / 已付款 / 已驳回."""
     handled_by: str = ""
+    """经办人."""
 
     @property
     def declared_total(self) -> Decimal:
@@ -322,30 +436,55 @@ class Dossier(Record):
     """One household's dossier (业主档案, 一户一档), keyed by project and unit."""
 
     project: str
+    """项目编号 (must match the folder)."""
     unit: str
+    """房号 code BB-U-RRRR, e.g. 03-2-1203 = 3栋2单元1203 (must match the folder)."""
     owners: list[Owner] = Field(min_length=1)
+    """业主 and 共有人 (at least one)."""
     contract_no: str = ""
+    """商品房买卖合同编号."""
     filing_no: str = ""
+    """合同备案号."""
     contract_date: dt.date | None = None
+    """签约日期 on the contract."""
     area_contract: Quantity | None = None
+    """合同面积 m² (string)."""
     area_measured: Quantity | None = None
+    """实测面积 m² (string)."""
     price_total: Money | None = None
+    """总房款 (yuan, string)."""
     payment_status: PaymentStatus = "未付清"
+    """付款状态: 未付清, 已付清, 按揭待放款, 按揭已到账."""
     stage: Stage = "签约"
+    """阶段: 签约 → 交房 → 办证 → 保修期."""
     signed_on: dt.date | None = None
+    """签约日期."""
     delivery_due: dt.date | None = None
+    """合同约定交付日期."""
     delivered_on: dt.date | None = None
+    """实际交房日期."""
     registration_due_days: int | None = None
+    """Days from delivery to register the title if the contract says (default 90)."""
     certificate_status: CertificateStatus = "未办理"
+    """产权证: 未办理, 资料收集中, 已递交, 已办结."""
     certificate_no: str = ""
+    """不动产权证号."""
     certified_on: dt.date | None = None
+    """办结日期."""
     batch: str | None = None
+    """交房批次 id within the project, e.g. B01."""
     documents: list[Document] = Field(default_factory=list)
+    """The dossier's documents (files in documents/)."""
     repairs: list[RepairTicket] = Field(default_factory=list)
+    """报修单."""
     complaints: list[Complaint] = Field(default_factory=list)
+    """投诉."""
     revisits: list[Revisit] = Field(default_factory=list)
+    """回访."""
     settlements: list[Settlement] = Field(default_factory=list)
+    """第三方维修费用结算."""
     notes: str = ""
+    """备注."""
 
     @field_validator("project")
     @classmethod
@@ -405,20 +544,30 @@ class Counter(Record):
     """A service counter (办理窗口) at the handover venue, in the order owners pass them."""
 
     seq: int
+    """Order in which owners pass the counters."""
     name: str
+    """窗口名称, e.g. 房产合同组."""
     staff: list[str] = Field(default_factory=list)
+    """Staff at the counter."""
 
 
 class BatchUnit(Record):
     """One unit in a handover batch: notice, appointment and handover status."""
 
     unit: str
+    """房号 code; the dossier must exist."""
     status: BatchUnitStatus = "待通知"
+    """待通知 → 已通知 → 已预约 → 已到场 → 已收房 (or 拒收 / 整改中)."""
     notice_sent_on: dt.date | None = None
+    """交房通知书 sent on."""
     notice_channel: str = ""
+    """快递, 电话, 短信 …"""
     appointment: dt.datetime | None = None
+    """预约时段 start (YYYY-MM-DDTHH:MM)."""
     defects: str = ""
+    """验房发现的问题."""
     keys_issued: bool = False
+    """钥匙已发放."""
 
     @field_validator("unit")
     @classmethod
@@ -430,23 +579,41 @@ class Batch(Record):
     """A handover batch (交房批次): which units, when, where, and who runs it."""
 
     id: str
+    """批次编号 within the project (file name), e.g. B01."""
     project: str
+    """项目编号."""
     name: str
+    """批次名称."""
     phase: str = ""
+    """分期."""
     buildings: list[str] = Field(default_factory=list)
+    """楼栋."""
     window_start: dt.date
+    """交房开始日期 (T in the preparation schedule)."""
     window_end: dt.date
+    """交房结束日期."""
     fallback_start: dt.date | None = None
+    """备用交房开始日期."""
     fallback_end: dt.date | None = None
+    """备用交房结束日期."""
     hours: str = "09:00-17:00"
+    """办理时间, e.g. 09:00-17:00."""
     rehearsal_on: dt.date | None = None
+    """演练日期."""
     venue: str
+    """交房地点."""
     backup_venue: str = ""
+    """备用地点."""
     commander: str = ""
+    """总指挥."""
     supervisor: str = ""
+    """现场督导."""
     counters: list[Counter] = Field(default_factory=list)
+    """办理窗口, in order."""
     units: list[BatchUnit] = Field(default_factory=list)
+    """Units in the batch with their status."""
     notes: str = ""
+    """备注."""
 
     @field_validator("id")
     @classmethod
@@ -473,15 +640,25 @@ class Project(Record):
     """A development project (项目): the developer, phases, permits and project-level documents."""
 
     code: str
+    """项目编号, 2-16 capitals/digits (folder name)."""
     name: str
+    """项目名称."""
     city: str = ""
+    """城市."""
     address: str = ""
+    """项目地址."""
     developer: Company
+    """开发商 (甲方 of the agreements)."""
     phases: list[Phase] = Field(default_factory=list)
+    """分期."""
     initial_registration: InitialRegistration = Field(default_factory=InitialRegistration)
+    """初始登记."""
     service_phone: str = ""
+    """客服电话 printed on notices."""
     documents: list[Document] = Field(default_factory=list)
+    """Project-level documents (预售许可证, 竣工验收备案表, policies …)."""
     notes: str = ""
+    """备注."""
 
     @field_validator("code")
     @classmethod
