@@ -9,6 +9,7 @@ old file or the new one, never half of either.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import os
 from pathlib import Path
@@ -80,6 +81,11 @@ def sha256_bytes(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+@functools.lru_cache(maxsize=64)
+def _resolved(root: Path) -> Path:
+    return root.resolve()
+
+
 def safe_join(root: Path, relative: str) -> Path:
     """Join ``relative`` under ``root``; raise UnsafePathError if it would leave ``root``.
 
@@ -92,7 +98,7 @@ def safe_join(root: Path, relative: str) -> Path:
     if rel.startswith("/") or (len(rel) > 1 and rel[1] == ":") or ".." in parts or not parts:
         raise UnsafePathError(f"路径 {relative!r} 不在档案库内(不允许绝对路径或 ..)")
     candidate = root.joinpath(*parts)
-    resolved_root = root.resolve()
+    resolved_root = _resolved(root)
     resolved = candidate.resolve()
     if resolved != resolved_root and resolved_root not in resolved.parents:
         raise UnsafePathError(f"路径 {relative!r} 指向档案库之外")
