@@ -148,7 +148,7 @@ def check_completeness(archive: Archive, d: Dossier, rules: Rules, emit: Emitter
             current.append(doc)
     stage_of, signed = rules.required_for(d.project, d.stage)
     required = list(stage_of)
-    reasons = {code: f"{s}阶段" for code, s in stage_of.items()}
+    reasons = {code: f"{s}阶段需" for code, s in stage_of.items()}  # "签约阶段需要的……" / "因按揭购房而需要的……"
     for cond in _conditions(d):
         rule = rules.conditions.get(cond)  # type: ignore[call-overload]
         if rule is None:
@@ -156,7 +156,7 @@ def check_completeness(archive: Archive, d: Dossier, rules: Rules, emit: Emitter
         for code in rule.required:
             if code not in reasons:
                 required.append(code)
-                reasons[code] = CONDITION_LABELS[cond]
+                reasons[code] = f"因{CONDITION_LABELS[cond]}而需"
         signed |= set(rule.signed)
     present: dict[str, list[Document]] = {}
     for doc in current:
@@ -165,7 +165,7 @@ def check_completeness(archive: Archive, d: Dossier, rules: Rules, emit: Emitter
         if code not in present and code not in dangling_types:
             yield emit(
                 "COMPLETE.MISSING_DOC",
-                f"{reasons[code]}要求的{_label(code)}没有归档;请扫描或生成后用 docgen ingest 归档。",
+                f"{reasons[code]}要的{_label(code)}没有归档;请扫描或生成后用 docgen ingest 归档。",
                 code,
             )
     for code, docs in present.items():
@@ -211,14 +211,14 @@ def check_accuracy(
                 f"超出 ±{deadlines.area_variance_percent}%;请确认业主是否选择退房,及超出部分的承担或双倍退还已处理并归档面积补差单。",
                 "area_measured",
             )
-    for owner in d.owners:
+    for i, owner in enumerate(d.owners):
         other = cross.seen_id(d.key, owner.id_number, owner.name)
         if other:
             yield emit(
                 "ACCURACY.SHARED_ID_NUMBER",
                 f"业主 {owner.name} 的身份证号码 {mask_id_number(owner.id_number)} 与档案 {other[0]} 的业主 {other[1]} 相同;"
                 "同一号码不应属于两个人,请核对两份档案的身份证复印件并更正。",
-                owner.id_number[-4:],
+                f"owners[{i}].id_number",
             )
     checks = rules.text_checks
     for doc in d.documents:
