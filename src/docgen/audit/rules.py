@@ -15,9 +15,9 @@ import json
 from decimal import Decimal
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic import ValidationError as PydanticValidationError
 
 from docgen.audit.findings import RULES
@@ -48,6 +48,18 @@ def _doc_code(value: str) -> str:
     return code
 
 
+def _rule_id(value: str) -> str:
+    if value not in RULES:
+        close = difflib.get_close_matches(value, list(RULES), n=1)
+        hint = f"(是否应为 {close[0]}?)" if close else "(`docgen rules show` 列出全部规则)"
+        raise ValueError(f"未知的规则 {value!r}{hint}")
+    return value
+
+
+DocCode = Annotated[str, AfterValidator(_doc_code)]
+RuleId = Annotated[str, AfterValidator(_rule_id)]
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -55,27 +67,17 @@ class _Strict(BaseModel):
 class StageRule(_Strict):
     """Documents a stage (or a condition) requires, and which of them must be signed."""
 
-    required: list[str] = Field(default_factory=list)
-    signed: list[str] = Field(default_factory=list)
-
-    @field_validator("required", "signed")
-    @classmethod
-    def _codes(cls, values: list[str]) -> list[str]:
-        return [_doc_code(v) for v in values]
+    required: list[DocCode] = Field(default_factory=list)
+    signed: list[DocCode] = Field(default_factory=list)
 
 
 class StageOverride(_Strict):
     """A project's change to one stage: documents added to or removed from the lists."""
 
-    required_add: list[str] = Field(default_factory=list)
-    required_remove: list[str] = Field(default_factory=list)
-    signed_add: list[str] = Field(default_factory=list)
-    signed_remove: list[str] = Field(default_factory=list)
-
-    @field_validator("required_add", "required_remove", "signed_add", "signed_remove")
-    @classmethod
-    def _codes(cls, values: list[str]) -> list[str]:
-        return [_doc_code(v) for v in values]
+    required_add: list[DocCode] = Field(default_factory=list)
+    required_remove: list[DocCode] = Field(default_factory=list)
+    signed_add: list[DocCode] = Field(default_factory=list)
+    signed_remove: list[DocCode] = Field(default_factory=list)
 
 
 class Deadlines(_Strict):
@@ -125,20 +127,7 @@ class ProjectOverride(_Strict):
 
     stages: dict[Stage, StageOverride] = Field(default_factory=dict)
     deadlines: DeadlineOverride = Field(default_factory=DeadlineOverride)
-    disabled: list[str] = Field(default_factory=list)
-
-    @field_validator("disabled")
-    @classmethod
-    def _rules(cls, values: list[str]) -> list[str]:
-        return [_rule_id(v) for v in values]
-
-
-def _rule_id(value: str) -> str:
-    if value not in RULES:
-        close = difflib.get_close_matches(value, list(RULES), n=1)
-        hint = f"(是否应为 {close[0]}?)" if close else "(`docgen rules show` 列出全部规则)"
-        raise ValueError(f"未知的规则 {value!r}{hint}")
-    return value
+    disabled: list[RuleId] = Field(default_factory=list)
 
 
 class Rules(_Strict):
@@ -151,24 +140,9 @@ class Rules(_Strict):
     projects: dict[str, ProjectOverride] = Field(default_factory=dict)
     deadlines: Deadlines = Field(default_factory=Deadlines)  # type: ignore[arg-type]
     warranty: list[WarrantyPeriod] = Field(default_factory=list)
-    text_checks: dict[str, list[TextCheck]] = Field(default_factory=dict)
-    severity: dict[str, Literal["error", "warning", "info"]] = Field(default_factory=dict)
-    disabled: list[str] = Field(default_factory=list)
-
-    @field_validator("text_checks")
-    @classmethod
-    def _text_types(cls, values: dict[str, list[str]]) -> dict[str, list[str]]:
-        return {_doc_code(k): v for k, v in values.items()}
-
-    @field_validator("severity")
-    @classmethod
-    def _severity_rules(cls, values: dict[str, str]) -> dict[str, str]:
-        return {_rule_id(k): v for k, v in values.items()}
-
-    @field_validator("disabled")
-    @classmethod
-    def _disabled_rules(cls, values: list[str]) -> list[str]:
-        return [_rule_id(v) for v in values]
+    text_checks: dict[DocCode, list[TextCheck]] = Field(default_factory=dict)
+    severity: dict[RuleId, Literal["error", "warning", "info"]] = Field(default_factory=dict)
+    disabled: list[RuleId] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _all_stages(self) -> Rules:
