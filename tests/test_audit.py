@@ -12,8 +12,8 @@ from collections import defaultdict
 from pathlib import Path
 
 import pytest
-from conftest import OWNERS, build_small_archive, make_id
 
+from conftest import OWNERS, build_small_archive, make_id
 from docgen.archive import Archive
 from docgen.audit.engine import AuditFilter, Auditor
 from docgen.audit.findings import RULES, Finding

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import build_small_archive
 
+from conftest import build_small_archive
 from docgen.archive import Archive
 from docgen.audit.checks import add_months
 from docgen.audit.engine import Auditor

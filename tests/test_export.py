@@ -8,8 +8,8 @@ from pathlib import Path
 import bagit
 import pytest
 from click.testing import CliRunner
-from conftest import OWNERS, build_small_archive
 
+from conftest import OWNERS, build_small_archive
 from docgen.archive import Archive
 from docgen.audit.export import export_bag
 from docgen.cli.main import cli

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import build_small_archive
 
+from conftest import build_small_archive
 from docgen.archive import Archive
 from docgen.audit.fixity import Verifier, verify_archive
 from docgen.cli.main import cli

@@ -138,7 +138,7 @@ class Rules(_Strict):
     stages: dict[Stage, StageRule]
     conditions: dict[Condition, StageRule] = Field(default_factory=dict)
     projects: dict[str, ProjectOverride] = Field(default_factory=dict)
-    deadlines: Deadlines = Field(default_factory=Deadlines)  # type: ignore[arg-type]
+    deadlines: Deadlines = Field(default_factory=Deadlines)
     warranty: list[WarrantyPeriod] = Field(default_factory=list)
     text_checks: dict[DocCode, list[TextCheck]] = Field(default_factory=dict)
     severity: dict[RuleId, Literal["error", "warning", "info"]] = Field(default_factory=dict)
@@ -162,7 +162,7 @@ class Rules(_Strict):
             req = list(rule.required)
             sig = set(rule.signed)
             if override is not None and s in override.stages:
-                o = override.stages[s]  # type: ignore[index]
+                o = override.stages[s]
                 req = [c for c in req if c not in o.required_remove] + [c for c in o.required_add if c not in req]
                 sig = (sig - set(o.signed_remove)) | set(o.signed_add)
             for code in req:

@@ -56,10 +56,10 @@ def _to_decimal(figure: str) -> Decimal | None:
 
 def amounts_in_text(text: str) -> list[AmountInText]:
     """Find every ``人民币…元…`` in the text with its value and the nearest figure (or None)."""
-    folded = fold(text)
+    folded = compact(text)  # OCR puts spaces between characters: 人 民 币 壹 万
     found: list[AmountInText] = []
     for m in _WORDS_RE.finditer(folded):
-        words = "".join(m["w"].split())
+        words = m["w"]
         if not words or words in ("元", "元整"):
             continue  # an empty form field: 人民币____元
         try:

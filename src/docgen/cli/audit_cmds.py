@@ -8,6 +8,7 @@ alert on them (1 and 2 remain "the command failed" and "bad usage").
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
 from pathlib import Path
 
@@ -34,13 +35,15 @@ def _sev(s: str) -> str:
 @click.option("--out", type=click.Path(path_type=Path, dir_okay=False), help="报表文件路径(默认 audit-日期.格式)。")
 @click.option("--fail-on", type=click.Choice(["error", "warning", "info", "never"]), help="有该严重程度及以上的问题时退出码为 3(默认取配置 [audit] fail_on)。")
 @click.option("--rules", "rules_path", type=click.Path(path_type=Path, dir_okay=False), help="使用指定的规则文件(默认档案库的 rules.json,没有则用内置默认规则)。")
+@click.option("--today", "as_of", type=click.DateTime(["%Y-%m-%d"]), help="按该日期判断是否逾期(默认今天),如 2026-12-31。")
 @click.option("--top", default=10, show_default=True, help="列出问题最多的档案数。")
 @click.option("--list", "list_all", is_flag=True, help="在终端列出每一条问题。")
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出汇总(供脚本使用)。")
 @pass_app
 def audit_cmd(
     app: App, project: str | None, batch: str | None, stage: str | None, min_severity: str, fmt: str | None,
-    out: Path | None, fail_on: str | None, rules_path: Path | None, top: int, list_all: bool, as_json: bool,
+    out: Path | None, fail_on: str | None, rules_path: Path | None, as_of: dt.datetime | None, top: int,
+    list_all: bool, as_json: bool,
 ) -> None:
     """审计档案的完整性、准确性和及时性。
 
@@ -59,7 +62,7 @@ def audit_cmd(
     archive = app.archive
     rules, source = load_rules(archive, rules_path)
     where = AuditFilter(project=project, batch=batch, stage=stage, min_severity=min_severity)
-    auditor = Auditor(archive, rules, where)
+    auditor = Auditor(archive, rules, where, today=as_of.date() if as_of else None)
     threshold = fail_on or app.config.audit.fail_on
     if fmt and out is None:
         out = Path(f"audit-{auditor.today:%Y%m%d}.{fmt}")
