@@ -59,3 +59,30 @@ def test_units_names_numbers() -> None:
     assert contains_unit(compact("３号楼２单元１２０３室"), "03-2-1203")
     assert contains_number(flat, "HXSZ-HT-2024-0001")
     assert not contains_number(flat, "HXSZ-HT-2024-0002")
+
+
+def test_compact_map_grows_and_keeps_every_entry() -> None:
+    from docgen.audit.crossindex import CompactMap, fingerprint
+
+    m = CompactMap(capacity=8)
+    keys = [fingerprint(f"k{i}") for i in range(5000)]
+    for i, k in enumerate(keys):
+        assert m.setdefault(k, i) == i
+    assert len(m) == 5000
+    assert all(m.setdefault(k, 99_999) == i for i, k in enumerate(keys))
+    assert m.nbytes < 5000 * 16 * 3
+
+
+def test_cross_index() -> None:
+    from docgen.audit.crossindex import CrossIndex
+
+    names = {("P/01-1-0101", "110105194912310021"): "张三"}
+    cross = CrossIndex(lambda key, idn: names[(key, idn)])
+    sha = "ab" * 32
+    assert cross.seen_file("P/01-1-0101", sha) is None
+    assert cross.seen_file("P/01-1-0101", sha) is None  # same dossier twice: not a cross-dossier duplicate
+    assert cross.seen_id("P/01-1-0101", "110105194912310021", "张三") is None
+    assert cross.seen_file("P/01-1-0102", sha) == "P/01-1-0101"
+    assert cross.seen_id("P/01-1-0102", "110105194912310021", "张三") is None  # one person, two units
+    assert cross.seen_id("P/01-1-0103", "110105194912310021", "李四") == ("P/01-1-0101", "张三")
+    assert cross.key(2) == "P/01-1-0103"

@@ -14,10 +14,10 @@ import calendar
 import datetime as dt
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
-from typing import TYPE_CHECKING
 
+from docgen.audit.crossindex import CrossIndex
 from docgen.audit.findings import Finding
 from docgen.audit.rules import CONDITION_LABELS, Rules
 from docgen.audit.textcheck import (
@@ -27,12 +27,11 @@ from docgen.audit.textcheck import (
     contains_number,
     contains_unit,
 )
+from docgen.errors import UnsafePathError
 from docgen.idnumbers import mask_id_number
 from docgen.models import Document, Dossier
+from docgen.units import check_safe_id
 from docgen.vocab import STAGES, doc_type_label
-
-if TYPE_CHECKING:
-    from docgen.archive.store import Archive
 
 
 def add_months(day: dt.date, months: int) -> dt.date:
@@ -60,41 +59,6 @@ class Emitter:
         return Finding(severity, rule, self.key, self.project, self.batch, self.stage, message, ref)
 
 
-@dataclass
-class CrossIndex:
-    """What the streaming audit remembers across dossiers: file hashes and ID numbers seen.
-
-    Hashes are kept as 64-bit integers (the first 16 hex digits; a false match
-    needs 2^32 files) pointing at an index into ``keys``, so the map costs about
-    100 bytes per document rather than a copy of every record.
-    """
-
-    keys: list[str] = field(default_factory=list)
-    hashes: dict[int, int] = field(default_factory=dict)
-    ids: dict[str, tuple[str, int]] = field(default_factory=dict)
-
-    def ordinal(self, key: str) -> int:
-        """The index of a dossier key (appended on first use)."""
-        if not self.keys or self.keys[-1] != key:
-            self.keys.append(key)
-        return len(self.keys) - 1
-
-    def seen_file(self, key: str, sha256: str) -> str | None:
-        """Record a file hash for a dossier; return the other dossier that already holds it."""
-        h = int(sha256[:16], 16)
-        me = self.ordinal(key)
-        other = self.hashes.setdefault(h, me)
-        return self.keys[other] if other != me else None
-
-    def seen_id(self, key: str, id_number: str, name: str) -> tuple[str, str] | None:
-        """Record an owner's ID number; return (other dossier, other name) if a different name holds it."""
-        me = self.ordinal(key)
-        prev = self.ids.setdefault(id_number, (name, me))
-        if prev[1] != me and prev[0] != name:
-            return self.keys[prev[1]], prev[0]
-        return None
-
-
 def _label(code: str) -> str:
     return f"{doc_type_label(code)}({code})"
 
@@ -116,12 +80,14 @@ def _conditions(d: Dossier) -> list[str]:
     return out
 
 
-def check_completeness(archive: Archive, d: Dossier, rules: Rules, emit: Emitter) -> Iterator[Finding | None]:
-    """Required documents present (and current), signed where required, their files on disk."""
+def check_completeness(folder: str, d: Dossier, rules: Rules, emit: Emitter) -> Iterator[Finding | None]:
+    """Required documents present (and current), signed where required, their files on disk.
+
+    ``folder`` is the dossier's ``documents`` folder (resolved once by the caller).
+    """
     ids = {doc.id for doc in d.documents}
     current: list[Document] = []
     dangling_types: set[str] = set()
-    folder = archive.path(archive.layout.dossier_rel(d.key)) / "documents"
     for doc in d.documents:
         if doc.superseded_by and doc.superseded_by not in ids:
             dangling_types.add(doc.type)
@@ -138,7 +104,7 @@ def check_completeness(archive: Archive, d: Dossier, rules: Rules, emit: Emitter
                 f"{_label(doc.type)} {doc.id} 记为替代 {doc.supersedes},但档案中没有该文件;请核对 supersedes 字段。",
                 doc.id,
             )
-        if not os.path.isfile(folder / doc.file):
+        if not os.path.isfile(os.path.join(folder, doc.file)):
             yield emit(
                 "COMPLETE.FILE_MISSING",
                 f"{_label(doc.type)} {doc.id} 在档案记录中,但文件 {doc.file} 不存在;请从备份或原件恢复后重新归档。",
@@ -178,13 +144,19 @@ def check_completeness(archive: Archive, d: Dossier, rules: Rules, emit: Emitter
             )
 
 
-def _text_of(archive: Archive, d: Dossier, doc: Document) -> str:
-    return "\n".join(archive.document_text(d, doc)) if doc.text_file else ""
+def _text_of(folder: str, doc: Document) -> str:
+    """The text sidecar of a document ("" if none or missing: verify reports a missing sidecar)."""
+    if not doc.text_file:
+        return ""
+    try:
+        name = check_safe_id(doc.text_file, "文字稿文件名")
+        with open(os.path.join(folder, name), encoding="utf-8") as fh:
+            return fh.read().replace("\f", "\n")
+    except (OSError, UnicodeDecodeError, UnsafePathError):
+        return ""
 
 
-def check_accuracy(
-    archive: Archive, d: Dossier, rules: Rules, emit: Emitter, cross: CrossIndex
-) -> Iterator[Finding | None]:
+def check_accuracy(folder: str, d: Dossier, rules: Rules, emit: Emitter, cross: CrossIndex) -> Iterator[Finding | None]:
     """Checksums, agreement between records and document text, and cross-dossier duplicates."""
     for path, problem in d.data_problems():
         if path.endswith(".id_number"):
@@ -232,7 +204,7 @@ def check_accuracy(
             )
         if doc.superseded_by or not doc.text_file:
             continue
-        text = _text_of(archive, d, doc)
+        text = _text_of(folder, doc)
         if not text.strip():
             continue
         yield from _check_amounts(d, doc, text, emit)

@@ -10,20 +10,23 @@ rather than the end of the audit: one bad hand edit must not hide the rest.
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from docgen.archive.records import parse_record
 from docgen.audit.checks import (
-    CrossIndex,
     Emitter,
     check_accuracy,
     check_completeness,
     check_timeliness,
 )
+from docgen.audit.crossindex import CrossIndex
 from docgen.audit.findings import SEVERITY_RANK, Finding
 from docgen.audit.rules import Rules, load_rules
-from docgen.errors import DocgenError, UsageError
+from docgen.errors import DocgenError, NotFoundError, RecordError, UsageError
+from docgen.models import Dossier
 from docgen.vocab import STAGES
 
 if TYPE_CHECKING:
@@ -62,7 +65,8 @@ class Auditor:
         self.where = where or AuditFilter()
         self.where.check()
         self.today = today or archive.today()
-        self.cross = CrossIndex()
+        self.cross = CrossIndex(self._owner_name)
+        self._projects = str(archive.layout.projects)
         self.dossiers_checked = 0
 
     def run(self, progress: Callable[[int], None] | None = None) -> Iterator[Finding]:
@@ -104,11 +108,36 @@ class Auditor:
             if f:
                 yield f
 
+    def _owner_name(self, key: str, id_number: str) -> str:
+        """The name of the owner of dossier ``key`` who has this ID number (for cross-dossier messages)."""
+        project, unit = key.split("/")
+        try:
+            d = self._load(key, os.path.join(self._projects, project, "dossiers", unit))
+        except DocgenError:
+            return "(无法读取)"
+        return next((o.name for o in d.owners if o.id_number == id_number), "(已修改)")
+
+    def _load(self, key: str, folder: str) -> Dossier:
+        """Read a dossier from its folder (keys come from a directory listing, so no path resolution is needed)."""
+        path = os.path.join(folder, "dossier.json")
+        try:
+            with open(path, "rb") as fh:
+                data = fh.read()
+        except FileNotFoundError as exc:
+            raise NotFoundError(f"档案 {key} 不存在") from exc
+        except OSError as exc:
+            raise RecordError(path, [f"无法读取:{exc.strerror}"]) from exc
+        d = parse_record(Dossier, data, path)
+        if d.key != key:
+            raise RecordError(path, [f"字段 project/unit: 为 {d.key},与所在目录 {key} 不符"])
+        return d
+
     def audit_dossier(self, key: str) -> Iterator[Finding]:
         """Findings for one dossier (nothing if the filter excludes it)."""
-        project = key.split("/")[0]
+        project, unit = key.split("/")
+        folder = os.path.join(self._projects, project, "dossiers", unit)
         try:
-            d = self.archive.dossier(key)
+            d = self._load(key, folder)
         except DocgenError as exc:
             if self.where.batch or self.where.stage:
                 return
@@ -125,9 +154,10 @@ class Auditor:
             return
         self.dossiers_checked += 1
         emit = Emitter(self.rules, d.key, d.project, d.batch or "", d.stage)
+        documents = os.path.join(folder, "documents")
         for gen in (
-            check_completeness(self.archive, d, self.rules, emit),
-            check_accuracy(self.archive, d, self.rules, emit, self.cross),
+            check_completeness(documents, d, self.rules, emit),
+            check_accuracy(documents, d, self.rules, emit, self.cross),
             check_timeliness(d, self.rules, self.today, emit),
         ):
             for f in gen:
