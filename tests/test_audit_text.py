@@ -86,3 +86,16 @@ def test_cross_index() -> None:
     assert cross.seen_id("P/01-1-0102", "110105194912310021", "张三") is None  # one person, two units
     assert cross.seen_id("P/01-1-0103", "110105194912310021", "李四") == ("P/01-1-0101", "张三")
     assert cross.key(2) == "P/01-1-0103"
+
+
+def test_compact_map_put_and_get() -> None:
+    from docgen.audit.crossindex import CompactMap, fingerprint
+
+    m = CompactMap(capacity=4)
+    for i in range(100):
+        m.put(fingerprint(f"p{i}"), i)
+    m.put(fingerprint("p7"), 0)  # a later journal entry replaces an earlier one
+    assert m.get(fingerprint("p7")) == 0
+    assert m.get(fingerprint("p8")) == 8
+    assert m.get(fingerprint("nope")) is None
+    assert len(m) == 100

@@ -51,6 +51,29 @@ class CompactMap:
                 return value
             i = (i + 1) & mask
 
+    def get(self, key: int) -> int | None:
+        """The value stored for ``key``, or None."""
+        keys, mask = self._keys, self._mask
+        i = key & mask
+        while True:
+            k = keys[i]
+            if k == key:
+                return self._vals[i]
+            if k == 0:
+                return None
+            i = (i + 1) & mask
+
+    def put(self, key: int, value: int) -> None:
+        """Store ``value`` for ``key``, replacing any earlier value."""
+        keys, mask = self._keys, self._mask
+        i = key & mask
+        while keys[i] not in (0, key):
+            i = (i + 1) & mask
+        if keys[i] == key:
+            self._vals[i] = value
+        else:
+            self.setdefault(key, value)
+
     def _grow(self) -> None:
         old_keys, old_vals = self._keys, self._vals
         capacity = len(old_keys) * 2

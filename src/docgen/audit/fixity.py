@@ -13,8 +13,9 @@
   the journal's back (a hand edit, a restored backup, a rogue script);
 - record files the journal never heard of, or that it says exist but are gone.
 
-It streams: one dossier at a time, plus a map of the record files' last hashes
-(one entry per record file, not per document).
+It streams: one dossier at a time, plus a compact map of the record files'
+last hashes (16 bytes a record file, not per document), and reads the journal
+twice (once for the hashes, once for record files that have gone missing).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from docgen.archive.fsutil import sha256_file
+from docgen.audit.crossindex import CompactMap, fingerprint
 from docgen.errors import DocgenError
 from docgen.models import Document
 
@@ -62,13 +64,20 @@ def _is_record_path(rel: str) -> bool:
     return "/documents/" not in rel and not rel.startswith(".")
 
 
-def journal_last_hashes(archive: Archive, stats: FixityStats) -> dict[str, str | None]:
-    """Map each record file the journal touched to the ``after`` hash of the last entry that did."""
-    last: dict[str, str | None] = {}
+DELETED = 0
+
+
+def _hash_value(digest: str) -> int:
+    """A file hash as the 64-bit value kept in the map (never 0, which means deleted)."""
+    return int(digest[:16], 16) | 1
+
+
+def _journal_changes(archive: Archive, stats: FixityStats | None = None) -> Iterator[tuple[str, str | None]]:
+    """Stream (path, after) for every record file change in the journal, oldest first."""
     try:
         fh = open(archive.layout.journal, "rb")  # noqa: SIM115
     except FileNotFoundError:
-        return last
+        return
     with fh:
         for raw in fh:
             if not raw.endswith(b"\n"):
@@ -78,10 +87,23 @@ def journal_last_hashes(archive: Archive, stats: FixityStats) -> dict[str, str |
                 files = entry.get("files", [])
             except (ValueError, AttributeError):
                 continue  # the chain check reports the bad line
-            stats.journal_entries += 1
+            if stats is not None:
+                stats.journal_entries += 1
             for change in files if isinstance(files, list) else []:
                 if isinstance(change, dict) and isinstance(change.get("path"), str) and _is_record_path(change["path"]):
-                    last[change["path"]] = change.get("after")
+                    after = change.get("after")
+                    yield change["path"], after if isinstance(after, str) else None
+
+
+def journal_last_hashes(archive: Archive, stats: FixityStats | None = None) -> CompactMap:
+    """Map each record file the journal touched (by path fingerprint) to the last ``after`` hash it wrote.
+
+    A compact table (16 bytes a record file) rather than a dict of strings,
+    so that verifying a 20,000-household archive stays small.
+    """
+    last = CompactMap()
+    for path, after in _journal_changes(archive, stats):
+        last.put(fingerprint(path), _hash_value(after) if after else DELETED)
     return last
 
 
@@ -104,48 +126,51 @@ class Verifier:
         expected = journal_last_hashes(archive, self.stats)
         yield from self._check_record_file("archive.json", expected)
         for rel in (archive.layout.counters_rel, archive.layout.rules_rel):
-            if archive.path(rel).is_file() or rel in expected:
+            if archive.path(rel).is_file():
                 yield from self._check_record_file(rel, expected)
-        for code in sorted(p.name for p in archive.layout.projects.iterdir() if p.is_dir()) if archive.layout.projects.is_dir() else []:
+        codes = sorted(p.name for p in archive.layout.projects.iterdir() if p.is_dir()) if archive.layout.projects.is_dir() else []
+        for code in codes:
             yield from self._check_project(code, expected, progress)
-        for rel, after in sorted(expected.items()):
-            if after is not None:
+        # second pass over the journal: record files it says exist that are gone
+        reported: set[int] = set()  # missing files are rare: a plain set is fine
+        for rel, _after in _journal_changes(archive):
+            fp = fingerprint(rel)
+            if fp not in reported and expected.get(fp) != DELETED and not (archive.root / rel).is_file():
+                reported.add(fp)
                 yield self._problem(
-                    "FIXITY.RECORD_MISSING", rel, f"日志记载 {rel} 应存在,但文件不见了;请从备份恢复(docgen journal 可查最后一次改动)"
-                )
+                        "FIXITY.RECORD_MISSING", rel, f"日志记载 {rel} 应存在,但文件不见了;请从备份恢复(docgen journal 可查最后一次改动)"
+                    )
 
-    def _check_record_file(self, rel: str, expected: dict[str, str | None]) -> Iterator[FixityProblem]:
+    def _check_record_file(self, rel: str, expected: CompactMap) -> Iterator[FixityProblem]:
+        """Compare an existing record file with the last hash the journal wrote for it."""
         path = self.archive.root / rel
-        known = rel in expected
-        after = expected.pop(rel, None)
+        after = expected.get(fingerprint(rel))
         if not path.is_file():
-            if after is not None:
-                yield self._problem("FIXITY.RECORD_MISSING", rel, f"记录文件 {rel} 缺失(日志记载它应存在);请从备份恢复")
-            return
+            return  # a missing record file is found by the second journal pass
         self.stats.records += 1
         digest = sha256_file(path)
-        if not known:
+        if after is None:
             yield self._problem(
                 "FIXITY.UNJOURNALED", rel, f"记录文件 {rel} 不在日志中,是绕过 docgen 放进来的;请核实来源,确认无误后通过 docgen 重新保存"
             )
-        elif after is None:
+        elif after == DELETED:
             yield self._problem("FIXITY.RECORD_CHANGED", rel, f"日志记载 {rel} 已删除,但它又出现了;请核实来源")
-        elif digest != after:
+        elif _hash_value(digest) != after:
+            recorded = f"{after:016x}"[:12]
             yield self._problem(
                 "FIXITY.RECORD_CHANGED",
                 rel,
-                f"记录文件 {rel} 的内容与日志最后一次记载的不同(sha256 {digest[:12]}… ≠ {after[:12]}…),"
+                f"记录文件 {rel} 的内容与日志最后一次记载的不同(sha256 {digest[:12]}… ≠ {recorded}…),"
                 "说明它在 docgen 之外被改过;请用 docgen journal 查看历史,核实改动后通过 docgen 重新保存或从备份恢复",
             )
 
     def _check_project(
-        self, code: str, expected: dict[str, str | None], progress: Callable[[int], None] | None
+        self, code: str, expected: CompactMap, progress: Callable[[int], None] | None
     ) -> Iterator[FixityProblem]:
         archive = self.archive
         base = f"projects/{code}"
         folder = archive.layout.projects / code
-        if (folder / "project.json").is_file() or f"{base}/project.json" in expected:
-            yield from self._check_record_file(f"{base}/project.json", expected)
+        yield from self._check_record_file(f"{base}/project.json", expected)
         try:
             project = archive.project(code)
         except DocgenError as exc:
@@ -172,11 +197,11 @@ class Verifier:
             if progress is not None:
                 progress(self.stats.records)
 
-    def _check_dossier(self, key: str, rel: str, expected: dict[str, str | None]) -> Iterator[FixityProblem]:
+    def _check_dossier(self, key: str, rel: str, expected: CompactMap) -> Iterator[FixityProblem]:
         archive = self.archive
         folder = archive.root / rel
         dossier = None
-        if (folder / "dossier.json").is_file() or f"{rel}/dossier.json" in expected:
+        if (folder / "dossier.json").is_file():
             yield from self._check_record_file(f"{rel}/dossier.json", expected)
             try:
                 dossier = archive.dossier(key)
