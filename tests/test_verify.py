@@ -143,7 +143,7 @@ def test_progress_callback(filed: tuple[Archive, str]) -> None:
     archive, _ = filed
     seen: list[int] = []
     list(Verifier(archive).run(progress=seen.append))
-    assert len(seen) == 4
+    assert seen == [1, 2, 3, 4]
 
 
 def test_cli_verify_exit_codes(filed: tuple[Archive, str]) -> None:

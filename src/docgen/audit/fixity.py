@@ -54,6 +54,7 @@ class FixityStats:
     """What was checked."""
 
     records: int = 0
+    dossiers: int = 0
     documents: int = 0
     bytes: int = 0
     journal_entries: int = 0
@@ -194,8 +195,9 @@ class Verifier:
                 yield self._problem("FIXITY.ORPHAN", rel, f"{rel} 不属于任何档案;请移出档案库")
                 continue
             yield from self._check_dossier(f"{code}/{entry.name}", rel, expected)
+            self.stats.dossiers += 1
             if progress is not None:
-                progress(self.stats.records)
+                progress(self.stats.dossiers)
 
     def _check_dossier(self, key: str, rel: str, expected: CompactMap) -> Iterator[FixityProblem]:
         archive = self.archive

@@ -8,8 +8,10 @@ alert on them (1 and 2 remain "the command failed" and "bad usage").
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import click
@@ -18,6 +20,23 @@ from docgen.cli.common import App, console, emit_json, kv, pass_app, table
 
 FINDINGS_EXIT = 3
 SEV_CHOICE = click.Choice(["error", "warning", "info"])
+
+
+@contextlib.contextmanager
+def _progress(what: str) -> Iterator[Callable[[int], None]]:
+    """A spinner on stderr with a running count (only on a terminal; silent in pipes and tests)."""
+    if not sys.stderr.isatty():
+        yield lambda n: None
+        return
+    from docgen.cli.common import err_console
+
+    with err_console().status(f"{what}…") as status:
+
+        def tick(n: int) -> None:
+            if n % 200 == 0:
+                status.update(f"{what}… 已处理 {n} 户")
+
+        yield tick
 
 
 def _sev(s: str) -> str:
@@ -72,14 +91,15 @@ def audit_cmd(
     summary = Summary(top=top)
     shown = []
     failing = 0
-    for f in auditor.run():
-        summary.add(f)
-        if writer is not None:
-            writer.add(f)
-        if list_all:
-            shown.append(f)
-        if threshold != "never" and at_or_above(f.severity, threshold):
-            failing += 1
+    with _progress("正在审计") as tick:
+        for f in auditor.run(progress=tick):
+            summary.add(f)
+            if writer is not None:
+                writer.add(f)
+            if list_all:
+                shown.append(f)
+            if threshold != "never" and at_or_above(f.severity, threshold):
+                failing += 1
     summary.dossiers_checked = auditor.dossiers_checked
     filters = "、".join(f"{k}={v}" for k, v in (("项目", project), ("批次", batch), ("阶段", stage)) if v)
     meta = {"today": auditor.today.isoformat(), "rules": source, "filters": filters, "min_severity": min_severity}
@@ -140,12 +160,14 @@ def verify_cmd(app: App, as_json: bool) -> None:
     from docgen.audit.fixity import Verifier
 
     verifier = Verifier(app.archive)
-    problems = list(verifier.run())
+    with _progress("正在核对") as tick:
+        problems = list(verifier.run(progress=tick))
     st = verifier.stats
     if as_json:
         emit_json({"problems": [p.as_dict() for p in problems], "stats": st.__dict__})
     else:
         kv([
+            ("档案", f"{st.dossiers} 户"),
             ("记录文件", st.records),
             ("文件", f"{st.documents} 份,{st.bytes / 1e6:.1f} MB"),
             ("日志条目", st.journal_entries),
