@@ -171,7 +171,8 @@ def chart_svg(rows: list[tuple[str, dict[str, int]]], width: int = 720) -> str:
     """A horizontal stacked bar chart (errors, warnings, info per row) as inline SVG."""
     from html import escape
 
-    bar_h, gap, label_w = 22, 6, 230
+    bar_h, gap = 22, 6
+    label_w = max(80, min(340, 14 * max((len(label) for label, _ in rows), default=4) + 16))
     top = 28
     height = top + len(rows) * (bar_h + gap) + 10
     biggest = max((sum(c.values()) for _, c in rows), default=1) or 1
@@ -211,7 +212,7 @@ body{font-family:"Noto Sans CJK SC","Microsoft YaHei",sans-serif;margin:24px;col
 h1{font-size:22px} h2{font-size:17px;margin-top:28px}
 table{border-collapse:collapse;font-size:13px} th,td{border:1px solid #ccc;padding:4px 8px;text-align:left;vertical-align:top}
 th{background:#eef3f8;cursor:pointer;position:sticky;top:0} th.sorted-asc::after{content:" ▲"} th.sorted-desc::after{content:" ▼"}
-td.sev-error{color:#b52b27;font-weight:bold} td.sev-warning{color:#a66d00} td.sev-info{color:#2a7f98}
+td:nth-child(-n+8){white-space:nowrap} td.sev-error{color:#b52b27;font-weight:bold} td.sev-warning{color:#a66d00} td.sev-info{color:#2a7f98}
 .cards span{display:inline-block;margin-right:24px;font-size:15px} input{padding:4px;width:260px}
 </style></head><body>
 <h1>档案审计报告</h1>

@@ -82,8 +82,9 @@ class Summary:
         if cur is None:
             return
         self._current = None
-        if "/" in cur.key:
-            self.dossiers_with_findings += 1
+        if "/" not in cur.key:
+            return  # a project-level finding: counted, but not a dossier
+        self.dossiers_with_findings += 1
         self._n += 1
         item = (cur.order, self._n, cur)
         if len(self._heap) < self.top:
