@@ -30,6 +30,10 @@ COMMANDS: dict[str, str] = {
     "settlement": "docgen.cli.case_cmds:settlement",
     "journal": "docgen.cli.archive_cmds:journal_cmd",
     "demo": "docgen.cli.demo_cmds:demo",
+    "audit": "docgen.cli.audit_cmds:audit_cmd",
+    "verify": "docgen.cli.audit_cmds:verify_cmd",
+    "export": "docgen.cli.audit_cmds:export_cmd",
+    "rules": "docgen.cli.audit_cmds:rules_group",
 }
 
 

@@ -1,0 +1,165 @@
+"""Run the audit over the archive, streaming one dossier at a time.
+
+:class:`Auditor` walks ``archive.dossier_keys()`` (reading one dossier at a
+time, so memory does not grow with the archive), runs the checks of
+:mod:`docgen.audit.checks` on each and yields findings grouped by dossier.
+A dossier file that cannot be read is itself a finding (``RECORD.UNREADABLE``)
+rather than the end of the audit: one bad hand edit must not hide the rest.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from docgen.archive.records import parse_record
+from docgen.audit.checks import (
+    Emitter,
+    check_accuracy,
+    check_completeness,
+    check_timeliness,
+)
+from docgen.audit.crossindex import CrossIndex
+from docgen.audit.findings import SEVERITY_RANK, Finding
+from docgen.audit.rules import Rules, load_rules
+from docgen.errors import DocgenError, NotFoundError, RecordError, UsageError
+from docgen.models import Dossier
+from docgen.vocab import STAGES
+
+if TYPE_CHECKING:
+    from docgen.archive.store import Archive
+
+
+@dataclass(frozen=True, slots=True)
+class AuditFilter:
+    """Which dossiers to audit and the least severity to report."""
+
+    project: str | None = None
+    batch: str | None = None
+    stage: str | None = None
+    min_severity: str = "info"
+
+    def check(self) -> None:
+        """Raise UsageError for a filter value that cannot match anything."""
+        if self.stage is not None and self.stage not in STAGES:
+            raise UsageError(f"阶段 {self.stage!r} 无效,应为 {'、'.join(STAGES)}")
+        if self.min_severity not in ("error", "warning", "info"):
+            raise UsageError(f"严重程度 {self.min_severity!r} 无效,应为 error、warning 或 info")
+
+
+class Auditor:
+    """Audits an archive against a set of rules; iterate :meth:`run` for the findings."""
+
+    def __init__(
+        self,
+        archive: Archive,
+        rules: Rules | None = None,
+        where: AuditFilter | None = None,
+        today: dt.date | None = None,
+    ) -> None:
+        self.archive = archive
+        self.rules = rules if rules is not None else load_rules(archive)[0]
+        self.where = where or AuditFilter()
+        self.where.check()
+        self.today = today or archive.today()
+        self.cross = CrossIndex(self._owner_name)
+        self._projects = str(archive.layout.projects)
+        self.dossiers_checked = 0
+
+    def run(self, progress: Callable[[int], None] | None = None) -> Iterator[Finding]:
+        """Yield every finding, dossier by dossier (project-level findings first for each project)."""
+        where = self.where
+        threshold = SEVERITY_RANK[where.min_severity]
+        if where.project:
+            self.archive.project(where.project)  # NotFoundError with the known codes
+        codes = [where.project.upper()] if where.project else self.archive.project_codes()
+        for code in codes:
+            for f in self._project_findings(code):
+                if SEVERITY_RANK[f.severity] >= threshold:
+                    yield f
+            for key in self.archive.dossier_keys(code):
+                for f in self.audit_dossier(key):
+                    if SEVERITY_RANK[f.severity] >= threshold:
+                        yield f
+                if progress is not None:
+                    progress(self.dossiers_checked)
+
+    def _project_findings(self, code: str) -> Iterator[Finding]:
+        emit = Emitter(self.rules, code, code, "", "")
+        try:
+            project = self.archive.project(code)
+        except DocgenError as exc:
+            f = emit("RECORD.UNREADABLE", f"项目文件无法读取:{exc};请按提示修正 project.json。")
+            if f:
+                yield f
+            return
+        if self.where.batch or self.where.stage:
+            return
+        for path, problem in project.warnings():
+            f = emit(
+                "ACCURACY.CREDIT_CODE",
+                f"开发商 {project.developer.name} 的统一社会信用代码 {project.developer.credit_code} 有误:{problem};"
+                "请对照营业执照更正(生成的协议会印出此代码)。",
+                path,
+            )
+            if f:
+                yield f
+
+    def _owner_name(self, key: str, id_number: str) -> str:
+        """The name of the owner of dossier ``key`` who has this ID number (for cross-dossier messages)."""
+        project, unit = key.split("/")
+        try:
+            d = self._load(key, os.path.join(self._projects, project, "dossiers", unit))
+        except DocgenError:
+            return "(无法读取)"
+        return next((o.name for o in d.owners if o.id_number == id_number), "(已修改)")
+
+    def _load(self, key: str, folder: str) -> Dossier:
+        """Read a dossier from its folder (keys come from a directory listing, so no path resolution is needed)."""
+        path = os.path.join(folder, "dossier.json")
+        try:
+            with open(path, "rb") as fh:
+                data = fh.read()
+        except FileNotFoundError as exc:
+            raise NotFoundError(f"档案 {key} 不存在") from exc
+        except OSError as exc:
+            raise RecordError(path, [f"无法读取:{exc.strerror}"]) from exc
+        d = parse_record(Dossier, data, path)
+        if d.key != key:
+            raise RecordError(path, [f"字段 project/unit: 为 {d.key},与所在目录 {key} 不符"])
+        return d
+
+    def audit_dossier(self, key: str) -> Iterator[Finding]:
+        """Findings for one dossier (nothing if the filter excludes it)."""
+        project, unit = key.split("/")
+        folder = os.path.join(self._projects, project, "dossiers", unit)
+        try:
+            d = self._load(key, folder)
+        except DocgenError as exc:
+            if self.where.batch or self.where.stage:
+                return
+            self.dossiers_checked += 1
+            f = Emitter(self.rules, key, project, "", "")(
+                "RECORD.UNREADABLE", f"档案文件无法读取:{exc};请按提示修正 dossier.json(docgen verify 可查是谁改的)。"
+            )
+            if f:
+                yield f
+            return
+        if self.where.batch and d.batch != self.where.batch:
+            return
+        if self.where.stage and d.stage != self.where.stage:
+            return
+        self.dossiers_checked += 1
+        emit = Emitter(self.rules, d.key, d.project, d.batch or "", d.stage)
+        documents = os.path.join(folder, "documents")
+        for gen in (
+            check_completeness(documents, d, self.rules, emit),
+            check_accuracy(documents, d, self.rules, emit, self.cross),
+            check_timeliness(d, self.rules, self.today, emit),
+        ):
+            for f in gen:
+                if f is not None:
+                    yield f
