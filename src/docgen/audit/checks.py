@@ -303,7 +303,7 @@ def check_timeliness(d: Dossier, rules: Rules, today: dt.date, emit: Emitter) ->
 
     for c in d.complaints:
         limit = dl.complaint_closure_days
-        if c.status != "已关闭" or c.closed_on is None:
+        if c.status != "已关闭":
             age = (today - c.received_on).days
             if age > limit:
                 yield emit(
@@ -313,6 +313,8 @@ def check_timeliness(d: Dossier, rules: Rules, today: dt.date, emit: Emitter) ->
                     c.id,
                 )
             continue
+        if c.closed_on is None:
+            continue  # 已关闭 without a date: nothing to time (the record should be completed)
         took = (c.closed_on - c.received_on).days
         if took > limit:
             yield emit(
