@@ -111,7 +111,9 @@ def build_planted(root: Path, tmp: Path) -> Archive:
     # -- HXSZ/05-1-0601 (保修期): timeliness problems, duplicate file, hand-edited ID
     k = "HXSZ/05-1-0601"
     for t in SIGNING + HANDOVER + ["cert_application", "deed_tax_receipt", "repair_record"]:
-        content = b"%PDF-1.4 HXSZ/03-2-1204 usage_manual\n" if t == "usage_manual" else None  # planted duplicate
+        content = b"%PDF-1.4 HXSZ/03-2-1204 id_copy\n" if t == "id_copy" else None  # planted: 1204's ID copy
+        if t == "usage_manual":
+            content = b"%PDF-1.4 HXSZ/03-2-1204 usage_manual\n"  # the same manual everywhere is expected
         add_doc(archive, tmp, k, t, content=content)
     late = archive.add_case(k, "repairs", {
         "reported_on": "2026-08-01", "component": "入户门", "description": "门锁损坏", "status": "已完成",
@@ -376,3 +378,11 @@ def test_settlement_sheet_with_wrong_amount(tmp_path: Path) -> None:
     add_doc(archive, tmp_path / "s", key, "settlement_sheet", related=settlement.id,
             text="5栋1单元0601 合计 人民币玖佰元整(¥900.00)")
     assert "ACCURACY.AMOUNT_RECORD" in _rules_for(archive, key, dt.date(2026, 8, 20))
+
+
+def test_duplicate_ok_types_are_not_flagged(planted: tuple[Archive, list[Finding]]) -> None:
+    archive, findings = planted
+    dups = [f for f in findings if f.rule == "ACCURACY.DUPLICATE_FILE"]
+    assert len(dups) == 1
+    doc = archive.dossier("HXSZ/05-1-0601").document(dups[0].ref)
+    assert doc is not None and doc.type == "id_copy"  # the identical 住宅使用说明书 is expected, not flagged

@@ -193,8 +193,9 @@ def check_accuracy(folder: str, d: Dossier, rules: Rules, emit: Emitter, cross: 
                 f"owners[{i}].id_number",
             )
     checks = rules.text_checks
+    duplicate_ok = rules.duplicate_ok
     for doc in d.documents:
-        other_key = cross.seen_file(d.key, doc.sha256)
+        other_key = None if doc.type in duplicate_ok else cross.seen_file(d.key, doc.sha256)
         if other_key:
             yield emit(
                 "ACCURACY.DUPLICATE_FILE",
