@@ -111,7 +111,9 @@ def build_planted(root: Path, tmp: Path) -> Archive:
     # -- HXSZ/05-1-0601 (保修期): timeliness problems, duplicate file, hand-edited ID
     k = "HXSZ/05-1-0601"
     for t in SIGNING + HANDOVER + ["cert_application", "deed_tax_receipt", "repair_record"]:
-        content = b"%PDF-1.4 HXSZ/03-2-1204 usage_manual\n" if t == "usage_manual" else None  # planted duplicate
+        content = b"%PDF-1.4 HXSZ/03-2-1204 id_copy\n" if t == "id_copy" else None  # planted: 1204's ID copy
+        if t == "usage_manual":
+            content = b"%PDF-1.4 HXSZ/03-2-1204 usage_manual\n"  # the same manual everywhere is expected
         add_doc(archive, tmp, k, t, content=content)
     late = archive.add_case(k, "repairs", {
         "reported_on": "2026-08-01", "component": "入户门", "description": "门锁损坏", "status": "已完成",
@@ -282,3 +284,105 @@ def test_same_person_owning_two_units_is_not_a_shared_id(tmp_path: Path) -> None
     ))
     rules = {f.rule for f in Auditor(archive, today=dt.date(2026, 7, 1)).run()}
     assert "ACCURACY.SHARED_ID_NUMBER" not in rules
+
+
+def _rules_for(archive: Archive, key: str, today: dt.date = TODAY) -> list[str]:
+    return [f.rule for f in Auditor(archive, today=today).run() if f.key == key]
+
+
+def test_hand_edited_phone_and_duplicate_ids(tmp_path: Path) -> None:
+    archive = build_small_archive(tmp_path / "records")
+    key = "HXSZ/05-1-0601"
+    archive.add_case(key, "revisits", {"date": "2026-07-01", "by": "小王", "satisfaction": "B"})
+    path = archive.dossier_file(key)
+    data = json.loads(path.read_text("utf-8"))
+    data["owners"][0]["phone"] = "12345"
+    data["revisits"].append(dict(data["revisits"][0]))
+    path.write_text(json.dumps(data, ensure_ascii=False), "utf-8")
+    found = _rules_for(archive, key, dt.date(2026, 8, 1))
+    assert "ACCURACY.PHONE" in found and "ACCURACY.DUPLICATE_RECORD_ID" in found
+
+
+def test_supersedes_missing_and_unreadable_amount(tmp_path: Path) -> None:
+    archive = build_small_archive(tmp_path / "records")
+    key = "HXSZ/03-2-1203"
+    doc_id = add_doc(archive, tmp_path / "src", key, "supplementary_agreement", text="补充协议 退款人民币元角分")
+    with archive.edit_dossier(key, "dossier.edit", "测试") as (d, _):
+        d.document(doc_id).supersedes = "DOC-1999-000001"  # type: ignore[union-attr]
+    found = _rules_for(archive, key, dt.date(2026, 8, 1))
+    assert "COMPLETE.SUPERSEDES_MISSING" in found
+    assert "ACCURACY.AMOUNT_UNREADABLE" in found
+
+
+def test_superseded_document_is_replaced_by_the_new_one(tmp_path: Path) -> None:
+    archive = build_small_archive(tmp_path / "records")
+    key = "HXSZ/03-2-1203"
+    old = add_doc(archive, tmp_path / "a", key, "purchase_contract", signed=False)
+    src = tmp_path / "signed.pdf"
+    src.write_bytes(b"%PDF signed copy")
+    archive.add_document(key, src, doc_type="purchase_contract", signed=True, supersedes=old)
+    found = [f for f in Auditor(archive, today=dt.date(2026, 8, 1)).run() if f.key == key]
+    assert not [f for f in found if f.rule == "COMPLETE.UNSIGNED"]
+    assert "purchase_contract" not in [f.ref for f in found if f.rule == "COMPLETE.MISSING_DOC"]
+
+
+def test_complaint_closed_late_and_unknown_component(tmp_path: Path) -> None:
+    archive = build_small_archive(tmp_path / "records")
+    key = "HXSZ/05-1-0601"
+    archive.add_case(key, "complaints", {
+        "received_on": "2026-07-01", "first_responder": "小李", "category": "服务", "description": "x",
+        "status": "已关闭", "closed_on": "2026-08-01",
+    })
+    archive.add_case(key, "revisits", {"date": "2026-08-02", "by": "小王", "satisfaction": "A"})
+    archive.add_case(key, "repairs", {
+        "reported_on": "2026-08-01", "component": "院子围栏", "description": "x", "responded_on": "2026-08-01",
+    })
+    archive.add_case(key, "repairs", {
+        "reported_on": "2026-07-01", "component": "阳台栏杆", "description": "x", "status": "不予维修",
+    })
+    found = _rules_for(archive, key, dt.date(2026, 8, 20))
+    assert "TIME.COMPLAINT_LATE" in found
+    assert "TIME.REVISIT_AFTER_COMPLAINT" not in found  # revisited the next day
+    assert "TIME.WARRANTY_UNKNOWN" in found
+    assert found.count("TIME.WARRANTY_UNKNOWN") == 1  # a rejected repair is not judged
+    assert "TIME.REPAIR_COMPLETION" not in found and "TIME.REPAIR_RESPONSE" not in found
+
+
+def test_settlement_sheet_amount_and_certificate_done(tmp_path: Path) -> None:
+    archive = build_small_archive(tmp_path / "records")
+    key = "HXSZ/05-1-0601"
+    settlement = archive.add_case(key, "settlements", {
+        "created_on": "2026-08-01", "contractor": "福州某维修公司", "status": "已审批",
+        "items": [{"item": "更换门锁", "declared_qty": "1", "approved_qty": "1", "unit_price": "800.00"}],
+    })
+    add_doc(archive, tmp_path / "s", key, "settlement_sheet", related=settlement.id,
+            text="5栋1单元0601 审定金额合计 人民币捌佰元整(¥800.00)")
+    with archive.edit_dossier(key, "dossier.edit", "办结产权证") as (d, _):
+        d.certificate_status = "已办结"
+    found = [f for f in Auditor(archive, today=dt.date(2026, 8, 20)).run() if f.key == key]
+    rules = [f.rule for f in found]
+    assert "ACCURACY.AMOUNT_RECORD" not in rules
+    missing = {f.ref for f in found if f.rule == "COMPLETE.MISSING_DOC"}
+    assert {"certificate_receipt", "property_certificate"} <= missing
+    assert "settlement_sheet" not in missing
+    assert "TIME.CERT_OVERDUE" not in rules
+
+
+def test_settlement_sheet_with_wrong_amount(tmp_path: Path) -> None:
+    archive = build_small_archive(tmp_path / "records")
+    key = "HXSZ/05-1-0601"
+    settlement = archive.add_case(key, "settlements", {
+        "created_on": "2026-08-01", "contractor": "福州某维修公司",
+        "items": [{"item": "更换门锁", "declared_qty": "1", "approved_qty": "1", "unit_price": "800.00"}],
+    })
+    add_doc(archive, tmp_path / "s", key, "settlement_sheet", related=settlement.id,
+            text="5栋1单元0601 合计 人民币玖佰元整(¥900.00)")
+    assert "ACCURACY.AMOUNT_RECORD" in _rules_for(archive, key, dt.date(2026, 8, 20))
+
+
+def test_duplicate_ok_types_are_not_flagged(planted: tuple[Archive, list[Finding]]) -> None:
+    archive, findings = planted
+    dups = [f for f in findings if f.rule == "ACCURACY.DUPLICATE_FILE"]
+    assert len(dups) == 1
+    doc = archive.dossier("HXSZ/05-1-0601").document(dups[0].ref)
+    assert doc is not None and doc.type == "id_copy"  # the identical 住宅使用说明书 is expected, not flagged

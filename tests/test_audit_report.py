@@ -199,3 +199,17 @@ def test_cli_audit_bad_usage(planted: tuple[Archive, list[Finding], Summary]) ->
     assert unknown.exit_code == 1 and "项目 NOPE 不存在" in unknown.output
     bad_format = runner.invoke(cli, ["--archive", str(archive.root), "audit", "--out", "x.pdf"])
     assert bad_format.exit_code == 2 and "报表格式" in bad_format.output
+
+
+def test_fail_on_from_config(tmp_path: Path) -> None:
+    from conftest import build_small_archive
+
+    archive = build_small_archive(tmp_path / "records")
+    runner = CliRunner()
+    args = ["audit", "--project", "HXSZ", "--today", "2026-07-01", "--severity", "warning"]
+    config = tmp_path / "docgen.toml"
+    config.write_text('[archive]\npath = "records"\n[audit]\nfail_on = "never"\n', "utf-8")
+    assert runner.invoke(cli, ["--config", str(config), *args]).exit_code == 0
+    config.write_text('[archive]\npath = "records"\n[audit]\nfail_on = "error"\n', "utf-8")
+    assert runner.invoke(cli, ["--config", str(config), *args]).exit_code == 3
+    assert archive.root.is_dir()

@@ -99,3 +99,12 @@ def test_compact_map_put_and_get() -> None:
     assert m.get(fingerprint("p8")) == 8
     assert m.get(fingerprint("nope")) is None
     assert len(m) == 100
+
+
+def test_a_different_amount_after_the_words_is_not_their_figure() -> None:
+    [found] = amounts_in_text("总价款人民币壹佰贰拾伍万元整,首付¥375,000.00,余款按揭")
+    assert found.value == Decimal("1250000.00") and found.figure is None
+    [found] = amounts_in_text("首付¥375,000.00,总价款人民币壹佰贰拾伍万元整")
+    assert found.figure is None
+    [found] = amounts_in_text("人民币壹万贰仟元整(12,000.00元)")
+    assert found.figure == Decimal("12000.00")

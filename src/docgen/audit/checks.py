@@ -193,8 +193,9 @@ def check_accuracy(folder: str, d: Dossier, rules: Rules, emit: Emitter, cross: 
                 f"owners[{i}].id_number",
             )
     checks = rules.text_checks
+    duplicate_ok = rules.duplicate_ok
     for doc in d.documents:
-        other_key = cross.seen_file(d.key, doc.sha256)
+        other_key = None if doc.type in duplicate_ok else cross.seen_file(d.key, doc.sha256)
         if other_key:
             yield emit(
                 "ACCURACY.DUPLICATE_FILE",
@@ -303,7 +304,7 @@ def check_timeliness(d: Dossier, rules: Rules, today: dt.date, emit: Emitter) ->
 
     for c in d.complaints:
         limit = dl.complaint_closure_days
-        if c.status != "已关闭" or c.closed_on is None:
+        if c.status != "已关闭":
             age = (today - c.received_on).days
             if age > limit:
                 yield emit(
@@ -313,6 +314,8 @@ def check_timeliness(d: Dossier, rules: Rules, today: dt.date, emit: Emitter) ->
                     c.id,
                 )
             continue
+        if c.closed_on is None:
+            continue  # 已关闭 without a date: nothing to time (the record should be completed)
         took = (c.closed_on - c.received_on).days
         if took > limit:
             yield emit(

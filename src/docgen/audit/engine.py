@@ -27,6 +27,7 @@ from docgen.audit.findings import SEVERITY_RANK, Finding
 from docgen.audit.rules import Rules, load_rules
 from docgen.errors import DocgenError, NotFoundError, RecordError, UsageError
 from docgen.models import Dossier
+from docgen.units import check_project_code
 from docgen.vocab import STAGES
 
 if TYPE_CHECKING:
@@ -75,7 +76,7 @@ class Auditor:
         threshold = SEVERITY_RANK[where.min_severity]
         if where.project:
             self.archive.project(where.project)  # NotFoundError with the known codes
-        codes = [where.project.upper()] if where.project else self.archive.project_codes()
+        codes = [check_project_code(where.project)] if where.project else self.archive.project_codes()
         for code in codes:
             for f in self._project_findings(code):
                 if SEVERITY_RANK[f.severity] >= threshold:

@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from docgen.models import Dossier, Project
 
 PERSONAL_DATA_NOTICE = (
-    "本包含未脱敏的个人信息(身份证号码、电话、住址),仅供授权接收方用于办理登记、法律或审计事务,"
+    "本包内含未脱敏的个人信息(身份证号码、电话、住址),仅供授权接收方用于办理登记、法律或审计事务,"
     "不得转交他人;Contains unmasked personal data (PIPL): for the authorised recipient only."
 )
 

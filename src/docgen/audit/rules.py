@@ -141,6 +141,7 @@ class Rules(_Strict):
     deadlines: Deadlines = Field(default_factory=Deadlines)
     warranty: list[WarrantyPeriod] = Field(default_factory=list)
     text_checks: dict[DocCode, list[TextCheck]] = Field(default_factory=dict)
+    duplicate_ok: list[DocCode] = Field(default_factory=list)
     severity: dict[RuleId, Literal["error", "warning", "info"]] = Field(default_factory=dict)
     disabled: list[RuleId] = Field(default_factory=list)
 

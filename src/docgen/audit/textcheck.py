@@ -23,7 +23,9 @@ _WORDS_RE = re.compile(
     r"|[零〇壹贰叁肆伍陆柒捌玖\s]+[角分][零〇壹贰叁肆伍陆柒捌玖分整\s]*)"
 )
 _FIGURE = r"(?P<f>[0-9][0-9,]*(?:\.[0-9]{1,2})?)"
-_AFTER_RE = re.compile(r"^[^0-9人]{0,14}?(?:¥|¥|小写[^0-9]{0,4})\s*" + _FIGURE)
+# The figure belongs to the words only when nothing but brackets, 小写, a colon or a
+# currency sign stands between them: "(小写:¥12,000.00元)" yes, ",首付¥375,000.00" no.
+_AFTER_RE = re.compile(r"^(?:[((]|小写|[::]|¥|¥|RMB)+" + _FIGURE)
 _BEFORE_RE = re.compile(r"(?:¥|¥)?\s*" + _FIGURE + r"\s*元?\s*[((]?\s*(?:大写)?\s*[::]?\s*$")
 
 

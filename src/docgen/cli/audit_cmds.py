@@ -139,7 +139,7 @@ def _show_summary(summary: object, meta: dict[str, str], shown: list[object]) ->
     table("按阶段", ["阶段", *cols], [(r["stage"], r["error"], r["warning"], r["info"]) for r in data["by_stage"]])
     table("按规则", ["规则", "问题", *cols], [(r["rule"], RULES[r["rule"]][1], r["error"], r["warning"], r["info"]) for r in data["by_rule_table"]])
     table("问题最多的档案", ["档案", "阶段", "批次", *cols, "主要问题"], [
-        (w["key"], w["stage"], w["batch"], w["error"], w["warning"], w["info"], "、".join(list(w["rules"])[:3]))
+        (w["key"], w["stage"], w["batch"], w["error"], w["warning"], w["info"], "、".join(RULES[r][1] for r in list(w["rules"])[:3]))
         for w in data["worst"]
     ])
     if shown:
