@@ -1,0 +1,277 @@
+"""Generate paperwork from the archive: render, number, QR-code, file, and optionally convert to PDF.
+
+One entry point per document kind (:meth:`Generator.handover_plan`,
+:meth:`~Generator.notices`, :meth:`~Generator.compensation`,
+:meth:`~Generator.settlement`); all go through :meth:`Generator._run`:
+
+1. for each document, in one archive transaction: take the next ``DOC-<year>-<n>``
+   id from the archive counter, render the template with that id and a QR code
+   (``DG1:D:<id>:<owner key>``) in the page header, save the .docx to the output
+   folder, and file it into the dossier (or the project, for a handover plan)
+   as ``source="generated"``, unsigned, with its text.  A render error aborts
+   that transaction, so no number is used up and nothing half-made is filed.
+2. with ``pdf=True``: one LibreOffice process converts the whole batch; each
+   PDF is checked for Chinese text and a CJK font, then filed as its own
+   document ``related`` to the .docx record (same QR id printed on it).
+
+Progress is reported through a callback ``(stage, done, total, label)``; the CLI
+draws it.  ``gc.collect()`` runs between documents: docxtpl leaves cyclic
+garbage (224 MB vs 47 MB after 1,000 documents, measurements.md).
+"""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from docgen.archive import Archive
+from docgen.errors import DocgenError, NotFoundError, UsageError
+from docgen.generate import context as ctx_mod
+from docgen.generate.catalog import TEMPLATES, template_path
+from docgen.generate.pdf import convert_to_pdf, has_cjk_font, plan_fonts
+from docgen.generate.render import GenerateError, TemplateRenderer
+from docgen.generate.settings import GenerateSettings
+from docgen.generate.text import document_text, pdf_fonts, pdf_pages
+from docgen.models import Batch, PageInfo, RepairTicket, Settlement
+from docgen.qrcodes import DocumentCode
+from docgen.units import check_safe_id
+
+Progress = Callable[[str, int, int, str], None]
+STAGE_RENDER = "生成文书"
+STAGE_PDF = "转换 PDF"
+STAGE_FILE_PDF = "归档 PDF"
+
+
+@dataclass
+class Job:
+    """One document to make: what, for whom, from which record."""
+
+    kind: str
+    owner_key: str
+    label: str
+    record: str
+    related: str
+    context: dict[str, Any]
+
+
+@dataclass
+class GeneratedDocument:
+    """One generated document: its id, where it was filed, and its files in the output folder."""
+
+    doc_id: str
+    kind: str
+    title: str
+    owner_key: str
+    label: str
+    docx: Path
+    pdf: Path | None = None
+    pdf_doc_id: str | None = None
+
+
+@dataclass
+class GenerateResult:
+    """The outcome of a generate command."""
+
+    kind: str
+    documents: list[GeneratedDocument] = field(default_factory=list)
+    output_dir: Path | None = None
+    fonts: list[str] = field(default_factory=list)
+    font_note: str = ""
+
+
+def _noop(stage: str, done: int, total: int, label: str) -> None:
+    return None
+
+
+def _safe_label(text: str) -> str:
+    return "".join(c for c in text if c not in '\\/:*?"<>|\0 ')
+
+
+class Generator:
+    """Makes documents for one archive with one configuration."""
+
+    def __init__(self, archive: Archive, settings: GenerateSettings, output: Path | None = None) -> None:
+        self.archive = archive
+        self.settings = settings
+        self.output = Path(output) if output is not None else Path(settings.output)
+
+    # -- record lookup ---------------------------------------------------------
+    def find_batch(self, ref: str) -> Batch:
+        """A batch by ``HXSZ/B01`` or by ``B01`` when only one project has it."""
+        if "/" in ref:
+            project, batch_id = ref.split("/", 1)
+            return self.archive.batch(project, check_safe_id(batch_id, "批次编号"))
+        check_safe_id(ref, "批次编号")
+        found = [self.archive.batch(code, ref) for code in self.archive.project_codes() if ref in self.archive.batch_ids(code)]
+        if not found:
+            raise NotFoundError(f"交房批次 {ref} 不存在(可写成 项目/批次,如 HXSZ/B01)")
+        if len(found) > 1:
+            raise UsageError(f"多个项目都有批次 {ref},请写成 项目/批次(如 {found[0].project}/{ref})")
+        return found[0]
+
+    def _case(self, record_id: str, kind: str, label: str) -> tuple[Any, Any]:
+        dossier, found_kind, record = self.archive.find_case(record_id)
+        if found_kind != kind:
+            raise UsageError(f"{record_id} 不是{label}(它是 {found_kind} 记录)")
+        return dossier, record
+
+    # -- commands --------------------------------------------------------------
+    def handover_plan(self, batch_ref: str, *, pdf: bool = False, reveal: bool = False,
+                      progress: Progress | None = None) -> GenerateResult:
+        """交房方案 for a batch, filed into the project."""
+        batch = self.find_batch(batch_ref)
+        project = self.archive.project(batch.project)
+        dossiers = {u.unit: self.archive.dossier(f"{batch.project}/{u.unit}") for u in batch.units}
+        context = ctx_mod.plan_context(project, batch, dossiers, self.archive.today(), reveal=reveal)
+        job = Job("handover_plan", project.code, batch.id, f"交房批次 {batch.project}/{batch.id}", batch.id, context)
+        return self._run("handover_plan", [job], pdf=pdf, progress=progress)
+
+    def notices(self, batch_ref: str, *, units: Iterable[str] | None = None, pdf: bool = False,
+                reveal: bool = False, progress: Progress | None = None) -> GenerateResult:
+        """交房通知书 for every unit of a batch (or the listed units), in one run."""
+        batch = self.find_batch(batch_ref)
+        project = self.archive.project(batch.project)
+        wanted = None
+        if units:
+            from docgen.units import parse_unit
+
+            wanted = {parse_unit(u).code for u in units}
+            unknown = wanted - {u.unit for u in batch.units}
+            if unknown:
+                raise NotFoundError(f"批次 {batch.id} 中没有房号 {'、'.join(sorted(unknown))}")
+        chosen = [u for u in batch.units if wanted is None or u.unit in wanted]
+        if not chosen:
+            raise NotFoundError(f"交房批次 {batch.project}/{batch.id} 中没有房屋")
+        today = self.archive.today()
+
+        def jobs() -> Iterable[Job]:
+            for bu in chosen:  # contexts are built lazily: one dossier in memory at a time
+                dossier = self.archive.dossier(f"{batch.project}/{bu.unit}")
+                ctx = ctx_mod.notice_context(project, batch, bu, dossier, today, reveal=reveal)
+                yield Job("handover_notice", dossier.key, dossier.unit_label, f"档案 {dossier.key}", batch.id, ctx)
+
+        return self._run("handover_notice", jobs(), total=len(chosen), pdf=pdf, progress=progress)
+
+    def compensation(self, ticket_id: str, *, pdf: bool = False, reveal: bool = False,
+                     progress: Progress | None = None) -> GenerateResult:
+        """质量问题赔偿协议 for a repair ticket, filed into its dossier."""
+        dossier, ticket = self._case(ticket_id, "repairs", "报修单")
+        assert isinstance(ticket, RepairTicket)
+        project = self.archive.project(dossier.project)
+        context = ctx_mod.compensation_context(project, dossier, ticket, self.archive.today(), self.settings.terms(), reveal=reveal)
+        job = Job("compensation_agreement", dossier.key, dossier.unit_label, f"报修单 {ticket.id}", ticket.id, context)
+        return self._run("compensation_agreement", [job], pdf=pdf, progress=progress)
+
+    def settlement(self, sheet_id: str, *, pdf: bool = False, progress: Progress | None = None) -> GenerateResult:
+        """第三方维修费用支付会签表 for a settlement, filed into its dossier."""
+        dossier, sheet = self._case(sheet_id, "settlements", "结算会签记录")
+        assert isinstance(sheet, Settlement)
+        project = self.archive.project(dossier.project)
+        context = ctx_mod.settlement_context(project, dossier, sheet, self.archive.today(), self.settings.approval_thresholds)
+        job = Job("settlement_sheet", dossier.key, dossier.unit_label, f"结算会签 {sheet.id}", sheet.id, context)
+        return self._run("settlement_sheet", [job], pdf=pdf, progress=progress)
+
+    # -- the pipeline ----------------------------------------------------------
+    def _run(self, kind: str, jobs: Iterable[Job], *, total: int = 1, pdf: bool, progress: Progress | None) -> GenerateResult:
+        report = progress or _noop
+        spec = TEMPLATES[kind]
+        renderer = TemplateRenderer(template_path(self.settings, kind))
+        if pdf:
+            from docgen.generate.pdf import require_soffice
+
+            require_soffice(self.settings.soffice)  # fail before anything is filed
+        outdir = self.output / kind
+        outdir.mkdir(parents=True, exist_ok=True)
+        result = GenerateResult(kind=kind, output_dir=outdir)
+        year = self.archive.today().year
+        report(STAGE_RENDER, 0, total, "")
+        for n, job in enumerate(jobs, 1):
+            result.documents.append(self._make_one(renderer, spec.title, job, outdir, year))
+            if n % self.settings.gc_every == 0:
+                gc.collect()
+            report(STAGE_RENDER, n, total, job.label)
+        if pdf:
+            self._pdfs(result, spec.title, report)
+        return result
+
+    def _make_one(self, renderer: TemplateRenderer, title: str, job: Job, outdir: Path, year: int) -> GeneratedDocument:
+        summary = f"生成{title}({job.label})"
+        with self.archive.transaction("document.generate", job.owner_key, summary) as tx:
+            doc_id = tx.next_id("DOC", year, width=6)
+            tx.summary = f"生成{title} {doc_id}({job.label})"
+            payload = DocumentCode(doc_id, job.owner_key).encode()
+            tpl = renderer.render({**job.context, "doc_id": doc_id}, job.record, qr_payload=payload)
+            path = outdir / f"{doc_id}_{title}_{_safe_label(job.label)}.docx"
+            tpl.save(str(path))
+            text = document_text(tpl.docx)
+            try:
+                self.archive.add_document(
+                    job.owner_key,
+                    path,
+                    doc_type=job.kind,
+                    date=self.archive.today(),
+                    source="generated",
+                    title=title,
+                    text_pages=[text],
+                    signed=False,
+                    related=job.related,
+                    identified_by="generated",
+                    doc_id=doc_id,
+                    note=f"由 {job.record} 生成",
+                    tx=tx,
+                )
+            except BaseException:
+                path.unlink(missing_ok=True)
+                raise
+        return GeneratedDocument(doc_id, job.kind, title, job.owner_key, job.label, path)
+
+    def _pdfs(self, result: GenerateResult, title: str, report: Progress) -> None:
+        docs = result.documents
+        report(STAGE_PDF, 0, len(docs), "LibreOffice")
+        pdfs = convert_to_pdf([d.docx for d in docs], result.output_dir or self.output, self.settings.soffice)
+        report(STAGE_PDF, len(docs), len(docs), "LibreOffice")
+        fonts: set[str] = set()
+        year = self.archive.today().year
+        for n, (doc, pdf_path) in enumerate(zip(docs, pdfs, strict=True), 1):
+            pages = pdf_pages(pdf_path)
+            used = pdf_fonts(pdf_path)
+            fonts.update(used)
+            check_chinese(pdf_path, pages, used, title)
+            doc.pdf = pdf_path
+            with self.archive.transaction("document.generate", doc.owner_key, f"归档{title} PDF({doc.label})") as tx:
+                pdf_id = tx.next_id("DOC", year, width=6)
+                self.archive.add_document(
+                    doc.owner_key,
+                    pdf_path,
+                    doc_type=doc.kind,
+                    date=self.archive.today(),
+                    source="generated",
+                    title=f"{title}(PDF)",
+                    text_pages=pages,
+                    pages=[PageInfo(n=i, origin="text", chars=len(t)) for i, t in enumerate(pages, 1)],
+                    signed=False,
+                    related=doc.doc_id,
+                    identified_by="generated",
+                    doc_id=pdf_id,
+                    note=f"{doc.doc_id} 的 PDF 版本(二维码为 {doc.doc_id})",
+                    tx=tx,
+                )
+            doc.pdf_doc_id = pdf_id
+            report(STAGE_FILE_PDF, n, len(docs), doc.label)
+        result.fonts = sorted(fonts)
+        result.font_note = plan_fonts().describe()
+
+
+def check_chinese(pdf_path: Path, pages: list[str], fonts: list[str], title: str) -> None:
+    """Refuse a PDF whose text lacks the title or that embeds no CJK font (Chinese drawn as tofu boxes)."""
+    squeezed = "".join("".join(pages).split())
+    if "".join(title.split()) not in squeezed:
+        raise GenerateError(f"{pdf_path.name} 的文字中找不到「{title}」,PDF 可能未正确显示中文")
+    if not has_cjk_font(fonts):
+        raise GenerateError(f"{pdf_path.name} 未嵌入中文字体(使用的字体:{'、'.join(fonts) or '无'}),中文可能显示为方框")
+
+
+__all__ = ["DocgenError", "GenerateResult", "GeneratedDocument", "Generator"]
