@@ -9,8 +9,12 @@ edit wording in Word without touching code while the one fixed form of each
 from __future__ import annotations
 
 import datetime as dt
+import functools
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
+
+from jinja2 import Undefined
 
 from docgen.idnumbers import mask_address, mask_id_number, mask_phone
 from docgen.money import FEN, amount_in_words, to_money
@@ -68,7 +72,19 @@ def mask_addr(value: str) -> str:
     return mask_address(value) if value else ""
 
 
-FILTERS: dict[str, Any] = {
+def strict(fn: Callable[..., str]) -> Callable[..., str]:
+    """Make a filter fail on a missing value (naming it) instead of formatting the placeholder."""
+
+    @functools.wraps(fn)
+    def wrapper(value: Any, *args: Any, **kwargs: Any) -> str:
+        if isinstance(value, Undefined):
+            value._fail_with_undefined_error()
+        return fn(value, *args, **kwargs)
+
+    return wrapper
+
+
+_FILTERS: dict[str, Any] = {
     "cn_date": cn_date,
     "中文日期": cn_date,
     "cn_datetime": cn_datetime,
@@ -81,3 +97,5 @@ FILTERS: dict[str, Any] = {
     "mask_phone": mask_tel,
     "mask_address": mask_addr,
 }
+
+FILTERS: dict[str, Any] = {name: strict(fn) for name, fn in _FILTERS.items()}

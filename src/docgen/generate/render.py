@@ -103,13 +103,18 @@ class TemplateRenderer:
         try:
             tpl.render(ctx, jinja_env=self.env, autoescape=True)
         except UndefinedError as exc:
-            raise GenerateError(f"模板 {self.name} 无法为 {record} 生成文书:{explain_undefined(exc)}") from exc
+            why = explain_undefined(exc)
+            if "缺少字段" in why:  # a value the record lacks: the hint already names field and record
+                raise GenerateError(f"无法生成文书({self.name}):{why}") from exc
+            raise GenerateError(f"模板 {self.name} 无法为 {record} 生成文书:{why}") from exc
         except SecurityError as exc:
             raise GenerateError(f"模板 {self.name} 含有不安全的表达式,已拒绝渲染({exc})") from exc
         except TemplateSyntaxError as exc:
             raise GenerateError(f"模板 {self.name} 语法错误:{exc.message}") from exc
         except TemplateError as exc:
             raise GenerateError(f"模板 {self.name} 渲染失败({record}):{exc}") from exc
+        except (ValueError, TypeError, ArithmeticError) as exc:  # a filter given a value it cannot format
+            raise GenerateError(f"模板 {self.name} 无法为 {record} 生成文书:{exc}") from exc
         return tpl
 
     def variables(self) -> set[str]:
