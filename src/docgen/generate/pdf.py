@@ -75,8 +75,9 @@ def require_soffice(configured: str = "") -> str:
     if not found:
         where = f"配置的路径 {configured} 不可用" if configured else "在 PATH 中找不到 soffice"
         raise LibreOfficeMissing(
-            f"未安装 LibreOffice({where}),无法生成 PDF;docx 文书不受影响。"
-            "请安装 LibreOffice(如 apt install libreoffice-writer),或在 docgen.toml 的 [generate] soffice 中写明其路径。"
+            f"未安装 LibreOffice({where}),无法生成 PDF,本次未生成任何文书。"
+            "去掉 --pdf 可只生成 docx;或安装 LibreOffice(如 apt install libreoffice-writer),"
+            "或在 docgen.toml 的 [generate] soffice 中写明其路径。"
         )
     return found
 
