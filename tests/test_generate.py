@@ -8,10 +8,10 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from generate_helpers import TODAY, add_settlement, add_ticket, copy_templates, settings, write_template
 
+from conftest import OWNERS, make_id
 from docgen.archive import Archive
-from docgen.errors import NotFoundError, UsageError
+from docgen.errors import NotFoundError, UnsafePathError, UsageError
 from docgen.generate.catalog import TEMPLATES, check_templates
 from docgen.generate.context import approval_chain
 from docgen.generate.render import GenerateError, TemplateRenderer
@@ -20,8 +20,14 @@ from docgen.generate.text import docx_text
 from docgen.idnumbers import mask_id_number
 from docgen.money import parse_amount_in_words
 from docgen.qrcodes import DocumentCode, decode
-
-from conftest import OWNERS, make_id
+from generate_helpers import (
+    TODAY,
+    add_settlement,
+    add_ticket,
+    copy_templates,
+    settings,
+    write_template,
+)
 
 
 @pytest.fixture
@@ -79,6 +85,10 @@ def test_notices_for_chosen_units_and_unknown_unit(gen: Generator) -> None:
         gen.notices("B01", units=["03-2-1203"])
     with pytest.raises(NotFoundError, match="B07"):
         gen.notices("B07")
+    with pytest.raises(UsageError, match="无法识别"):
+        gen.notices("B01", units=["楼顶"])
+    with pytest.raises(UnsafePathError):
+        gen.notices("../B01")
 
 
 def test_appointment_slot_printed_when_booked(gen: Generator, archive: Archive) -> None:
@@ -104,11 +114,11 @@ def test_handover_plan_sections_schedule_and_unit_table(gen: Generator, archive:
     assert "2026年5月19日" in rows["T-30"]
     assert "2026年6月16日" in rows["T-2"] and "2026年6月17日" in rows["T-1"]
     assert "按期(较合同约定提前 12 天)" in text
-    assert "房产合同组" in text and "验房交房组" in text and "总指挥:陈总" in _squeeze(text).replace("总指挥:", "总指挥:")
+    assert "房产合同组" in text and "验房交房组" in text and "总指挥:陈总" in _squeeze(text)
     assert "268.50 ㎡" in text and "3 户" in text and "已收房 3 户" in text
     units = [line for line in text.splitlines() if "栋" in line and "HXSZ-HT" in line]
     assert len(units) == 3
-    assert "王芳、赵磊" in units[0] and "139****4321、137****1234" in units[0]
+    assert "\t王芳 赵磊\t139****4321 137****1234\t" in units[0]
     for _, _, phone in OWNERS:
         assert phone not in text
     _, filed = archive.find_document(doc.doc_id)
@@ -327,3 +337,32 @@ def test_qr_payload_in_header_decodes_to_the_document(gen: Generator) -> None:
 
     found = zxingcpp.read_barcodes(Image.open(io.BytesIO(blobs[0])))
     assert [decode(b.text) for b in found] == [DocumentCode(doc.doc_id, "HXSZ/05-1-0601")]
+
+
+# -- batches: pipelined filing --------------------------------------------------------
+def test_batch_in_several_transactions(archive: Archive, tmp_path: Path) -> None:
+    archive._today = lambda: TODAY
+    seq_before = len(list(archive.journal.entries(0)))
+    result = Generator(archive, settings(tmp_path, batch_size=1)).notices("B01")
+    assert [d.doc_id for d in result.documents] == ["DOC-2026-000001", "DOC-2026-000002", "DOC-2026-000003"]
+    entries = list(archive.journal.entries(0))[seq_before:]
+    summaries = [e.summary for e in entries]
+    assert len(entries) == 3 and "预留 DOC-2026-000002 起 1 个编号" in summaries[0] and "预留" not in summaries[-1]
+    for doc in result.documents:
+        owner, filed = archive.find_document(doc.doc_id)
+        assert archive.owner_key(owner) == doc.owner_key and archive.verify_document(owner, filed) is None
+    assert archive.read_counters()["DOC-2026"] == 3
+
+
+def test_batch_failure_keeps_committed_and_removes_the_rest(archive: Archive, tmp_path: Path) -> None:
+    archive._today = lambda: TODAY
+    with archive.edit_dossier("HXSZ/05-1-0601", "dossier.edit", "清空合同编号") as (dossier, _tx):
+        dossier.contract_no = ""
+    gen = Generator(archive, settings(tmp_path, batch_size=1))
+    with pytest.raises(GenerateError, match=r"档案 HXSZ/05-1-0601 缺少字段 contract_no\(合同编号\)"):
+        gen.notices("B01")
+    filed = [d.id for d in archive.iter_dossiers() for d in d.documents]
+    assert filed == ["DOC-2026-000001", "DOC-2026-000002"]
+    names = sorted(p.name.split("_")[0] for p in (gen.output / "handover_notice").glob("*.docx"))
+    assert names == ["DOC-2026-000001", "DOC-2026-000002"]
+    assert archive.read_counters()["DOC-2026"] == 3  # one reserved number left unused

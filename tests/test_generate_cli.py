@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from generate_helpers import TEMPLATES, add_ticket, copy_templates, write_template
 
 from docgen.archive import Archive
 from docgen.cli.main import cli
+from generate_helpers import TEMPLATES, add_ticket, copy_templates, write_template
 
 
 def _config(tmp_path: Path, archive: Archive, templates: Path = TEMPLATES, extra: str = "") -> Path:

@@ -6,17 +6,22 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from generate_helpers import TODAY, add_settlement, add_ticket, settings
 
+from conftest import OWNERS
 from docgen.archive import Archive
-from docgen.generate.pdf import LibreOfficeMissing, convert_to_pdf, find_soffice, has_cjk_font, require_soffice
+from docgen.generate.pdf import (
+    LibreOfficeMissing,
+    convert_to_pdf,
+    find_soffice,
+    has_cjk_font,
+    require_soffice,
+)
 from docgen.generate.service import Generator
 from docgen.generate.text import pdf_fonts, pdf_pages
 from docgen.idnumbers import mask_id_number
 from docgen.money import parse_amount_in_words
 from docgen.qrcodes import DocumentCode, decode
-
-from conftest import OWNERS
+from generate_helpers import TODAY, add_settlement, add_ticket, settings
 
 needs_soffice = pytest.mark.skipif(find_soffice() is None, reason="LibreOffice (soffice) 未安装")
 

@@ -20,6 +20,8 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
+from docxtpl import Listing
+
 from docgen.generate import plan_data
 from docgen.generate.environment import missing
 from docgen.generate.filters import cn_date, cn_datetime, money
@@ -142,8 +144,8 @@ def plan_context(project: Project, batch: Batch, dossiers: Mapping[str, Dossier]
             {
                 "n": n,
                 "label": d.unit_label,
-                "owners": d.owner_names,
-                "phones": "、".join(_phone(o.phone, reveal) for o in d.owners if o.phone) or "—",
+                "owners": Listing("\n".join(o.name for o in d.owners)),
+                "phones": Listing("\n".join(_phone(o.phone, reveal) for o in d.owners if o.phone) or "—"),
                 "contract_no": d.contract_no or "—",
                 "payment": d.payment_status,
                 "appointment": cn_datetime(bu.appointment) if bu.appointment else "未预约",
@@ -280,8 +282,8 @@ def settlement_context(project: Project, dossier: Dossier, sheet: Settlement, to
         }
         for n, i in enumerate(sheet.items, 1)
     ]
-    payable = sheet.payable
-    if payable < 0:
+    payable: Any = sheet.payable
+    if sheet.payable < 0:
         payable = missing("payable", record, f"本次付款为负数 {money(payable)},请核对扣款与已付累计")
     roles = approval_chain(sheet.approved_total, thresholds)
     signed = {a.role: a for a in sheet.approvals}

@@ -54,7 +54,7 @@ def daxie(value: Decimal | str | int, prefix: bool = True) -> str:
 def qty(value: Decimal | str | int) -> str:
     """A quantity without trailing zeros: ``12.5``, ``3``."""
     q = Decimal(str(value))
-    return format(q.normalize(), "f") if q == q.to_integral() else format(q.normalize(), "f")
+    return format(q.normalize(), "f")
 
 
 def mask_id(value: str) -> str:

@@ -40,21 +40,50 @@ def qr_png(payload: str, scale: int = 6) -> bytes:
     return buffer.getvalue()
 
 
-class _CachingTemplate(DocxTemplate):
-    """A DocxTemplate that compiles each XML part once per renderer, not once per document."""
+_PROPERTIES = ("author", "comments", "identifier", "language", "subject", "title")
 
-    def __init__(self, data: bytes, cache: dict[str, Template]) -> None:
+
+class _CachingTemplate(DocxTemplate):
+    """A DocxTemplate that prepares each XML part once per renderer, not once per document.
+
+    docxtpl cleans every part's XML with a dozen regular expressions and compiles
+    it with Jinja on every render; both depend only on the template, so the
+    results are kept (keyed by the source text) for the rest of the batch.
+    """
+
+    def __init__(self, data: bytes, compiled: dict[str, Template], patched: dict[str, str]) -> None:
         super().__init__(io.BytesIO(data))
-        self._compiled = cache
+        self._compiled = compiled
+        self._patched = patched
+
+    def patch_xml(self, src_xml: str) -> str:
+        """docxtpl's clean-up of the XML, computed once per distinct source."""
+        done = self._patched.get(src_xml)
+        if done is None:
+            done = str(super().patch_xml(src_xml))
+            self._patched[src_xml] = done
+        return done
+
+    def render_properties(self, context: Mapping[str, Any], jinja_env: Any = None) -> None:
+        """Render the document properties; those without a tag are left as they are."""
+        props = self.docx.core_properties
+        for prop in _PROPERTIES:
+            initial = getattr(props, prop)
+            if initial and "{" in initial:
+                setattr(props, prop, self._compile(initial, jinja_env).render(context))
+
+    def _compile(self, source: str, jinja_env: Any) -> Template:
+        template = self._compiled.get(source)
+        if template is None:
+            template = jinja_env.from_string(source)
+            self._compiled[source] = template
+        return template
 
     def render_xml_part(self, src_xml: str, part: Any, context: Mapping[str, Any], jinja_env: Any = None) -> str:
         """Same as docxtpl's, but looks the compiled template up by its source first."""
         src_xml = re.sub(r"<w:p([ >])", r"\n<w:p\1", src_xml)
         self.current_rendering_part = part
-        template = self._compiled.get(src_xml)
-        if template is None:
-            template = jinja_env.from_string(src_xml)
-            self._compiled[src_xml] = template
+        template = self._compile(src_xml, jinja_env)
         dst_xml = template.render(context)
         dst_xml = re.sub(r"\n<w:p([ >])", r"<w:p\1", dst_xml)
         dst_xml = dst_xml.replace("{_{", "{{").replace("}_}", "}}").replace("{_%", "{%").replace("%_}", "%}")
@@ -85,6 +114,7 @@ class TemplateRenderer:
             raise NotFoundError(f"模板文件 {self.path} 不存在(可运行 python -m docgen.generate.template_builder 重新生成)") from exc
         self.env = env or make_environment()
         self._compiled: dict[str, Template] = {}
+        self._patched: dict[str, str] = {}
 
     @property
     def name(self) -> str:
@@ -96,7 +126,7 @@ class TemplateRenderer:
 
         ``record`` names what is being rendered (``报修单 BX-2026-00001``) in errors.
         """
-        tpl = _CachingTemplate(self.data, self._compiled)
+        tpl = _CachingTemplate(self.data, self._compiled, self._patched)
         ctx = dict(context)
         if qr_payload is not None:
             ctx["qr"] = InlineImage(tpl, io.BytesIO(qr_png(qr_payload)), width=Mm(QR_SIZE_MM), height=Mm(QR_SIZE_MM))

@@ -22,13 +22,15 @@ garbage (224 MB vs 47 MB after 1,000 documents, measurements.md).
 from __future__ import annotations
 
 import gc
-from collections.abc import Callable, Iterable
+import itertools
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from docgen.archive import Archive
-from docgen.errors import DocgenError, NotFoundError, UsageError
+from docgen.archive import Archive, Transaction
+from docgen.errors import DocgenError, NotFoundError, UnsafePathError, UsageError
 from docgen.generate import context as ctx_mod
 from docgen.generate.catalog import TEMPLATES, template_path
 from docgen.generate.pdf import convert_to_pdf, has_cjk_font, plan_fonts
@@ -103,7 +105,10 @@ class Generator:
         """A batch by ``HXSZ/B01`` or by ``B01`` when only one project has it."""
         if "/" in ref:
             project, batch_id = ref.split("/", 1)
-            return self.archive.batch(project, check_safe_id(batch_id, "批次编号"))
+            try:
+                return self.archive.batch(project, check_safe_id(batch_id, "批次编号"))
+            except ValueError as exc:  # a malformed project code
+                raise UnsafePathError(f"交房批次 {ref!r} 无效:{exc}") from exc
         check_safe_id(ref, "批次编号")
         found = [self.archive.batch(code, ref) for code in self.archive.project_codes() if ref in self.archive.batch_ids(code)]
         if not found:
@@ -138,7 +143,10 @@ class Generator:
         if units:
             from docgen.units import parse_unit
 
-            wanted = {parse_unit(u).code for u in units}
+            try:
+                wanted = {parse_unit(u).code for u in units}
+            except ValueError as exc:
+                raise UsageError(str(exc)) from exc
             unknown = wanted - {u.unit for u in batch.units}
             if unknown:
                 raise NotFoundError(f"批次 {batch.id} 中没有房号 {'、'.join(sorted(unknown))}")
@@ -186,47 +194,52 @@ class Generator:
         outdir = self.output / kind
         outdir.mkdir(parents=True, exist_ok=True)
         result = GenerateResult(kind=kind, output_dir=outdir)
-        year = self.archive.today().year
         report(STAGE_RENDER, 0, total, "")
-        for n, job in enumerate(jobs, 1):
-            result.documents.append(self._make_one(renderer, spec.title, job, outdir, year))
-            if n % self.settings.gc_every == 0:
-                gc.collect()
-            report(STAGE_RENDER, n, total, job.label)
+        # Move everything alive now (modules, archive, templates) out of the collector's sight:
+        # the gc.collect() between documents then scans only what the batch created
+        # (a full collection over the whole heap costs as much as rendering a document).
+        gc.collect()
+        gc.freeze()
+        try:
+            _Pipeline(self, renderer, spec.title, outdir, result, total, report).run(iter(jobs))
+        finally:
+            gc.unfreeze()
         if pdf:
             self._pdfs(result, spec.title, report)
         return result
 
-    def _make_one(self, renderer: TemplateRenderer, title: str, job: Job, outdir: Path, year: int) -> GeneratedDocument:
-        summary = f"生成{title}({job.label})"
-        with self.archive.transaction("document.generate", job.owner_key, summary) as tx:
-            doc_id = tx.next_id("DOC", year, width=6)
-            tx.summary = f"生成{title} {doc_id}({job.label})"
-            payload = DocumentCode(doc_id, job.owner_key).encode()
-            tpl = renderer.render({**job.context, "doc_id": doc_id}, job.record, qr_payload=payload)
-            path = outdir / f"{doc_id}_{title}_{_safe_label(job.label)}.docx"
+    def render_file(self, renderer: TemplateRenderer, title: str, job: Job, doc_id: str, outdir: Path) -> Rendered:
+        """Render one document with its id and QR code into the output folder; return it with its text."""
+        payload = DocumentCode(doc_id, job.owner_key).encode()
+        tpl = renderer.render({**job.context, "doc_id": doc_id}, job.record, qr_payload=payload)
+        path = outdir / f"{doc_id}_{title}_{_safe_label(job.label)}.docx"
+        try:
             tpl.save(str(path))
             text = document_text(tpl.docx)
-            try:
-                self.archive.add_document(
-                    job.owner_key,
-                    path,
-                    doc_type=job.kind,
-                    date=self.archive.today(),
-                    source="generated",
-                    title=title,
-                    text_pages=[text],
-                    signed=False,
-                    related=job.related,
-                    identified_by="generated",
-                    doc_id=doc_id,
-                    note=f"由 {job.record} 生成",
-                    tx=tx,
-                )
-            except BaseException:
-                path.unlink(missing_ok=True)
-                raise
-        return GeneratedDocument(doc_id, job.kind, title, job.owner_key, job.label, path)
+        except BaseException:
+            path.unlink(missing_ok=True)
+            raise
+        return Rendered(job, doc_id, path, text)
+
+    def file_rendered(self, tx: Transaction, title: str, item: Rendered) -> GeneratedDocument:
+        """File a rendered .docx into its dossier or project within ``tx`` (generated, unsigned)."""
+        job = item.job
+        self.archive.add_document(
+            job.owner_key,
+            item.path,
+            doc_type=job.kind,
+            date=self.archive.today(),
+            source="generated",
+            title=title,
+            text_pages=[item.text],
+            signed=False,
+            related=job.related,
+            identified_by="generated",
+            doc_id=item.doc_id,
+            note=f"由 {job.record} 生成",
+            tx=tx,
+        )
+        return GeneratedDocument(item.doc_id, job.kind, title, job.owner_key, job.label, item.path)
 
     def _pdfs(self, result: GenerateResult, title: str, report: Progress) -> None:
         docs = result.documents
@@ -243,6 +256,7 @@ class Generator:
             doc.pdf = pdf_path
             with self.archive.transaction("document.generate", doc.owner_key, f"归档{title} PDF({doc.label})") as tx:
                 pdf_id = tx.next_id("DOC", year, width=6)
+                tx.summary = f"归档{title} PDF {pdf_id}(即 {doc.doc_id},{doc.label})"
                 self.archive.add_document(
                     doc.owner_key,
                     pdf_path,
@@ -263,6 +277,131 @@ class Generator:
             report(STAGE_FILE_PDF, n, len(docs), doc.label)
         result.fonts = sorted(fonts)
         result.font_note = plan_fonts().describe()
+
+
+@dataclass
+class Rendered:
+    """A document rendered into the output folder, not yet filed."""
+
+    job: Job
+    doc_id: str
+    path: Path
+    text: str
+
+
+def _summary(title: str, docs: list[GeneratedDocument]) -> str:
+    if len(docs) == 1:
+        return f"生成{title} {docs[0].doc_id}({docs[0].label})"
+    return f"生成{title} {len(docs)} 份({docs[0].doc_id} … {docs[-1].doc_id})"
+
+
+class _Pipeline:
+    """Render chunk k+1 while chunk k's archive transaction commits (fsyncs) in a worker thread.
+
+    Ids come from the archive counter inside transactions: the first
+    transaction numbers chunk 0 (rendered inside it, as for a single document)
+    *and* reserves the numbers of chunk 1; each later transaction files chunk k
+    and reserves chunk k+1's numbers before it commits, so the main thread can
+    render chunk k+1 while the worker waits on the disk.  Each chunk's documents
+    belong to different owners (a transaction re-reads the owner it files into).
+    A failure stops the batch: documents already committed stay filed, rendered
+    but unfiled files are removed, and at most one chunk of reserved numbers is
+    left unused.
+    """
+
+    def __init__(self, gen: Generator, renderer: TemplateRenderer, title: str, outdir: Path,
+                 result: GenerateResult, total: int, report: Progress) -> None:
+        self.gen, self.renderer, self.title, self.outdir = gen, renderer, title, outdir
+        self.result, self.total, self.report = result, total, report
+        self.size = gen.settings.batch_size
+        self.year = gen.archive.today().year
+        self.rendered = 0
+
+    def _take(self, jobs: Iterator[Job]) -> list[Job]:
+        chunk = list(itertools.islice(jobs, self.size))
+        owners = [j.owner_key for j in chunk]
+        if len(set(owners)) != len(owners):
+            raise DocgenError("内部错误:同一批次中有重复的归档对象")
+        return chunk
+
+    def _render(self, job: Job, doc_id: str) -> Rendered:
+        item = self.gen.render_file(self.renderer, self.title, job, doc_id, self.outdir)
+        self.rendered += 1
+        if self.rendered % self.gen.settings.gc_every == 0:
+            gc.collect()
+        self.report(STAGE_RENDER, self.rendered, self.total, job.label)
+        return item
+
+    def _next_count(self) -> int:
+        return max(0, min(self.size, self.total - self.rendered))
+
+    def run(self, jobs: Iterator[Job]) -> None:
+        archive = self.gen.archive
+        chunk = self._take(jobs)
+        if not chunk:
+            return
+        # chunk 0: numbered, rendered and filed inside one transaction (a single document is just this)
+        made: list[Rendered] = []
+        try:
+            with archive.transaction("document.generate", chunk[0].owner_key, f"生成{self.title}") as tx:
+                ids = [tx.next_id("DOC", self.year, width=6) for _ in chunk]
+                docs = []
+                for job, doc_id in zip(chunk, ids, strict=True):
+                    made.append(self._render(job, doc_id))
+                    docs.append(self.gen.file_rendered(tx, self.title, made[-1]))
+                next_ids = [tx.next_id("DOC", self.year, width=6) for _ in range(self._next_count())]
+                tx.summary = _summary(self.title, docs) + (f",预留 {next_ids[0]} 起 {len(next_ids)} 个编号" if next_ids else "")
+        except BaseException:
+            for item in made:
+                item.path.unlink(missing_ok=True)
+            raise
+        self.result.documents.extend(docs)
+        if not next_ids:
+            return
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="docgen-file") as pool:
+            pending: Future[list[GeneratedDocument]] | None = None
+            unfiled: list[Rendered] = []
+            try:
+                while next_ids:
+                    chunk = self._take(jobs)[: len(next_ids)]
+                    unfiled = []
+                    for job, doc_id in zip(chunk, next_ids, strict=False):
+                        unfiled.append(self._render(job, doc_id))
+                    if not unfiled:
+                        break
+                    if pending is not None:
+                        self.result.documents.extend(pending.result())  # chunk k-1 committed: its reservation holds
+                    ids_future: Future[list[str]] = Future()
+                    pending = pool.submit(self._file_chunk, unfiled, self._next_count(), ids_future)
+                    unfiled = []  # the worker owns them now (and removes them if it fails)
+                    next_ids = ids_future.result()
+                if pending is not None:
+                    self.result.documents.extend(pending.result())
+            except BaseException:
+                if pending is not None and not pending.done():
+                    pending.exception()  # let the worker finish (commit or abort) before cleaning up
+                filed = {d.doc_id for d in self.result.documents}
+                for item in unfiled:
+                    if item.doc_id not in filed:
+                        item.path.unlink(missing_ok=True)
+                raise
+
+    def _file_chunk(self, items: list[Rendered], next_count: int, ids_future: Future[list[str]]) -> list[GeneratedDocument]:
+        """Worker: reserve the next chunk's numbers, publish them, file this chunk, commit."""
+        archive = self.gen.archive
+        try:
+            with archive.transaction("document.generate", items[0].job.owner_key, f"生成{self.title}") as tx:
+                next_ids = [tx.next_id("DOC", self.year, width=6) for _ in range(next_count)]
+                ids_future.set_result(next_ids)
+                docs = [self.gen.file_rendered(tx, self.title, item) for item in items]
+                tx.summary = _summary(self.title, docs) + (f",预留 {next_ids[0]} 起 {len(next_ids)} 个编号" if next_ids else "")
+        except BaseException as exc:
+            if not ids_future.done():
+                ids_future.set_exception(exc)
+            for item in items:
+                item.path.unlink(missing_ok=True)
+            raise
+        return docs
 
 
 def check_chinese(pdf_path: Path, pages: list[str], fonts: list[str], title: str) -> None:

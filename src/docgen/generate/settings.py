@@ -25,6 +25,8 @@ class GenerateSettings(BaseModel):
     payment_days: int = Field(default=10, ge=1, le=90)
     # Run gc.collect() after every N documents of a batch (docxtpl leaves cyclic garbage).
     gc_every: int = Field(default=1, ge=1, le=1000)
+    # Documents filed per archive transaction in a batch (shares fsyncs; keeps the write lock short).
+    batch_size: int = Field(default=25, ge=1, le=500)
 
     def terms(self) -> dict[str, int]:
         """The agreement's day counts as the template names them."""

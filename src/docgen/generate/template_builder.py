@@ -18,6 +18,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from docx import Document
 from docx.enum.section import WD_ORIENT
@@ -33,9 +34,9 @@ LATIN = "Times New Roman"
 
 
 # -- low-level helpers --------------------------------------------------------
-def _set_fonts(rpr_owner: object, east_asia: str, latin: str = LATIN) -> None:
+def _set_fonts(rpr_owner: Any, east_asia: str, latin: str = LATIN) -> None:
     """Set the Latin and East Asian font names on a style's or run's rPr."""
-    element = rpr_owner._element if hasattr(rpr_owner, "_element") else rpr_owner  # type: ignore[attr-defined]
+    element = rpr_owner._element if hasattr(rpr_owner, "_element") else rpr_owner
     rpr = element.get_or_add_rPr()
     fonts = rpr.find(qn("w:rFonts"))
     if fonts is None:
@@ -46,7 +47,7 @@ def _set_fonts(rpr_owner: object, east_asia: str, latin: str = LATIN) -> None:
     fonts.set(qn("w:eastAsia"), east_asia)
 
 
-def _run(paragraph, text: str, *, bold: bool = False, size: float | None = None, font: str = SERIF, underline: bool = False):  # type: ignore[no-untyped-def]
+def _run(paragraph: Any, text: str, *, bold: bool = False, size: float | None = None, font: str = SERIF, underline: bool = False) -> Any:
     run = paragraph.add_run(text)
     run.bold = bold
     run.underline = underline
@@ -56,7 +57,7 @@ def _run(paragraph, text: str, *, bold: bool = False, size: float | None = None,
     return run
 
 
-def _new_document(landscape: bool = False, line_spacing: float = 1.3) -> Document:  # type: ignore[valid-type]
+def _new_document(landscape: bool = False, line_spacing: float = 1.3) -> Any:
     doc = Document()
     section = doc.sections[0]
     section.page_width, section.page_height = Mm(210), Mm(297)
@@ -82,7 +83,7 @@ def _new_document(landscape: bool = False, line_spacing: float = 1.3) -> Documen
     return doc
 
 
-def _borderless(table) -> None:  # type: ignore[no-untyped-def]
+def _borderless(table: Any) -> None:
     tbl_pr = table._tbl.tblPr
     borders = OxmlElement("w:tblBorders")
     for edge in ("top", "left", "bottom", "right", "insideH", "insideV"):
@@ -92,7 +93,7 @@ def _borderless(table) -> None:  # type: ignore[no-untyped-def]
     tbl_pr.append(borders)
 
 
-def _set_widths(table, widths_mm: Sequence[float]) -> None:  # type: ignore[no-untyped-def]
+def _set_widths(table: Any, widths_mm: Sequence[float]) -> None:
     """Fix column widths in the grid and every cell (Word and LibreOffice both honour tblGrid + tcW)."""
     tbl = table._tbl
     tbl_pr = tbl.tblPr
@@ -107,7 +108,7 @@ def _set_widths(table, widths_mm: Sequence[float]) -> None:  # type: ignore[no-u
             cell.width = Mm(w)
 
 
-def _field(paragraph, instr: str) -> None:  # type: ignore[no-untyped-def]
+def _field(paragraph: Any, instr: str) -> None:
     """Append a simple field (PAGE, NUMPAGES) to a paragraph."""
     run = paragraph.add_run()
     _set_fonts(run, SERIF)
@@ -127,7 +128,7 @@ def _field(paragraph, instr: str) -> None:  # type: ignore[no-untyped-def]
         run._r.append(el)
 
 
-def _header_footer(doc, title: str) -> None:  # type: ignore[no-untyped-def]
+def _header_footer(doc: Any, title: str) -> None:
     """Header on every page: project, title, document number and the QR code; page numbers below."""
     section = doc.sections[0]
     header = section.header
@@ -163,7 +164,7 @@ def _header_footer(doc, title: str) -> None:  # type: ignore[no-untyped-def]
     _run(fp, " 页", size=9)
 
 
-def _title(doc, text: str, size: float = 18, sub: str | None = None) -> None:  # type: ignore[no-untyped-def]
+def _title(doc: Any, text: str, size: float = 18, sub: str | None = None) -> None:
     p = doc.add_paragraph()
     p.alignment = WD_ALIGN_PARAGRAPH.CENTER
     p.paragraph_format.space_after = Pt(6)
@@ -175,7 +176,7 @@ def _title(doc, text: str, size: float = 18, sub: str | None = None) -> None:  #
         _run(s, sub, size=10.5)
 
 
-def _heading(doc, text: str) -> None:  # type: ignore[no-untyped-def]
+def _heading(doc: Any, text: str) -> None:
     p = doc.add_paragraph()
     p.paragraph_format.space_before = Pt(6)
     p.paragraph_format.space_after = Pt(2)
@@ -183,7 +184,7 @@ def _heading(doc, text: str) -> None:  # type: ignore[no-untyped-def]
     _run(p, text, bold=True, size=13, font=SANS)
 
 
-def _para(doc, *parts: str | tuple[str, str], indent: bool = True, align=None, size: float | None = None):  # type: ignore[no-untyped-def]
+def _para(doc: Any, *parts: str | tuple[str, str], indent: bool = True, align: Any = None, size: float | None = None) -> Any:
     """A paragraph; a part given as ("b", text) is bold, ("u", text) underlined."""
     p = doc.add_paragraph()
     if indent:
@@ -199,13 +200,7 @@ def _para(doc, *parts: str | tuple[str, str], indent: bool = True, align=None, s
     return p
 
 
-def _tag(doc, tag: str) -> None:  # type: ignore[no-untyped-def]
-    """A docxtpl paragraph tag ({%p ... %}): the paragraph disappears when rendered."""
-    p = doc.add_paragraph()
-    _run(p, tag)
-
-
-def _cell(cell, text: str, *, bold: bool = False, align=WD_ALIGN_PARAGRAPH.LEFT, size: float = 10.5, font: str = SERIF) -> None:  # type: ignore[no-untyped-def]
+def _cell(cell: Any, text: str, *, bold: bool = False, align: Any = WD_ALIGN_PARAGRAPH.LEFT, size: float = 10.5, font: str = SERIF) -> None:
     p = cell.paragraphs[0]
     p.alignment = align
     p.paragraph_format.first_line_indent = Pt(0)
@@ -213,9 +208,9 @@ def _cell(cell, text: str, *, bold: bool = False, align=WD_ALIGN_PARAGRAPH.LEFT,
     _run(p, text, bold=bold, size=size, font=font)
 
 
-def _grid(doc, headers: Sequence[str], row: Sequence[str] | None, loop: str | None = None,  # type: ignore[no-untyped-def]
+def _grid(doc: Any, headers: Sequence[str], row: Sequence[str] | None, loop: str | None = None,
           widths: Sequence[float] | None = None, extra: Sequence[Sequence[str]] = (), size: float = 10.5,
-          center: Sequence[int] = (), right: Sequence[int] = (), row_height: float | None = None):
+          center: Sequence[int] = (), right: Sequence[int] = (), row_height: float | None = None) -> Any:
     """A bordered table: a bold header row, an optional looped data row ({%tr for %}), then fixed rows."""
     n_rows = 1 + (3 if loop else 0) + len(extra)
     table = doc.add_table(rows=n_rows, cols=len(headers))
@@ -239,16 +234,18 @@ def _grid(doc, headers: Sequence[str], row: Sequence[str] | None, loop: str | No
                 align = WD_ALIGN_PARAGRAPH.RIGHT if i in right else WD_ALIGN_PARAGRAPH.LEFT
                 _cell(table.rows[r].cells[i], text, size=size, align=align)
         r += 1
-    # repeat the header row on every page
-    tr_pr = table.rows[0]._tr.get_or_add_trPr()
-    hdr = OxmlElement("w:tblHeader")
-    tr_pr.append(hdr)
+    # repeat the header row on every page; never split a row across pages
+    for i, tr in enumerate(table.rows):
+        tr_pr = tr._tr.get_or_add_trPr()
+        tr_pr.append(OxmlElement("w:cantSplit"))
+        if i == 0:
+            tr_pr.append(OxmlElement("w:tblHeader"))
     if widths:
         _set_widths(table, widths)
     return table
 
 
-def _kv_table(doc, pairs: Sequence[tuple[str, str, str, str]], widths=(30, 52, 30, 51)):  # type: ignore[no-untyped-def]
+def _kv_table(doc: Any, pairs: Sequence[tuple[str, str, str, str]], widths: Sequence[float] = (30, 52, 30, 51)) -> Any:
     """A bordered form table of label/value pairs, two pairs per row."""
     table = doc.add_table(rows=len(pairs), cols=4)
     table.style = "Table Grid"
@@ -263,7 +260,7 @@ def _kv_table(doc, pairs: Sequence[tuple[str, str, str, str]], widths=(30, 52, 3
     return table
 
 
-def _spacer(doc, pt: float = 4) -> None:  # type: ignore[no-untyped-def]
+def _spacer(doc: Any, pt: float = 4) -> None:
     p = doc.add_paragraph()
     p.paragraph_format.space_after = Pt(pt)
 
@@ -397,7 +394,7 @@ def build_handover_plan(path: Path) -> None:
         ["序号", "房号", "业主(含共有人)", "联系电话", "合同编号", "付款状态", "预约时段", "状态"],
         ["{{ u.n }}", "{{ u.label }}", "{{ u.owners }}", "{{ u.phones }}", "{{ u.contract_no }}", "{{ u.payment }}", "{{ u.appointment }}", "{{ u.status }}"],
         loop="for u in units",
-        widths=(9, 26, 30, 26, 30, 17, 25, 12),
+        widths=(8, 24, 22, 26, 30, 16, 22, 15),
         size=9,
         center=(0,),
     )

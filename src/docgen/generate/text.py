@@ -12,39 +12,43 @@ from typing import Any
 
 from docx import Document as open_docx
 from docx.oxml.ns import qn
-from docx.table import Table
-from docx.text.paragraph import Paragraph
+
+_P, _TBL, _SDT, _SDT_CONTENT = qn("w:p"), qn("w:tbl"), qn("w:sdt"), qn("w:sdtContent")
+_TR, _TC, _T, _TAB, _BR, _CR = qn("w:tr"), qn("w:tc"), qn("w:t"), qn("w:tab"), qn("w:br"), qn("w:cr")
 
 
-def _blocks(parent: Any, element: Any) -> Iterator[str]:
+def _paragraph_text(p: Any) -> str:
+    parts = []
+    for el in p.iter(_T, _TAB, _BR, _CR):
+        if el.tag == _T:
+            parts.append(el.text or "")
+        else:
+            parts.append("\t" if el.tag == _TAB else "\n")
+    return "".join(parts)
+
+
+def _blocks(element: Any) -> Iterator[str]:
+    """Lines of a body, cell or header in document order (lxml directly: 10x python-docx's objects)."""
     for child in element.iterchildren():
-        if child.tag == qn("w:p"):
-            yield Paragraph(child, parent).text
-        elif child.tag == qn("w:tbl"):
-            table = Table(child, parent)
-            for row in table.rows:
-                cells: list[str] = []
-                seen: set[int] = set()
-                for cell in row.cells:
-                    if id(cell._tc) in seen:
-                        continue
-                    seen.add(id(cell._tc))
-                    cells.append(" ".join(_blocks(cell, cell._tc)).strip())
+        if child.tag == _P:
+            yield _paragraph_text(child)
+        elif child.tag == _TBL:
+            for row in child.iterchildren(_TR):
+                # a line break inside a cell stays within the row's line
+                cells = [" ".join(_blocks(tc)).replace("\n", " ").strip() for tc in row.iterchildren(_TC)]
                 yield "\t".join(cells)
-        elif child.tag == qn("w:sdt"):
-            content = child.find(qn("w:sdtContent"))
+        elif child.tag == _SDT:
+            content = child.find(_SDT_CONTENT)
             if content is not None:
-                yield from _blocks(parent, content)
+                yield from _blocks(content)
 
 
 def document_text(document: Any, headers: bool = True) -> str:
     """The text of an open python-docx Document: header lines, then the body in order."""
     lines: list[str] = []
-    if headers:
-        for section in document.sections:
-            lines.extend(t for t in _blocks(section.header, section.header._element) if t.strip())
-            break
-    lines.extend(_blocks(document, document.element.body))
+    if headers and document.sections:
+        lines.extend(t for t in _blocks(document.sections[0].header._element) if t.strip())
+    lines.extend(_blocks(document.element.body))
     return "\n".join(lines)
 
 
