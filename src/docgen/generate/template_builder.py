@@ -256,6 +256,9 @@ def _kv_table(doc: Any, pairs: Sequence[tuple[str, str, str, str]], widths: Sequ
         _cell(cells[1], v1)
         _cell(cells[2], k2, bold=True, font=SANS, align=WD_ALIGN_PARAGRAPH.CENTER)
         _cell(cells[3], v2)
+        if r < len(pairs) - 1:  # keep the form on one page
+            for cell in cells:
+                cell.paragraphs[0].paragraph_format.keep_with_next = True
     _set_widths(table, widths)
     return table
 
@@ -394,7 +397,7 @@ def build_handover_plan(path: Path) -> None:
         ["序号", "房号", "业主(含共有人)", "联系电话", "合同编号", "付款状态", "预约时段", "状态"],
         ["{{ u.n }}", "{{ u.label }}", "{{ u.owners }}", "{{ u.phones }}", "{{ u.contract_no }}", "{{ u.payment }}", "{{ u.appointment }}", "{{ u.status }}"],
         loop="for u in units",
-        widths=(8, 24, 22, 26, 30, 16, 22, 15),
+        widths=(8, 26, 18, 24, 33, 16, 22, 16),
         size=9,
         center=(0,),
     )
