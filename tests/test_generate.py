@@ -78,6 +78,14 @@ def test_notices_one_per_unit_with_fields_masked_and_filed(gen: Generator, archi
     assert archive.journal.last()["action"] == "document.generate"
 
 
+def test_late_notice_warns_timely_does_not(gen: Generator, archive: Archive) -> None:
+    assert "已过 163 天" in gen.notices("B01", units=["05-1-0502"]).warnings[0]  # 2026-11-28: after the window
+    archive._today = lambda: dt.date(2026, 6, 14)
+    assert "仅 4 天" in gen.notices("B01", units=["05-1-0502"]).warnings[0]
+    archive._today = lambda: dt.date(2026, 5, 1)
+    assert gen.notices("B01", units=["05-1-0502"]).warnings == []
+
+
 def test_notices_for_chosen_units_and_unknown_unit(gen: Generator) -> None:
     result = gen.notices("HXSZ/B01", units=["5栋1单元0502"])
     assert [d.owner_key for d in result.documents] == ["HXSZ/05-1-0502"]

@@ -69,6 +69,7 @@ def _show(result: Any, as_json: bool) -> None:
                 "output_dir": result.output_dir,
                 "fonts": result.fonts,
                 "font_note": result.font_note,
+                "warnings": result.warnings,
                 "documents": [
                     {
                         "doc_id": d.doc_id,
@@ -88,6 +89,8 @@ def _show(result: Any, as_json: bool) -> None:
     console().print(f"输出目录:{result.output_dir}")
     if result.fonts:
         console().print(f"PDF 字体:{'、'.join(result.fonts)}({result.font_note})")
+    for warning in result.warnings:
+        err_console().print(f"[yellow]提醒:{warning}[/yellow]")
 
 
 @click.group()

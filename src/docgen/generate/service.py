@@ -43,6 +43,7 @@ from docgen.units import check_safe_id
 
 Progress = Callable[[str, int, int, str], None]
 STAGE_RENDER = "生成文书"
+NOTICE_MIN_DAYS = 7  # written handover notice at least 7 days ahead (Beijing rule, domain.md)
 STAGE_PDF = "转换 PDF"
 STAGE_FILE_PDF = "归档 PDF"
 
@@ -82,6 +83,7 @@ class GenerateResult:
     output_dir: Path | None = None
     fonts: list[str] = field(default_factory=list)
     font_note: str = ""
+    warnings: list[str] = field(default_factory=list)
 
 
 def _noop(stage: str, done: int, total: int, label: str) -> None:
@@ -161,7 +163,16 @@ class Generator:
                 ctx = ctx_mod.notice_context(project, batch, bu, dossier, today, reveal=reveal)
                 yield Job("handover_notice", dossier.key, dossier.unit_label, f"档案 {dossier.key}", batch.id, ctx)
 
-        return self._run("handover_notice", jobs(), total=len(chosen), pdf=pdf, progress=progress)
+        result = self._run("handover_notice", jobs(), total=len(chosen), pdf=pdf, progress=progress)
+        lead = (batch.window_start - today).days
+        if lead < 0:
+            result.warnings.append(f"集中交付首日({batch.window_start:%Y-%m-%d})已过 {-lead} 天,请核对交付安排")
+        elif lead < NOTICE_MIN_DAYS:
+            result.warnings.append(
+                f"今天距集中交付首日({batch.window_start:%Y-%m-%d})仅 {lead} 天,"
+                f"书面交房通知一般应至少提前 {NOTICE_MIN_DAYS} 日送达,请核对交付安排"
+            )
+        return result
 
     def compensation(self, ticket_id: str, *, pdf: bool = False, reveal: bool = False,
                      progress: Progress | None = None) -> GenerateResult:
@@ -413,4 +424,4 @@ def check_chinese(pdf_path: Path, pages: list[str], fonts: list[str], title: str
         raise GenerateError(f"{pdf_path.name} 未嵌入中文字体(使用的字体:{'、'.join(fonts) or '无'}),中文可能显示为方框")
 
 
-__all__ = ["DocgenError", "GenerateResult", "GeneratedDocument", "Generator"]
+__all__ = ["GenerateResult", "GeneratedDocument", "Generator"]
