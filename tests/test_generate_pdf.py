@@ -83,6 +83,7 @@ def test_all_templates_open_in_libreoffice_with_chinese(archive: Archive, tmp_pa
     plan, agreement, countersign = ("".join("".join(pdf_pages(p)).split()) for p in pdfs)
     assert "交房方案" in plan and "2026年3月20日" in plan and "139****4321" in plan and "13987654321" not in plan
     assert "人民币壹万贰仟元整" in agreement and "¥12,000.00" in agreement
+    assert "主卫&次卫" in agreement and "<严重>至楼下>顶棚" in agreement  # & < > survive into the PDF
     assert mask_id_number(OWNERS[1][1]) in agreement and OWNERS[1][1] not in agreement
     assert parse_amount_in_words("人民币陆仟伍佰捌拾元整") == Decimal("6580.00")
     assert "人民币陆仟伍佰捌拾元整" in countersign and "分管领导" in countersign
