@@ -34,6 +34,8 @@ COMMANDS: dict[str, str] = {
     "verify": "docgen.cli.audit_cmds:verify_cmd",
     "export": "docgen.cli.audit_cmds:export_cmd",
     "rules": "docgen.cli.audit_cmds:rules_group",
+    "generate": "docgen.cli.generate_cmds:generate",
+    "templates": "docgen.cli.generate_cmds:templates",
 }
 
 
