@@ -30,6 +30,10 @@ COMMANDS: dict[str, str] = {
     "settlement": "docgen.cli.case_cmds:settlement",
     "journal": "docgen.cli.archive_cmds:journal_cmd",
     "demo": "docgen.cli.demo_cmds:demo",
+    "ingest": "docgen.cli.ingest_cmds:ingest",
+    "watch": "docgen.cli.ingest_cmds:watch",
+    "review": "docgen.cli.ingest_cmds:review",
+    "cover-sheet": "docgen.cli.ingest_cmds:cover_sheet",
 }
 
 

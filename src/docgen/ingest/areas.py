@@ -198,33 +198,33 @@ class Worker:
                 continue  # that process is alive
             try:
                 if other.is_dir():
-                    for f in sorted(other.iterdir()):
-                        if f.name.endswith(".copying") or f.name.startswith(".part-"):
-                            # an unfinished copy (its original is untouched) or a part of a batch scan
-                            # (re-cut from the batch file, which stays until every part is done)
-                            f.unlink(missing_ok=True)
-                            continue
-                        with contextlib.suppress(FileNotFoundError):
-                            target = unique_path(self.dir, f.name)
-                            os.rename(f, target)
-                            adopted.append(target)
-                    with contextlib.suppress(OSError):
-                        other.rmdir()
+                    adopted += self._take_over(other)
                 with contextlib.suppress(OSError):
                     lock_path.unlink()
             finally:
                 lock.release()
-        # folders whose lock file is gone (killed between mkdir and lock) are adopted too
+        # folders whose lock file is gone (killed between creating the lock and the folder) are adopted too
         for other in sorted(p for p in self.areas.processing.iterdir() if p.is_dir() and p != self.dir):
             if not other.with_name(other.name + ".lock").exists():
-                for f in sorted(other.iterdir()):
-                    with contextlib.suppress(FileNotFoundError):
-                        target = unique_path(self.dir, f.name)
-                        os.rename(f, target)
-                        adopted.append(target)
-                with contextlib.suppress(OSError):
-                    other.rmdir()
+                adopted += self._take_over(other)
         return adopted
+
+    def _take_over(self, other: Path) -> list[Path]:
+        """Move a dead worker's files into ours (renames: two adopters never share a file)."""
+        taken: list[Path] = []
+        for f in sorted(other.iterdir()):
+            if f.name.endswith(".copying") or f.name.startswith(".part-"):
+                # an unfinished copy (its original is untouched) or a part of a batch scan
+                # (re-cut from the batch file, which stays until every part is done)
+                f.unlink(missing_ok=True)
+                continue
+            with contextlib.suppress(FileNotFoundError):
+                target = unique_path(self.dir, f.name)
+                os.rename(f, target)
+                taken.append(target)
+        with contextlib.suppress(OSError):
+            other.rmdir()
+        return taken
 
     def close(self) -> None:
         """Release the claim (the folder is removed when empty)."""

@@ -36,7 +36,7 @@ MAGIC: list[tuple[bytes, str]] = [
     (b"BM", "image"),
 ]
 SUPPORTED = "PDF、PNG、JPEG、TIFF、BMP、WebP"
-MIN_TEXT_CHARS = 8
+MIN_TEXT_CHARS = 4
 
 
 class BadInput(DocgenError):
