@@ -41,6 +41,10 @@ _MODEL_FILES = {
     "Cls.model_path": "ch_ppocr_mobile_v2.0_cls_mobile.onnx",
 }
 LOW_SCORE = 0.85
+# Text detection runs on the page shrunk to this longest side (recognition still reads crops of the
+# full-resolution page).  RapidOCR's default ("min" 736) detects on the whole 300 dpi page, which
+# costs 2-3x more on this 2-core machine for the same characters read (see docs/ingest.md).
+DET_LIMIT = 1280
 
 
 class OcrUnavailable(DocgenError):
@@ -94,7 +98,12 @@ class OcrEngine:
                 "OCR 引擎不可用:需要 rapidocr 和 onnxruntime(pip install rapidocr onnxruntime)"
             ) from exc
         folder = model_dir()
-        params: dict[str, Any] = {"Global.log_level": "error", "Global.text_score": 0.3}
+        params: dict[str, Any] = {
+            "Global.log_level": "error",
+            "Global.text_score": 0.3,
+            "Det.limit_type": "max",
+            "Det.limit_side_len": DET_LIMIT,
+        }
         for key, name in _MODEL_FILES.items():
             path = folder / name
             if not path.is_file():
