@@ -138,7 +138,7 @@ def watch(app: App, poll: bool | None, once: bool, stable: float | None, log_fil
 
     settings = app.config.ingest
     settings.inbox.mkdir(parents=True, exist_ok=True)
-    log_path = log_file or settings.log_file or (settings.areas_root / "ingest.log")
+    log_path = log_file or settings.log_file or (settings.areas_root / "logs" / "ingest.log")
     log_path.parent.mkdir(parents=True, exist_ok=True)
     log = open(log_path, "a", encoding="utf-8")  # noqa: SIM115 - kept open for the whole run
 

@@ -222,7 +222,7 @@ def read_codes(image: Any) -> list[DocumentCode | SeparatorCode]:
     import zxingcpp
 
     found: list[DocumentCode | SeparatorCode] = []
-    for barcode in zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode):
+    for barcode in zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode)):
         code = decode(barcode.text)
         if code is not None and code not in found:
             found.append(code)

@@ -133,7 +133,7 @@ class OcrEngine:
         rgb_img = image.convert("RGB")
         skew = estimate_skew(rgb_img)
         if abs(skew) >= 0.2:
-            rgb_img = rgb_img.rotate(skew, resample=Image.BICUBIC, fillcolor=(255, 255, 255))
+            rgb_img = rgb_img.rotate(skew, resample=Image.Resampling.BICUBIC, fillcolor=(255, 255, 255))
         rgb = np.asarray(rgb_img)
         raw = self._raw(rgb)
         residual = _text_angle(raw)
@@ -142,7 +142,7 @@ class OcrEngine:
         if reread and lines:
             deskewed = rgb_img
             if abs(residual) > 0.3:
-                deskewed = rgb_img.rotate(residual, resample=Image.BICUBIC, fillcolor=(255, 255, 255))
+                deskewed = rgb_img.rotate(residual, resample=Image.Resampling.BICUBIC, fillcolor=(255, 255, 255))
             rereads += self._reread_doubtful(deskewed, lines)
             rereads += self._read_uncovered(deskewed, lines)
         text, confidence = _assemble(lines)
@@ -151,7 +151,7 @@ class OcrEngine:
     def _read_crop(self, img: Image.Image, box: tuple[int, int, int, int], scale: float) -> list[OcrLine]:
         crop = img.crop(box)
         if scale != 1.0:
-            crop = crop.resize((max(1, int(crop.width * scale)), max(1, int(crop.height * scale))), Image.BICUBIC)
+            crop = crop.resize((max(1, int(crop.width * scale)), max(1, int(crop.height * scale))), Image.Resampling.BICUBIC)
         raw = self._raw(np.asarray(crop.convert("RGB")))
         found = _to_lines(raw, 0.0, (0.0, 0.0))
         for line in found:
@@ -212,7 +212,7 @@ class OcrEngine:
                 continue
             mid = (y0 + y1) / 2
             covered = [ln for ln in lines if abs(ln.y - mid) < max(ln.height, y1 - y0) * 0.6]
-            band_ink = ink[b0:b1].any(axis=0)
+            band_ink: np.ndarray = np.asarray(ink[b0:b1].any(axis=0))
             if covered:
                 mask = band_ink.copy()
                 for ln in covered:
@@ -331,7 +331,7 @@ def estimate_skew(image: Image.Image, limit: float = 5.0) -> float:
     binary = small.point(lambda v: 255 if v < 150 else 0).filter(ImageFilter.MedianFilter(3))
 
     def score(angle: float) -> float:
-        rows = np.asarray(binary.rotate(angle, resample=Image.NEAREST, fillcolor=0), dtype=np.float32).sum(axis=1)
+        rows = np.asarray(binary.rotate(angle, resample=Image.Resampling.NEAREST, fillcolor=0), dtype=np.float32).sum(axis=1)
         return float(np.var(rows))
 
     best = max((a / 2 for a in range(int(-limit * 2), int(limit * 2) + 1)), key=score)

@@ -27,7 +27,15 @@ from typing import Any
 from docgen.archive.fsutil import sha256_file
 from docgen.errors import DocgenError, NotFoundError
 from docgen.ingest.areas import Areas, Worker, is_ignored
-from docgen.ingest.identify import Catalog, Identification, by_content, by_document_code, by_filename, read_codes, type_from_text
+from docgen.ingest.identify import (
+    Catalog,
+    Identification,
+    by_content,
+    by_document_code,
+    by_filename,
+    read_codes,
+    type_from_text,
+)
 from docgen.ingest.settings import IngestSettings
 from docgen.ingest.text import BadInput, OcrFn, PageText, ScanFile, engine_ocr, page_text
 from docgen.models import PageInfo
@@ -180,7 +188,7 @@ class Pipeline:
             self._fail(path, result, exc.reason)
         except DocgenError as exc:
             self._fail(path, result, str(exc))
-        except Exception as exc:  # noqa: BLE001 - a bug must not stop the watcher nor lose the file
+        except Exception as exc:  # a bug must not stop the watcher nor lose the file
             detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
             self._fail(path, result, f"内部错误({detail});请把此文件和原因交给维护人员")
         result.seconds = round(time.perf_counter() - started, 3)
@@ -375,7 +383,7 @@ class Pipeline:
         for hook in self.hooks:
             try:
                 hook(result)
-            except Exception as exc:  # noqa: BLE001 - the file is safely filed; the index is rebuildable
+            except Exception as exc:  # the file is safely filed; the index is derived and rebuildable
                 result.warnings.append(f"归档后处理(如检索索引)失败:{exc};可运行 docgen index rebuild 重建")
 
     # -- batch scans with separator sheets ------------------------------------------------
@@ -499,7 +507,7 @@ def _with_type(ident: Identification, doc_type: str | None) -> Identification:
 
 
 def _page_info(text: PageText) -> PageInfo:
-    return PageInfo(n=text.n, origin=text.origin, confidence=text.confidence, chars=text.chars)  # type: ignore[arg-type]
+    return PageInfo(n=text.n, origin=text.origin, confidence=text.confidence, chars=text.chars)
 
 
 def _part_suffix(scan: ScanFile) -> str:
