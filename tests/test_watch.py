@@ -250,3 +250,17 @@ def test_killed_mid_ingest_then_restarted_loses_and_doubles_nothing(archive, inb
     assert not [p for p in inbox.iterdir() if p.is_file()]
     assert not any(Areas(inbox).duplicates.iterdir()) and not any(Areas(inbox).failed.iterdir())
     assert archive.journal.verify() == []
+
+
+def test_closed_or_renamed_file_skips_the_long_stability_delay(archive, inbox, tmp_path):
+    """inotify's close-after-write and a rename into the inbox mean the file is complete."""
+    running = Running(archive, inbox, stable=60)
+    try:
+        shutil.copy(make_pdf(tmp_path, "", 1), inbox / "HXSZ_03-2-1204_repair_record_1.pdf")  # cp: closed event
+        staged = inbox / "incoming.tmp"
+        shutil.copy(make_pdf(tmp_path, "", 2), staged)
+        os.rename(staged, inbox / "HXSZ_05-1-0502_repair_record_2.pdf")  # write-then-rename: moved event
+        wait_for(lambda: len(running.results) == 2, timeout=10)
+    finally:
+        running.stop()
+    assert [r.status for r in running.results] == ["filed", "filed"]

@@ -127,8 +127,15 @@ class Pipeline:
 
     # -- entry points --------------------------------------------------------------
     def resume(self) -> list[FileResult]:
-        """Finish what killed runs left in the processing area."""
-        return [self.process(path, resumed=True) for path in self.worker.adopt_orphans()]
+        """Finish what killed runs left in the processing area.
+
+        Interrupted archive transactions are rolled forward first, so that a file
+        whose filing was committed but not applied is recognised as filed.
+        """
+        adopted = self.worker.adopt_orphans()
+        if adopted:
+            self.archive.recover()
+        return [self.process(path, resumed=True) for path in adopted]
 
     def ingest_inbox_file(self, path: Path, **options: Any) -> FileResult | None:
         """Claim one waiting inbox file by atomic rename and process it; None if another worker took it."""
@@ -233,7 +240,7 @@ class Pipeline:
                 return
             texts = self._texts(scan, range(scan.page_count), result)
         ident = self._identify(path.name, texts, codes, into=into, doc_type=doc_type)
-        self._file_or_review(path, result, texts, ident)
+        self._file_or_review(path, result, texts, ident, resumed=resumed)
 
     def _already_archived(self, path: Path, result: FileResult, hit: tuple[str, str, str], resumed: bool) -> None:
         owner_key, doc_id, original = hit
@@ -307,11 +314,13 @@ class Pipeline:
         return _with_type(ident, doc_type)
 
     # -- filing ------------------------------------------------------------------------
-    def _file_or_review(self, path: Path, result: FileResult, texts: list[PageText], ident: Identification) -> None:
+    def _file_or_review(
+        self, path: Path, result: FileResult, texts: list[PageText], ident: Identification, *, resumed: bool = False
+    ) -> None:
         result.method = ident.method
         result.confidence = ident.confidence
         if ident.complete and ident.confidence >= self.settings.review_threshold:
-            self._file(path, result, texts, ident)
+            self._file(path, result, texts, ident, resumed=resumed)
             return
         sidecar = {
             "original_name": path.name,
@@ -342,6 +351,7 @@ class Pipeline:
         note: str = "",
         original_name: str | None = None,
         check_duplicate: bool = True,
+        resumed: bool = False,
     ) -> None:
         assert ident.owner_key and ident.doc_type
         label = doc_type_label(ident.doc_type)
@@ -369,8 +379,8 @@ class Pipeline:
                     note=note,
                     tx=tx,
                 )
-        except _Duplicate as dup:
-            self._already_archived(path, result, dup.where, resumed=False)
+        except _Duplicate as dup:  # filed meanwhile: by another worker, or by our own killed run
+            self._already_archived(path, result, dup.where, resumed=resumed)
             return
         result.status = "filed"
         result.owner_key, result.doc_id, result.doc_type = ident.owner_key, doc.id, ident.doc_type

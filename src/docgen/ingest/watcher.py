@@ -11,7 +11,12 @@ can be missed.  So:
 * a **full rescan** of the inbox every ``rescan_interval`` seconds (and at
   start) adds anything the events missed;
 * a candidate is claimed only when it is **stable**: size and mtime unchanged
-  for ``stable_seconds`` and the file opens for reading;
+  for ``stable_seconds`` and the file opens for reading.  When the observer
+  saw the writer *close* the file (inotify's ``IN_CLOSE_WRITE``) or saw it
+  *renamed* into the inbox (write-then-rename), the wait shrinks to
+  ``closed_settle_seconds``: that is how a text PDF becomes searchable within
+  a second of arrival.  Polling observers report neither, so network shares
+  always get the full delay;
 * temporary and hidden files are ignored (``areas.is_ignored``), and so is
   every sub-folder (the work areas live there);
 * on start, files a killed run left in the processing area are finished first.
@@ -40,6 +45,7 @@ class _Track:
     size: int
     mtime_ns: int
     since: float
+    closed: bool = False
 
 
 class Watcher:
@@ -51,6 +57,7 @@ class Watcher:
         *,
         poll: bool | None = None,
         stable_seconds: float | None = None,
+        closed_settle_seconds: float | None = None,
         rescan_interval: float | None = None,
         poll_interval: float | None = None,
         clock: Callable[[], float] = time.monotonic,
@@ -62,12 +69,14 @@ class Watcher:
         self.inbox = settings.inbox
         self.poll = settings.poll if poll is None else poll
         self.stable_seconds = settings.stable_seconds if stable_seconds is None else stable_seconds
+        self.closed_settle = settings.closed_settle_seconds if closed_settle_seconds is None else closed_settle_seconds
         self.rescan_interval = settings.rescan_interval if rescan_interval is None else rescan_interval
         self.poll_interval = settings.poll_interval if poll_interval is None else poll_interval
         self.clock = clock
         self.sleep = sleep
         self.on_result = on_result or (lambda _r: None)
         self._hints: set[str] = set()
+        self._closed: set[str] = set()
         self._hints_lock = threading.Lock()
         self._tracks: dict[str, _Track] = {}
         self._last_rescan: float | None = None
@@ -75,13 +84,19 @@ class Watcher:
         self.processed = 0
 
     # -- events ---------------------------------------------------------------
-    def hint(self, path: str | os.PathLike[str]) -> None:
-        """Note that something happened to ``path`` (called from the observer's thread)."""
+    def hint(self, path: str | os.PathLike[str], *, complete: bool = False) -> None:
+        """Note that something happened to ``path`` (called from the observer's thread).
+
+        ``complete``: the writer closed the file or renamed it into place, so a
+        short settle replaces the full stability delay.
+        """
         p = Path(path)
         if p.parent.resolve() != self.inbox.resolve() or is_ignored(p.name):
             return
         with self._hints_lock:
             self._hints.add(p.name)
+            if complete:
+                self._closed.add(p.name)
 
     def start_observer(self) -> None:
         """Start watchdog's native or polling observer on the inbox (not recursive)."""
@@ -93,10 +108,10 @@ class Watcher:
             def on_any_event(self, event: FileSystemEvent) -> None:
                 if event.is_directory:
                     return
-                for attr in ("src_path", "dest_path"):
-                    value = getattr(event, attr, "")
-                    if value:
-                        watcher.hint(os.fsdecode(value))
+                if event.event_type == "moved":
+                    watcher.hint(os.fsdecode(event.dest_path), complete=True)
+                else:
+                    watcher.hint(os.fsdecode(event.src_path), complete=event.event_type == "closed")
 
         if self.poll:
             from watchdog.observers.polling import PollingObserver
@@ -138,7 +153,9 @@ class Watcher:
             self.rescan()
         with self._hints_lock:
             names = self._hints | set(self._tracks)
+            closed = set(self._closed)
             self._hints.clear()
+            self._closed.clear()
         ready: list[str] = []
         for name in sorted(names):
             path = self.inbox / name
@@ -149,9 +166,11 @@ class Watcher:
                 continue
             track = self._tracks.get(name)
             if track is None or track.size != st.st_size or track.mtime_ns != st.st_mtime_ns:
-                self._tracks[name] = _Track(st.st_size, st.st_mtime_ns, now)
-                continue
-            if now - track.since >= self.stable_seconds and _opens(path):
+                track = self._tracks[name] = _Track(st.st_size, st.st_mtime_ns, now)
+            if name in closed:
+                track.closed = True
+            delay = min(self.stable_seconds, self.closed_settle) if track.closed else self.stable_seconds
+            if now - track.since >= delay and _opens(path):
                 ready.append(name)
         results: list[FileResult] = []
         for name in ready:
