@@ -166,7 +166,9 @@ class Watcher:
                 continue
             track = self._tracks.get(name)
             if track is None or track.size != st.st_size or track.mtime_ns != st.st_mtime_ns:
-                track = self._tracks[name] = _Track(st.st_size, st.st_mtime_ns, now)
+                # a change of mtime alone after the close (cp's copystat) keeps the file "closed"; new bytes do not
+                still_closed = track is not None and track.closed and track.size == st.st_size
+                track = self._tracks[name] = _Track(st.st_size, st.st_mtime_ns, now, still_closed)
             if name in closed:
                 track.closed = True
             delay = min(self.stable_seconds, self.closed_settle) if track.closed else self.stable_seconds
