@@ -199,7 +199,7 @@ class Watcher:
     def run(self, stop: threading.Event | None = None, *, once: bool = False, tick_seconds: float | None = None) -> None:
         """Resume, then watch until ``stop`` is set (or, with ``once``, until the inbox is empty)."""
         stop = stop or threading.Event()
-        step = tick_seconds if tick_seconds is not None else max(0.05, min(0.5, self.stable_seconds / 4))
+        step = tick_seconds if tick_seconds is not None else max(0.05, min(0.5, self.stable_seconds / 4, self.closed_settle / 3))
         self.resume()
         if not once:
             self.start_observer()
