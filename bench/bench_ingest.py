@@ -31,7 +31,6 @@ sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "tests"))
 
 from conftest import build_small_archive  # noqa: E402
-
 from docgen.demo.scans import page_image, save_scan, text_pdf  # noqa: E402
 
 UNITS = ["03-2-1203", "03-2-1204", "05-1-0502", "05-1-0601"]

@@ -35,9 +35,9 @@ from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-from docgen.demo.scans import page_image  # noqa: E402
-from docgen.idnumbers import id_check_digit  # noqa: E402
-from docgen.money import amount_in_words  # noqa: E402
+from docgen.demo.scans import page_image
+from docgen.idnumbers import id_check_digit
+from docgen.money import amount_in_words
 
 SURNAMES = "张王李刘陈杨黄赵吴周徐孙马朱胡郭何林罗高"
 GIVEN = ["伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛", "明", "超", "秀英", "建国", "海燕"]
@@ -112,7 +112,7 @@ def variants(doc: Doc, seed: int) -> dict[str, Image.Image]:
     jpeg.seek(0)
     return {
         "clean 300 dpi": page_image(doc.lines, dpi=300),
-        f"rotated 1-3°": page_image(doc.lines, dpi=300, rotate=angle),
+        "rotated 1-3°": page_image(doc.lines, dpi=300, rotate=angle),
         "noisy+blur": page_image(doc.lines, dpi=300, noise=0.01, blur=0.6, seed=seed),
         "JPEG q35": Image.open(jpeg).convert("L"),
         "200 dpi": page_image(doc.lines, dpi=200),

@@ -267,8 +267,10 @@ class Pipeline:
     def _texts(self, scan: ScanFile, pages: Iterable[int], result: FileResult) -> list[PageText]:
         out: list[PageText] = []
         for i in pages:
-            self.progress(f"{result.name}:第 {i + 1}/{scan.page_count} 页")
-            text = page_text(scan, i, dpi=self.settings.ocr_dpi, ocr=self.ocr)
+            def announce(i: int = i) -> None:
+                self.progress(f"{result.name} 第 {i + 1}/{scan.page_count} 页 OCR")
+
+            text = page_text(scan, i, dpi=self.settings.ocr_dpi, ocr=self.ocr, before_ocr=announce)
             if text.origin != "text":
                 result.ocr_pages += 1
             out.append(text)

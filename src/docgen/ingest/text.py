@@ -231,7 +231,7 @@ def usable(text: str) -> bool:
 OcrFn = Callable[[Image.Image], tuple[str, float | None]]
 
 
-def page_text(scan: ScanFile, i: int, *, dpi: int, ocr: OcrFn) -> PageText:
+def page_text(scan: ScanFile, i: int, *, dpi: int, ocr: OcrFn, before_ocr: Callable[[], None] | None = None) -> PageText:
     """The text of page ``i``: its PDF text layer when usable, else OCR of the rendered page."""
     import time
 
@@ -239,6 +239,8 @@ def page_text(scan: ScanFile, i: int, *, dpi: int, ocr: OcrFn) -> PageText:
     layer = scan.text_layer(i)
     if usable(layer):
         return PageText(i + 1, normalize_text(layer), "text", 1.0, time.perf_counter() - started)
+    if before_ocr is not None:
+        before_ocr()
     text, confidence = ocr(scan.image(i, dpi))
     text = normalize_text(text)
     origin = "ocr" if compact(text) else "none"
