@@ -303,3 +303,19 @@ def test_sidecar_json_is_readable(archive, inbox, pipeline):
     sidecar = next(pipeline.areas.review.glob("*.review.json"))
     data = json.loads(sidecar.read_text("utf-8"))
     assert data["original_name"] == "odd.pdf" and data["pages"][0]["origin"] == "text"
+
+
+def test_areas_on_another_filesystem_are_refused(archive, inbox, tmp_path):
+    import os
+    import tempfile
+
+    if not Path("/dev/shm").is_dir() or os.stat("/dev/shm").st_dev == os.stat(tmp_path).st_dev:
+        pytest.skip("needs a second filesystem (/dev/shm)")
+    from docgen.errors import ConfigError
+
+    with tempfile.TemporaryDirectory(dir="/dev/shm") as other:
+        pipeline = Pipeline(archive, IngestSettings(inbox=inbox, areas=Path(other)))
+        drop(inbox, "HXSZ_03-2-1203_key_receipt.pdf", ["钥匙签收表", "张伟 已领取钥匙"])
+        with pytest.raises(ConfigError, match="同一文件系统"):
+            pipeline.ingest_inbox_file(inbox / "HXSZ_03-2-1203_key_receipt.pdf")
+    assert (inbox / "HXSZ_03-2-1203_key_receipt.pdf").exists()

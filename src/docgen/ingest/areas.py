@@ -36,6 +36,7 @@ from typing import Any
 from filelock import FileLock, Timeout
 
 from docgen.archive.fsutil import atomic_write, fsync_dir
+from docgen.errors import ConfigError
 
 REASON_SUFFIX = ".reason.txt"
 REVIEW_SUFFIX = ".review.json"
@@ -161,8 +162,13 @@ def _files(folder: Path) -> list[Path]:
 class Worker:
     """One process's claim on the processing area: its own folder, held by a lock while it lives."""
 
-    def __init__(self, areas: Areas) -> None:
+    def __init__(self, areas: Areas, inbox: Path | None = None) -> None:
         areas.ensure()
+        if inbox is not None and inbox.exists() and os.stat(inbox).st_dev != os.stat(areas.processing).st_dev:
+            raise ConfigError(
+                f"[ingest] areas({areas.root})与收件箱({inbox})不在同一文件系统上,无法以原子改名认领文件;"
+                "请把 areas 设在收件箱所在的磁盘或共享上(默认即收件箱内)"
+            )
         self.areas = areas
         self.id = f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
         self.dir = areas.processing / self.id

@@ -110,7 +110,7 @@ class Pipeline:
     def worker(self) -> Worker:
         """This process's claim on the processing area (created on first use)."""
         if self._worker is None:
-            self._worker = Worker(self.areas)
+            self._worker = Worker(self.areas, self.settings.inbox)
         return self._worker
 
     def close(self) -> None:
@@ -143,6 +143,8 @@ class Pipeline:
             claimed = self.worker.claim(path)
         except FileNotFoundError:
             return None
+        except OSError as exc:  # permissions on a share, say: report it, leave the file where it is
+            return FileResult(path.name, "failed", f"无法从收件箱取走文件(文件仍在原处):{exc.strerror or exc}")
         return self.process(claimed, **options)
 
     def ingest_paths(self, paths: Iterable[Path], *, move: bool = False, **options: Any) -> Iterator[FileResult]:
