@@ -256,11 +256,15 @@ def test_closed_or_renamed_file_skips_the_long_stability_delay(archive, inbox, t
     """inotify's close-after-write and a rename into the inbox mean the file is complete."""
     running = Running(archive, inbox, stable=60)
     try:
+        wait_for(lambda: running.watcher.observer is not None and running.watcher.observer.is_alive())
         shutil.copy(make_pdf(tmp_path, "", 1), inbox / "HXSZ_03-2-1204_repair_record_1.pdf")  # cp: closed event
         staged = inbox / "incoming.tmp"
         shutil.copy(make_pdf(tmp_path, "", 2), staged)
         os.rename(staged, inbox / "HXSZ_05-1-0502_repair_record_2.pdf")  # write-then-rename: moved event
-        wait_for(lambda: len(running.results) == 2, timeout=10)
+        try:
+            wait_for(lambda: len(running.results) == 2, timeout=10)
+        except AssertionError:
+            raise AssertionError(f"{running.results} {running.watcher._tracks}") from None
     finally:
         running.stop()
     assert [r.status for r in running.results] == ["filed", "filed"]

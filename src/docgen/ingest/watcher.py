@@ -79,6 +79,7 @@ class Watcher:
         self._closed: set[str] = set()
         self._hints_lock = threading.Lock()
         self._tracks: dict[str, _Track] = {}
+        self._unclaimable: dict[str, float] = {}  # name -> when claiming it failed (retried after a rescan interval)
         self._last_rescan: float | None = None
         self.observer: Any = None
         self.processed = 0
@@ -158,6 +159,8 @@ class Watcher:
             self._closed.clear()
         ready: list[str] = []
         for name in sorted(names):
+            if now - self._unclaimable.get(name, -1e18) < self.rescan_interval:
+                continue
             path = self.inbox / name
             try:
                 st = path.stat()
@@ -178,6 +181,8 @@ class Watcher:
         for name in ready:
             self._tracks.pop(name, None)
             result = self.pipeline.ingest_inbox_file(self.inbox / name)
+            if result is not None and result.status == "failed" and result.moved_to is None and (self.inbox / name).exists():
+                self._unclaimable[name] = now  # could not even be claimed (permissions): do not spin on it
             if result is not None:  # None: another watcher claimed it first
                 self.processed += 1
                 results.append(result)
@@ -206,9 +211,9 @@ class Watcher:
         try:
             while not stop.is_set():
                 self.tick()
-                if once and not self._tracks and not self._hints:
+                if once and not self._tracks and not (self._hints - set(self._unclaimable)):
                     self.rescan()
-                    if not self._hints:
+                    if not (self._hints - set(self._unclaimable)):
                         return
                 self.sleep(step)
         finally:
