@@ -205,10 +205,10 @@ class Watcher:
         """Resume, then watch until ``stop`` is set (or, with ``once``, until the inbox is empty)."""
         stop = stop or threading.Event()
         step = tick_seconds if tick_seconds is not None else max(0.05, min(0.5, self.stable_seconds / 4, self.closed_settle / 3))
-        self.resume()
         if not once:
-            self.start_observer()
+            self.start_observer()  # before resuming, so that nothing arriving meanwhile is missed
         try:
+            self.resume()
             while not stop.is_set():
                 self.tick()
                 if once and not self._tracks and not (self._hints - set(self._unclaimable)):
