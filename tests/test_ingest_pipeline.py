@@ -81,11 +81,12 @@ def test_project_level_filename(archive, inbox, pipeline):
 
 
 def test_content_matching_unit_and_owner_name(archive, inbox, pipeline):
-    path = drop(inbox, "scan0001.pdf", ["钥匙签收表", "项目:华轩首座 房号:5栋1单元0502", "业主:李娜 已领取入户门钥匙三把。"])
+    path = drop(inbox, "scan0001.pdf", ["钥匙签收表", "项目:华轩首座 房号:5栋1单元0502", "业主:李娜 已领取入户门钥匙三把。", "签收日期:2026年6月21日"])
     result = run(pipeline, path)
     assert result.status == "filed", result.message
     assert (result.owner_key, result.doc_type, result.method) == ("HXSZ/05-1-0502", "key_receipt", "content")
     assert result.confidence >= 0.8
+    assert archive.find_document(result.doc_id)[1].date.isoformat() == "2026-06-21"
 
 
 def test_content_matching_by_contract_number(archive, inbox, pipeline):

@@ -115,3 +115,12 @@ def test_catalog_sees_new_filings_without_rereading_everything(archive, tmp_path
     doc = archive.add_document("HXSZ/05-1-0502", pdf, doc_type="key_receipt", source="scan")
     catalog.refresh()
     assert catalog.find_hash(doc.sha256) == ("HXSZ/05-1-0502", doc.id, "k.pdf")
+
+
+def test_date_from_text_prefers_labelled_last_date():
+    from docgen.ingest.identify import date_from_text
+
+    text = "合同于2024年5月10日签订\n交付期限 2026-06-30\n签收日期:2026年6月20日\n备注 2026年13月1日"
+    assert date_from_text(text).isoformat() == "2026-06-20"
+    assert date_from_text("交付期限 2026-06-30 前").isoformat() == "2026-06-30"
+    assert date_from_text("没有日期") is None

@@ -79,3 +79,26 @@ def test_engine_works_without_network(monkeypatch):
     engine = OcrEngine()  # a fresh engine: loads the models from the wheel, never downloads
     page = engine.read(page_image(["房屋交接书", "3栋2单元1203"], dpi=100), reread=False)
     assert "3栋2单元1203" in "".join(page.text.split())
+
+
+def test_dropped_line_is_found_and_read_again():
+    """A line the detector missed leaves an uncovered ink band; it is cropped and read on its own."""
+    engine = get_engine()
+    image = page_image(FORM, dpi=150)
+    page = engine.read(image, reread=False)
+    kept = [ln for ln in page.lines if "合同编号" not in ln.text]
+    assert len(kept) == len(page.lines) - 1
+    added = engine._read_uncovered(image.convert("RGB"), kept)
+    assert added >= 1
+    assert any("HXSZ-HT-2024-0001" in "".join(ln.text.split()) and ln.reread for ln in kept)
+
+
+def test_doubtful_line_is_reread_and_better_reading_kept():
+    engine = get_engine()
+    image = page_image(FORM, dpi=150)
+    page = engine.read(image, reread=False)
+    target = next(ln for ln in page.lines if "赔偿金额" in ln.text)
+    target.text, target.score = "赔偿金额:人民币壹万贰仟XX", 0.4  # as if it had been misread
+    assert engine._reread_doubtful(image.convert("RGB"), page.lines) == 1
+    [fixed] = [ln for ln in page.lines if ln.reread]
+    assert "壹万贰仟捌佰元整" in fixed.text and fixed.score > 0.8

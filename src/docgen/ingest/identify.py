@@ -296,6 +296,33 @@ def by_filename(name: str, catalog: Catalog) -> Identification | None:
 
 
 # -- content ------------------------------------------------------------------------
+_CN_DATE_RE = re.compile(r"((?:19|20)\d{2})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
+_ISO_DATE_RE = re.compile(r"(?<!\d)((?:19|20)\d{2})[-./](\d{1,2})[-./](\d{1,2})(?!\d)")
+_DATE_LABELS = ("日期", "签订", "签署", "签收", "交接", "落款")
+
+
+def date_from_text(text: str) -> dt.date | None:
+    """The document's date: the last date on a line labelled 日期/签订/签收…, else the last date in the text.
+
+    Signature dates stand at the end of Chinese forms, so the last one wins;
+    impossible dates are skipped.
+    """
+    labelled: list[dt.date] = []
+    anywhere: list[dt.date] = []
+    for line in text.split("\n"):
+        for m in [*_CN_DATE_RE.finditer(line), *_ISO_DATE_RE.finditer(line)]:
+            try:
+                found = dt.date(int(m[1]), int(m[2]), int(m[3]))
+            except ValueError:
+                continue
+            anywhere.append(found)
+            if any(label in line for label in _DATE_LABELS):
+                labelled.append(found)
+    if labelled:
+        return labelled[-1]
+    return anywhere[-1] if anywhere else None
+
+
 def type_from_text(text: str) -> tuple[str | None, float]:
     """The document type named in the text: (code, confidence); the title lines count most."""
     lines = [compact(line) for line in text.split("\n") if line.strip()]

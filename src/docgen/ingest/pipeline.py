@@ -33,6 +33,7 @@ from docgen.ingest.identify import (
     by_content,
     by_document_code,
     by_filename,
+    date_from_text,
     read_codes,
     type_from_text,
 )
@@ -242,6 +243,8 @@ class Pipeline:
                 return
             texts = self._texts(scan, range(scan.page_count), result)
         ident = self._identify(path.name, texts, codes, into=into, doc_type=doc_type)
+        if ident.date is None:
+            ident.date = date_from_text("\n".join(t.text for t in texts))
         self._file_or_review(path, result, texts, ident, resumed=resumed)
 
     def _already_archived(self, path: Path, result: FileResult, hit: tuple[str, str, str], resumed: bool) -> None:
@@ -435,6 +438,7 @@ class Pipeline:
                     ident = self._identify(part_name, texts, [codes[i] for i in pages], into=None, doc_type=None)
                 else:
                     ident = self._separator_ident(sep)
+                ident.date = ident.date or date_from_text("\n".join(t.text for t in texts))
                 if ident.complete and ident.confidence >= self.settings.review_threshold:
                     self._file(part_path, part, texts, ident, note=note, original_name=part_name, check_duplicate=False)
                 else:
