@@ -227,7 +227,7 @@ class Pipeline:
         total = self.catalog.segment_total(result.sha256)
         if total is not None and len(self.catalog.segments_filed(result.sha256)) >= total:
             if resumed:
-                path.unlink()
+                path.unlink(missing_ok=True)
                 result.status = "recovered"
                 result.message = f"中断前已拆分归档(共 {total} 份),已清理处理区中的副本"
                 return
@@ -251,7 +251,7 @@ class Pipeline:
         owner_key, doc_id, original = hit
         result.owner_key, result.doc_id = owner_key, doc_id
         if resumed and original == path.name:
-            path.unlink()
+            path.unlink(missing_ok=True)
             result.status = "recovered"
             result.message = f"中断前已归档为 {doc_id}({owner_key}),已清理处理区中的副本"
             return
@@ -393,7 +393,7 @@ class Pipeline:
         result.owner_key, result.doc_id, result.doc_type = ident.owner_key, doc.id, ident.doc_type
         result.method, result.confidence = ident.method, ident.confidence
         result.message = f"已归档为 {doc.id}:{ident.owner_key} {label}" + (f",替代 {ident.supersedes}(已签字)" if ident.supersedes else "")
-        path.unlink()
+        path.unlink(missing_ok=True)  # gone already if another host adopted it meanwhile
         self._run_hooks(result)
 
     def _run_hooks(self, result: FileResult) -> None:
@@ -455,7 +455,7 @@ class Pipeline:
         result.message = f"批量扫描已按分隔页拆分为 {total} 份:{filed} 份已归档" + (
             f",{total - filed} 份待确认或失败" if filed < total else ""
         )
-        path.unlink()  # every content page now lives in a filed, reviewed or failed part
+        path.unlink(missing_ok=True)  # every content page now lives in a filed, reviewed or failed part
 
     def _separator_ident(self, sep: SeparatorCode) -> Identification:
         try:
