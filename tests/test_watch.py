@@ -268,3 +268,40 @@ def test_closed_or_renamed_file_skips_the_long_stability_delay(archive, inbox, t
     finally:
         running.stop()
     assert [r.status for r in running.results] == ["filed", "filed"]
+
+
+@pytest.mark.slow
+def test_batch_scan_killed_between_parts_is_finished_without_doubles(archive, inbox, tmp_path):
+    """Part 1 (text) is filed, the process dies while OCR-ing part 2; the restart files part 2 only."""
+    from pypdf import PdfWriter
+
+    from docgen.demo.scans import page_image, save_scan
+    from docgen.ingest.cover import cover_sheet
+
+    cover_sheet(archive, "HXSZ/03-2-1203", "handover_record", tmp_path / "c1.pdf")
+    text_pdf([["房屋交接书", "第一户 张伟 已验收"]], tmp_path / "p1.pdf")
+    cover_sheet(archive, "HXSZ/05-1-0601", "key_receipt", tmp_path / "c2.pdf")
+    save_scan([page_image(["钥匙签收表", "第二户 刘洋 已领取钥匙"], dpi=150)], tmp_path / "p2.pdf", dpi=150)
+    writer = PdfWriter()
+    for name in ("c1", "p1", "c2", "p2"):
+        writer.append(str(tmp_path / f"{name}.pdf"))
+    with open(inbox / "stack.pdf", "wb") as fh:
+        writer.write(fh)
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    child = subprocess.Popen([sys.executable, "-c", _CHILD, str(archive.root), str(inbox)], env=env,
+                             stdout=subprocess.PIPE, text=True)
+    wait_for(lambda: archive.dossier("HXSZ/03-2-1203").documents != [], timeout=30)
+    child.send_signal(signal.SIGKILL)
+    child.wait()
+    assert archive.dossier("HXSZ/05-1-0601").documents == []  # killed during part 2's OCR
+    pipeline = Pipeline(Archive.open(archive.root), IngestSettings(inbox=inbox, stable_seconds=0.0, ocr_dpi=150))
+    results: list = []
+    try:
+        Watcher(pipeline, on_result=results.append).run(once=True, tick_seconds=0.01)
+    finally:
+        pipeline.close()
+    [batch] = results
+    assert batch.status == "split" and [p.status for p in batch.parts] == ["recovered", "filed"]
+    assert len(archive.dossier("HXSZ/03-2-1203").documents) == 1
+    assert [d.type for d in archive.dossier("HXSZ/05-1-0601").documents] == ["key_receipt"]
+    assert not list(Areas(inbox).processing.rglob("*.pdf")) and not any(inbox.glob("*.pdf"))
