@@ -89,6 +89,13 @@ def test_content_matching_unit_and_owner_name(archive, inbox, pipeline):
     assert archive.find_document(result.doc_id)[1].date.isoformat() == "2026-06-21"
 
 
+def test_content_matching_unit_and_name_without_project_name(archive, inbox, pipeline):
+    path = drop(inbox, "扫描件_20261110_0932.pdf", ["维修记录", "房号:3栋2单元1204 业主:王芳", "卫生间地漏返水,已疏通。"])
+    result = run(pipeline, path)
+    assert result.status == "filed", result.message
+    assert (result.owner_key, result.doc_type, result.method) == ("HXSZ/03-2-1204", "repair_record", "content")
+
+
 def test_content_matching_by_contract_number(archive, inbox, pipeline):
     path = drop(inbox, "scan0002.pdf", ["补充协议", "合同编号:HXSZ-HT-2024-0004", "双方就装修标准补充约定如下。"])
     result = run(pipeline, path)

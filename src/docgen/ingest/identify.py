@@ -355,6 +355,10 @@ def by_content(text: str, catalog: Catalog) -> Identification:
     project_level = doc_type is not None and DOC_TYPES[doc_type][1] == "project"
     project_names = {f.key: f.project_name for f in catalog.owners() if "/" not in f.key}
     mentioned = {code for code, name in project_names.items() if (name and name in flat) or code in flat}
+    unit_projects: dict[str, set[str]] = {}
+    for f in catalog.owners():
+        if f.unit in units:
+            unit_projects.setdefault(f.unit, set()).add(f.project)
     for facts in catalog.owners():
         weights: list[float] = []
         reasons: list[str] = []
@@ -376,7 +380,10 @@ def by_content(text: str, catalog: Catalog) -> Identification:
                 weights.append(0.7)
                 reasons.append(f"备案号 {facts.filing_no}")
             if facts.unit in units:
-                weights.append(0.75 if facts.project in mentioned else 0.6)
+                # a unit number names one household only within its project: stronger when the
+                # project is named in the text or no other project has that unit number
+                sure = facts.project in mentioned or len(unit_projects.get(facts.unit, ())) == 1
+                weights.append(0.75 if sure else 0.6)
                 reasons.append(f"房号 {facts.unit_label}")
             names = [n for n in facts.names if len(n) >= 2 and n in flat]
             if names:
