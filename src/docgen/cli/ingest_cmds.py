@@ -58,8 +58,9 @@ def _line(result: Any) -> str:
         parts.append(f"→ {result.owner_key}{kind} {result.doc_id or ''}({how}{conf})")
     else:
         parts.append(f"— {result.message}")
-    pages = f"{result.pages} 页" + (f",OCR {result.ocr_pages} 页" if result.ocr_pages else "")
-    parts.append(f"[dim]{pages},{result.seconds:.2f} 秒[/dim]")
+    pages = f"{result.pages} 页," if result.pages else ""
+    pages += f"OCR {result.ocr_pages} 页," if result.ocr_pages else ""
+    parts.append(f"[dim]({pages}{result.seconds:.2f} 秒)[/dim]")
     text = " ".join(parts)
     for part in result.parts:
         text += "\n    " + _line(part)
