@@ -124,3 +124,22 @@ def test_date_from_text_prefers_labelled_last_date():
     assert date_from_text(text).isoformat() == "2026-06-20"
     assert date_from_text("交付期限 2026-06-30 前").isoformat() == "2026-06-30"
     assert date_from_text("没有日期") is None
+
+
+def test_multipage_tiff_frames_are_read_one_at_a_time(tmp_path: Path):
+    from PIL import Image
+
+    frames = [Image.new("L", (400, 300), 255 - 40 * i) for i in range(3)]
+    frames[0].save(tmp_path / "s.tif", save_all=True, append_images=frames[1:], compression="tiff_deflate")
+    with ScanFile(tmp_path / "s.tif", max_pixels=1_000_000) as scan:
+        assert scan.page_count == 3
+        assert [scan.image(i, 0).getpixel((5, 5)) for i in (2, 0, 1)] == [175, 255, 215]
+
+
+def test_oversized_later_tiff_frame_is_refused(tmp_path: Path):
+    from PIL import Image
+
+    Image.new("L", (100, 100), 255).save(tmp_path / "s.tif", save_all=True, append_images=[Image.new("L", (1200, 1000), 255)])
+    with pytest.raises(BadInput) as err:
+        ScanFile(tmp_path / "s.tif", max_pixels=1_000_000)
+    assert "超过上限" in err.value.reason

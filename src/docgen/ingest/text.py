@@ -16,13 +16,14 @@ from __future__ import annotations
 
 import contextlib
 import io
+import threading
 import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from PIL import Image, ImageSequence
+from PIL import Image
 
 from docgen.errors import DocgenError
 from docgen.ingest.normalize import compact, normalize_text
@@ -93,7 +94,8 @@ class ScanFile:
         self.kind = sniff(path)
         self.max_pixels = max_pixels
         self._pdf: Any = None
-        self._frames: list[Image.Image] = []
+        self._img: Image.Image | None = None
+        self._frame_count = 0
         if self.kind == "pdf":
             self._open_pdf()
         else:
@@ -123,23 +125,35 @@ class ScanFile:
                 raise BadInput(f"PDF 第 {i + 1} 页尺寸异常({w:.0f}×{h:.0f} 点),不像扫描件", "page_size")
 
     def _open_image(self) -> None:
+        """Open an image and check every frame's size from its header; frames are decoded one at a time later."""
+        with self._image_errors():
+            img = Image.open(self.path)
+            self._img = img
+            count = int(getattr(img, "n_frames", 1))
+            for i in range(count):
+                img.seek(i)
+                self._check_size(img.size)
+            self._frame_count = count
+            img.seek(0)
+            img.load()  # decode the first frame now, so a truncated file fails here
+
+    @contextlib.contextmanager
+    def _image_errors(self) -> Iterator[None]:
+        """Apply the pixel limit and turn Pillow's errors into reasons people can act on."""
         try:
             with _pixel_limit(self.max_pixels):
-                img = Image.open(self.path)
-                self._check_size(img.size)
-                frames = []
-                for frame in ImageSequence.Iterator(img):
-                    self._check_size(frame.size)
-                    frame.load()
-                    frames.append(_to_page_mode(frame))
-                self._frames = frames
+                yield
         except BadInput:
+            self.close()
             raise
         except Image.DecompressionBombError as exc:
+            self.close()
             raise BadInput(f"疑似解压炸弹:图像声明的像素数远超上限({exc}),为保护系统已拒绝打开", "bomb") from exc
         except Image.DecompressionBombWarning as exc:
+            self.close()
             raise BadInput(f"图像像素数超过上限 {self.max_pixels:,},疑似解压炸弹或异常大图;请以 300 dpi 重新扫描", "too_large") from exc
-        except (OSError, SyntaxError, ValueError) as exc:
+        except (OSError, SyntaxError, ValueError, EOFError) as exc:
+            self.close()
             raise BadInput(f"图像文件已损坏或格式不正确,无法读取({exc})", "malformed_image") from exc
 
     def _check_size(self, size: tuple[int, int]) -> None:
@@ -157,7 +171,10 @@ class ScanFile:
             with contextlib.suppress(Exception):
                 self._pdf.close()
             self._pdf = None
-        self._frames = []
+        if self._img is not None:
+            with contextlib.suppress(Exception):
+                self._img.close()
+            self._img = None
 
     def __enter__(self) -> ScanFile:
         return self
@@ -169,7 +186,7 @@ class ScanFile:
     @property
     def page_count(self) -> int:
         """Number of pages (TIFF frames)."""
-        return len(self._pdf) if self._pdf is not None else len(self._frames)
+        return len(self._pdf) if self._pdf is not None else self._frame_count
 
     def text_layer(self, i: int) -> str:
         """The PDF text layer of page ``i`` (0-based), raw; empty for images."""
@@ -186,7 +203,10 @@ class ScanFile:
     def image(self, i: int, dpi: int) -> Image.Image:
         """Page ``i`` as a bitmap: PDFs rendered at ``dpi`` (capped by the pixel limit), images as scanned."""
         if self._pdf is None:
-            return self._frames[i]
+            assert self._img is not None
+            with self._image_errors():
+                self._img.seek(i)
+                return _to_page_mode(self._img)
         page = self._pdf[i]
         try:
             w, h = page.get_size()
@@ -200,8 +220,11 @@ class ScanFile:
 
 
 def _to_page_mode(frame: Image.Image) -> Image.Image:
-    if frame.mode in ("1", "L", "RGB"):
+    """A decoded copy of the current frame in a mode OCR and zxing take (L or RGB, transparency on white)."""
+    if frame.mode in ("L", "RGB"):
         return frame.copy()
+    if frame.mode == "1":
+        return frame.convert("L")
     if frame.mode in ("RGBA", "LA", "P", "PA"):
         rgba = frame.convert("RGBA")
         background = Image.new("RGB", rgba.size, (255, 255, 255))
@@ -210,17 +233,25 @@ def _to_page_mode(frame: Image.Image) -> Image.Image:
     return frame.convert("RGB")
 
 
+_PIXEL_LOCK = threading.RLock()
+
+
 @contextlib.contextmanager
 def _pixel_limit(max_pixels: int) -> Iterator[None]:
-    """Apply our pixel limit to Pillow and make its DecompressionBombWarning an error."""
-    old = Image.MAX_IMAGE_PIXELS
-    Image.MAX_IMAGE_PIXELS = max_pixels
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            yield
-    finally:
-        Image.MAX_IMAGE_PIXELS = old
+    """Apply our pixel limit to Pillow and make its DecompressionBombWarning an error.
+
+    Pillow's limit is a module global, so the change is made under a lock
+    (two pipelines in one process, e.g. two watcher threads, must not mix limits).
+    """
+    with _PIXEL_LOCK:
+        old = Image.MAX_IMAGE_PIXELS
+        Image.MAX_IMAGE_PIXELS = max_pixels
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("error", Image.DecompressionBombWarning)
+                yield
+        finally:
+            Image.MAX_IMAGE_PIXELS = old
 
 
 def usable(text: str) -> bool:
