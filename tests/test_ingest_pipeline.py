@@ -327,3 +327,12 @@ def test_areas_on_another_filesystem_are_refused(archive, inbox, tmp_path):
         with pytest.raises(ConfigError, match="同一文件系统"):
             pipeline.ingest_inbox_file(inbox / "HXSZ_03-2-1203_key_receipt.pdf")
     assert (inbox / "HXSZ_03-2-1203_key_receipt.pdf").exists()
+
+
+def test_copy_of_a_file_waiting_in_review_is_a_duplicate(archive, inbox, pipeline):
+    first = drop(inbox, "odd.pdf", ["说明", "与本项目无关的内容"])
+    shutil.copy(first, inbox / "odd-again.pdf")
+    assert run(pipeline, first).status == "review"
+    again = run(pipeline, inbox / "odd-again.pdf")
+    assert again.status == "duplicate" and "待确认队列" in again.message
+    assert len(pipeline.areas.reviews()) == 1

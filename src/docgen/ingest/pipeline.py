@@ -329,6 +329,12 @@ class Pipeline:
         if ident.complete and ident.confidence >= self.settings.review_threshold:
             self._file(path, result, texts, ident, resumed=resumed)
             return
+        queued = next((e for e in self.areas.reviews() if e.get("sha256") == result.sha256), None)
+        if queued is not None:
+            result.status = "duplicate"
+            result.message = f"与待确认队列中的 {queued.get('original_name')}(编号 {queued.get('id')})完全相同"
+            result.moved_to = str(self.areas.duplicate(path, result.message))
+            return
         sidecar = {
             "original_name": path.name,
             "sha256": result.sha256,
