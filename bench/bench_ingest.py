@@ -171,15 +171,56 @@ def bench_watcher(work: Path, n_text: int, n_scan: int) -> None:
           f"(after OCR of {n_scan} scans)")
 
 
+def bench_scale(work: Path, n_dossiers: int, n_text: int) -> None:
+    """Per-file cost on a large archive: the catalog's first build, then warm look-ups."""
+    import random
+
+    from conftest import make_id
+    from docgen.ingest.pipeline import Pipeline
+    from docgen.ingest.settings import IngestSettings
+    from docgen.models import Dossier, Owner
+
+    archive = build_small_archive(work / "records")
+    rng = random.Random(1)
+    t = time.perf_counter()
+    with archive.transaction("bench.fill", "HXSZ", f"{n_dossiers} dossiers") as tx:
+        for i in range(n_dossiers):
+            unit = f"{10 + i // 400:02d}-{1 + (i // 100) % 4}-{1 + (i % 100) // 4:02d}{1 + i % 4:02d}"
+            owner = Owner(name="测试" + "甲乙丙丁戊己庚辛"[i % 8] + "子丑寅卯辰巳午未"[(i // 8) % 8],
+                          id_number=make_id(f"19{rng.randint(50, 99)}0{rng.randint(1, 9)}1{rng.randint(0, 9)}", i % 1000))
+            archive.new_dossier(Dossier(project="HXSZ", unit=unit, owners=[owner], contract_no=f"HXSZ-HT-2025-{i:05d}"), tx=tx)
+    fill = time.perf_counter() - t
+    inbox = work / "inbox"
+    inbox.mkdir()
+    files = text_pdfs(work / "src-text", n_text)
+    content = [text_pdf([["维修记录", f"合同编号:HXSZ-HT-2025-{i * 7:05d}", CLAUSE]], work / "src-text" / f"scan{i}.pdf")
+               for i in range(n_text)]
+    with Pipeline(archive, IngestSettings(inbox=inbox)) as pipeline:
+        times = []
+        for f in [*files, *content]:
+            shutil.copy(f, inbox / f.name)
+            t = time.perf_counter()
+            result = pipeline.ingest_inbox_file(inbox / f.name)
+            times.append(time.perf_counter() - t)
+            assert result is not None and result.status == "filed", result.message
+    print(f"archive of {n_dossiers + 4} dossiers (filled in {fill:.0f} s): first file {times[0] * 1000:.0f} ms "
+          f"(catalog built), then {statistics.fmean(times[1:n_text]) * 1000:.0f} ms/file by file name, "
+          f"{statistics.fmean(times[n_text:]) * 1000:.0f} ms/file by content (contract number)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--dossiers", type=int, help="also measure on an archive with this many dossiers (e.g. 5000)")
     args = parser.parse_args()
     n_text, n_scan = (10, 1) if args.quick else (40, 4)
     with tempfile.TemporaryDirectory() as tmp:
         bench_pipeline(Path(tmp) / "pipeline", n_text, n_scan)
     with tempfile.TemporaryDirectory() as tmp:
         bench_watcher(Path(tmp) / "watcher", n_text, max(1, n_scan // 2))
+    if args.dossiers:
+        with tempfile.TemporaryDirectory() as tmp:
+            bench_scale(Path(tmp) / "scale", args.dossiers, 10)
 
 
 if __name__ == "__main__":
