@@ -336,3 +336,21 @@ def test_copy_of_a_file_waiting_in_review_is_a_duplicate(archive, inbox, pipelin
     again = run(pipeline, inbox / "odd-again.pdf")
     assert again.status == "duplicate" and "待确认队列" in again.message
     assert len(pipeline.areas.reviews()) == 1
+
+
+def test_move_from_another_filesystem_copies_then_removes(archive, inbox, pipeline, tmp_path):
+    import os
+    import tempfile
+
+    if not Path("/dev/shm").is_dir() or os.stat("/dev/shm").st_dev == os.stat(tmp_path).st_dev:
+        pytest.skip("needs a second filesystem (/dev/shm)")
+    with tempfile.TemporaryDirectory(dir="/dev/shm") as other:
+        source = drop(Path(other), "HXSZ_03-2-1203_key_receipt.pdf", ["钥匙签收表", "张伟 已领取钥匙"])
+        [result] = pipeline.ingest_paths([source], move=True)
+        assert result.status == "filed" and not source.exists()
+
+
+def test_files_outside_the_inbox_are_copied_by_default(archive, inbox, pipeline, tmp_path):
+    source = drop(tmp_path, "HXSZ_03-2-1204_key_receipt.pdf", ["钥匙签收表", "王芳 已领取钥匙"])
+    [result] = pipeline.ingest_paths([tmp_path / "HXSZ_03-2-1204_key_receipt.pdf"])
+    assert result.status == "filed" and source.exists()

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import errno
 import time
 import traceback
 from collections.abc import Callable, Iterable, Iterator
@@ -158,8 +159,11 @@ class Pipeline:
                     claimed = self.worker.claim(path)
                 except FileNotFoundError:
                     continue
-                except OSError:  # another filesystem: copy, then remove the original once claimed
-                    claimed = self.worker.claim_copy(path)
+                except OSError as exc:
+                    if exc.errno != errno.EXDEV:
+                        yield FileResult(path.name, "failed", f"无法取走文件(文件仍在原处):{exc.strerror or exc}")
+                        continue
+                    claimed = self.worker.claim_copy(path)  # another filesystem: copy, then remove the original
                     path.unlink()
             else:
                 try:
