@@ -24,6 +24,7 @@ import datetime as dt
 import json
 import os
 import re
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -73,32 +74,49 @@ class OwnerFacts:
 
 
 class Catalog:
-    """An in-memory view of every record's matching facts and document hashes, refreshed by mtime."""
+    """An in-memory view of every record's matching facts and document hashes, refreshed by mtime.
 
-    def __init__(self, root: Path) -> None:
+    ``refresh(seq)`` with the journal's last sequence number skips the directory
+    scan when nothing was journaled since the last one (and that was less than
+    ``max_age`` seconds ago: a hand-edited record is picked up within that time).
+    """
+
+    def __init__(self, root: Path, max_age: float = 30.0) -> None:
         self.root = Path(root)
-        self._files: dict[Path, tuple[int, int, OwnerFacts | None]] = {}
+        self.max_age = max_age
+        self._files: dict[str, tuple[int, int, OwnerFacts | None]] = {}
+        self._seq: int | None = None
+        self._at = 0.0
 
-    def refresh(self) -> None:
+    def refresh(self, seq: int | None = None) -> None:
         """Re-read the record files that changed since the last refresh (and forget deleted ones)."""
-        seen: set[Path] = set()
-        projects = self.root / "projects"
-        if projects.is_dir():
-            for entry in os.scandir(projects):
-                if not entry.is_dir():
-                    continue
-                self._consider(Path(entry.path) / "project.json", seen)
-                dossiers = Path(entry.path) / "dossiers"
-                if dossiers.is_dir():
-                    for d in os.scandir(dossiers):
-                        if d.is_dir():
-                            self._consider(Path(d.path) / "dossier.json", seen)
+        now = time.monotonic()
+        if seq is not None and seq == self._seq and now - self._at < self.max_age:
+            return
+        seen: set[str] = set()
+        projects = os.path.join(self.root, "projects")
+        try:
+            project_entries = list(os.scandir(projects))
+        except FileNotFoundError:
+            project_entries = []
+        for entry in project_entries:
+            if not entry.is_dir():
+                continue
+            self._consider(os.path.join(entry.path, "project.json"), seen)
+            try:
+                dossier_entries = list(os.scandir(os.path.join(entry.path, "dossiers")))
+            except FileNotFoundError:
+                continue
+            for d in dossier_entries:
+                if d.is_dir():
+                    self._consider(os.path.join(d.path, "dossier.json"), seen)
         for gone in set(self._files) - seen:
             del self._files[gone]
+        self._seq, self._at = seq, now
 
-    def _consider(self, path: Path, seen: set[Path]) -> None:
+    def _consider(self, path: str, seen: set[str]) -> None:
         try:
-            st = path.stat()
+            st = os.stat(path)
         except FileNotFoundError:
             return
         seen.add(path)
@@ -106,8 +124,9 @@ class Catalog:
         if cached and cached[0] == st.st_mtime_ns and cached[1] == st.st_size:
             return
         try:
-            data = path.read_bytes()
-            facts = _facts(path, data)
+            with open(path, "rb") as fh:
+                data = fh.read()
+            facts = _facts(Path(path), data)
         except (OSError, ValueError, KeyError, TypeError):
             facts = None  # a broken record is the audit's business; it just cannot match
         self._files[path] = (st.st_mtime_ns, st.st_size, facts)

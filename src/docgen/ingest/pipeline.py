@@ -127,6 +127,11 @@ class Pipeline:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    def _journal_seq(self) -> int | None:
+        """The archive journal's last sequence number (cheap: reads the file's tail)."""
+        last = self.archive.journal.last()
+        return int(last["seq"]) if last else None
+
     # -- entry points --------------------------------------------------------------
     def resume(self) -> list[FileResult]:
         """Finish what killed runs left in the processing area.
@@ -223,7 +228,7 @@ class Pipeline:
         if into is not None:
             self.archive.owner(into)  # NotFoundError early, before any OCR
         result.sha256 = sha256_file(path)
-        self.catalog.refresh()
+        self.catalog.refresh(self._journal_seq())
         hit = self.catalog.find_hash(result.sha256)
         if hit is not None:
             self._already_archived(path, result, hit, resumed)
@@ -376,7 +381,7 @@ class Pipeline:
         try:
             with self.archive.transaction("document.add", ident.owner_key, f"扫描归档 {label}({name})") as tx:
                 if check_duplicate:
-                    self.catalog.refresh()
+                    self.catalog.refresh(self._journal_seq())
                     hit = self.catalog.find_hash(result.sha256)
                     if hit is not None:
                         raise _Duplicate(hit)
