@@ -130,10 +130,12 @@ class OcrEngine:
     def read(self, image: Image.Image, *, reread: bool = True) -> OcrPage:
         """Read one page image (any mode); return its text in reading order."""
         started = time.perf_counter()
-        rgb_img = image.convert("RGB")
-        skew = estimate_skew(rgb_img)
-        if abs(skew) >= 0.2:
-            rgb_img = rgb_img.rotate(skew, resample=Image.Resampling.BICUBIC, fillcolor=(255, 255, 255))
+        page = image if image.mode in ("L", "RGB") else image.convert("RGB")
+        skew = estimate_skew(page)
+        if abs(skew) >= 0.2:  # rotate in the page's own mode: a grayscale scan is a third of the work
+            fill = 255 if page.mode == "L" else (255, 255, 255)
+            page = page.rotate(skew, resample=Image.Resampling.BICUBIC, fillcolor=fill)
+        rgb_img = page.convert("RGB")
         rgb = np.asarray(rgb_img)
         raw = self._raw(rgb)
         residual = _text_angle(raw)
