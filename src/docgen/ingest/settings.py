@@ -16,7 +16,7 @@ class IngestSettings(BaseModel):
     areas: Path | None = None
     stable_seconds: float = 2.0
     # after the writer closed the file (or renamed it into the inbox), as seen by the native observer
-    closed_settle_seconds: float = 0.3
+    closed_settle_seconds: float = 0.1
     poll: bool = False
     poll_interval: float = 5.0
     rescan_interval: float = 60.0
