@@ -153,6 +153,15 @@ def watch(app: App, poll: bool | None, once: bool, stable: float | None, log_fil
 
     mode = "轮询" if (poll if poll is not None else settings.poll) else "系统通知"
     console().print(f"监视 {settings.inbox}({mode}模式;稳定 {stable or settings.stable_seconds} 秒后处理;日志 {log_path})")
+    from docgen.ingest.areas import Areas
+
+    areas = Areas(settings.areas_root)
+    waiting_failed, waiting_review = len(areas.failed_files()), len(areas.reviews())
+    if waiting_failed or waiting_review:
+        console().print(
+            f"[yellow]失败区有 {waiting_failed} 个文件(docgen ingest --retry 重试),"
+            f"待确认 {waiting_review} 个(docgen review list)。[/yellow]"
+        )
     if not once:
         console().print("按 Ctrl+C 停止。")
     stop = threading.Event()
