@@ -143,3 +143,12 @@ def test_oversized_later_tiff_frame_is_refused(tmp_path: Path):
     with pytest.raises(BadInput) as err:
         ScanFile(tmp_path / "s.tif", max_pixels=1_000_000)
     assert "超过上限" in err.value.reason
+
+
+def test_id_card_scan_is_recognised_by_its_printed_words(archive):
+    catalog = Catalog(archive.root)
+    catalog.refresh()
+    owner = archive.dossier("HXSZ/03-2-1204").owners[1]
+    text = f"姓名 {owner.name}\n性别 男 民族 汉\n出生 1982年3月3日\n住址 福州市鼓楼区东街1号\n公民身份号码 {owner.id_number}"
+    ident = by_content(text, catalog)
+    assert (ident.owner_key, ident.doc_type) == ("HXSZ/03-2-1204", "id_copy") and ident.confidence >= 0.8

@@ -342,11 +342,22 @@ def date_from_text(text: str) -> dt.date | None:
     return anywhere[-1] if anywhere else None
 
 
+# words printed only on one kind of paper: they identify it wherever they stand on the page
+_TELLTALES: dict[str, str] = {
+    "公民身份号码": "id_copy",
+    "签发机关": "id_copy",
+    "不动产单元号": "property_certificate",
+}
+
+
 def type_from_text(text: str) -> tuple[str | None, float]:
     """The document type named in the text: (code, confidence); the title lines count most."""
     lines = [compact(line) for line in text.split("\n") if line.strip()]
     head = "".join(lines[:3])
     body = compact(text)[:400]
+    for word, code in _TELLTALES.items():
+        if word in body:
+            return code, 1.0
     names: list[tuple[str, str]] = []
     for code, (label, _where) in DOC_TYPES.items():
         if code == "other":
