@@ -36,6 +36,10 @@ COMMANDS: dict[str, str] = {
     "rules": "docgen.cli.audit_cmds:rules_group",
     "generate": "docgen.cli.generate_cmds:generate",
     "templates": "docgen.cli.generate_cmds:templates",
+    "ingest": "docgen.cli.ingest_cmds:ingest",
+    "watch": "docgen.cli.ingest_cmds:watch",
+    "review": "docgen.cli.ingest_cmds:review",
+    "cover-sheet": "docgen.cli.ingest_cmds:cover_sheet",
 }
 
 

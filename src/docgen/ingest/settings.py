@@ -1,19 +1,33 @@
-"""``[ingest]`` settings: the inbox and how the watcher treats it."""
+"""``[ingest]`` settings: the inbox, its work areas, how the watcher treats it, OCR and safety limits."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class IngestSettings(BaseModel):
-    """``[ingest]``: inbox folder, stability delay, polling, review threshold."""
+    """``[ingest]``: inbox folder, stability delay, polling, review threshold, OCR resolution, limits."""
 
     model_config = ConfigDict(extra="forbid")
     inbox: Path = Path("inbox")
+    # where processing/failed/review/duplicates live; default: inside the inbox (same filesystem, so claims are atomic renames)
+    areas: Path | None = None
     stable_seconds: float = 2.0
+    # after the writer closed the file (or renamed it into the inbox), as seen by the native observer
+    closed_settle_seconds: float = 0.1
     poll: bool = False
     poll_interval: float = 5.0
     rescan_interval: float = 60.0
     review_threshold: float = 0.8
+    ocr_dpi: int = Field(300, ge=100, le=600)
+    qr_dpi: int = Field(150, ge=72, le=600)
+    max_image_pixels: int = Field(80_000_000, ge=1_000_000)
+    max_pages: int = Field(500, ge=1)
+    log_file: Path | None = None
+
+    @property
+    def areas_root(self) -> Path:
+        """The folder that holds the work areas."""
+        return self.areas or self.inbox

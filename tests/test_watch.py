@@ -1,0 +1,307 @@
+"""The real watcher (watchdog observers in a thread) on temp folders, with short stability delays."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from docgen.archive import Archive
+from docgen.archive.fsutil import sha256_file
+from docgen.demo.scans import text_pdf
+from docgen.ingest.areas import Areas
+from docgen.ingest.pipeline import Pipeline
+from docgen.ingest.settings import IngestSettings
+from docgen.ingest.watcher import Watcher
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def make_pdf(folder: Path, name: str, n: int = 0) -> Path:
+    """A text PDF identified by its file name (no OCR needed)."""
+    units = ["03-2-1203", "03-2-1204", "05-1-0502", "05-1-0601"]
+    unit = units[n % 4]
+    path = folder / (name or f"HXSZ_{unit}_repair_record_{n}.pdf")
+    return text_pdf([["维修记录", f"第 {n} 号维修记录:厨房水龙头漏水,已更换阀芯。"]], path)
+
+
+def archived(archive: Archive) -> list:
+    return [d for dossier in archive.iter_dossiers() for d in dossier.documents]
+
+
+class Running:
+    """A watcher in a thread; stop() joins it."""
+
+    def __init__(self, archive: Archive, inbox: Path, **kw) -> None:
+        settings = IngestSettings(inbox=inbox, stable_seconds=kw.pop("stable", 0.4), rescan_interval=kw.pop("rescan", 1.0),
+                                  poll_interval=0.2)
+        self.pipeline = Pipeline(Archive.open(archive.root, actor="watch"), settings)
+        self.results: list = []
+        self.watcher = Watcher(self.pipeline, on_result=self.results.append, **kw)
+        self.stop_event = threading.Event()
+        self.thread = threading.Thread(target=self.watcher.run, args=(self.stop_event,), daemon=True)
+        self.thread.start()
+
+    def stop(self) -> None:
+        self.stop_event.set()
+        self.thread.join(timeout=10)
+        self.pipeline.close()
+
+
+def wait_for(predicate, timeout: float = 15.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.05)
+    raise AssertionError("timed out")
+
+
+@pytest.fixture
+def inbox(tmp_path: Path) -> Path:
+    folder = tmp_path / "inbox"
+    folder.mkdir()
+    return folder
+
+
+@pytest.mark.parametrize("poll", [False, True], ids=["native", "polling"])
+def test_slow_write_is_filed_whole_once(archive, inbox, tmp_path, poll):
+    source = make_pdf(tmp_path, "HXSZ_03-2-1203_handover_record.pdf")
+    data = source.read_bytes()
+    running = Running(archive, inbox, poll=poll, stable=0.6)
+    try:
+        target = inbox / source.name
+        with open(target, "wb") as fh:  # a scanner writing in bursts
+            for i in range(0, len(data), max(1, len(data) // 4)):
+                fh.write(data[i : i + max(1, len(data) // 4)])
+                fh.flush()
+                time.sleep(0.25)
+        wait_for(lambda: len(running.results) == 1)
+    finally:
+        running.stop()
+    assert running.results[0].status == "filed", running.results[0].message
+    [doc] = archived(archive)
+    assert doc.sha256 == sha256_file(source)
+
+
+def test_mv_cp_and_write_then_rename(archive, inbox, tmp_path):
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    running = Running(archive, inbox)
+    try:
+        moved = make_pdf(outside, "", 1)
+        os.rename(moved, inbox / moved.name)  # mv within the filesystem
+        copied = make_pdf(outside, "", 2)
+        shutil.copy(copied, inbox / copied.name)  # cp
+        tmp = inbox / "upload.pdf.part"
+        shutil.copy(make_pdf(outside, "", 3), tmp)  # write under a temporary name ...
+        os.rename(tmp, inbox / "HXSZ_05-1-0601_repair_record_3.pdf")  # ... then rename
+        (inbox / ".hidden.pdf").write_bytes(make_pdf(outside, "", 5).read_bytes())
+        (inbox / "~$lock.pdf").write_bytes(b"x")
+        wait_for(lambda: len(running.results) == 3)
+        time.sleep(1.2)  # a rescan later: the ignored files are still ignored
+    finally:
+        running.stop()
+    assert sorted(r.status for r in running.results) == ["filed"] * 3
+    assert len(archived(archive)) == 3
+    assert sorted(p.name for p in inbox.iterdir() if p.is_file()) == [".hidden.pdf", "~$lock.pdf"]
+
+
+def test_bad_files_do_not_stop_the_watcher(archive, inbox, tmp_path):
+    running = Running(archive, inbox)
+    try:
+        (inbox / "empty.pdf").write_bytes(b"")
+        (inbox / "photo.heic").write_bytes(b"\x00\x00\x00\x18ftypheic")
+        wait_for(lambda: len(running.results) == 2)
+        make_pdf(inbox, "", 2)
+        wait_for(lambda: len(running.results) == 3)
+    finally:
+        running.stop()
+    assert [r.status for r in running.results].count("failed") == 2
+    assert running.results[-1].status == "filed"
+    areas = Areas(inbox)
+    assert {p.name for p in areas.failed_files()} == {"empty.pdf", "photo.heic"}
+    assert "不支持的文件类型" in areas.reason_of(areas.failed / "photo.heic")
+
+
+def test_rescan_catches_files_without_events(archive, inbox):
+    """Polling disabled and no observer: only the periodic rescan sees the file (like a missed event)."""
+    pipeline = Pipeline(archive, IngestSettings(inbox=inbox, stable_seconds=0.2, rescan_interval=0.3))
+    watcher = Watcher(pipeline)
+    try:
+        watcher.tick()
+        make_pdf(inbox, "", 1)
+        deadline = time.monotonic() + 10
+        results: list = []
+        while not results and time.monotonic() < deadline:
+            results = watcher.tick()
+            time.sleep(0.1)
+    finally:
+        pipeline.close()
+    assert [r.status for r in results] == ["filed"]
+
+
+def test_stability_rule_with_injected_clock(archive, inbox):
+    now = [100.0]
+    pipeline = Pipeline(archive, IngestSettings(inbox=inbox, stable_seconds=5, rescan_interval=1000))
+    watcher = Watcher(pipeline, clock=lambda: now[0])
+    try:
+        path = make_pdf(inbox, "", 0)
+        watcher.hint(path)
+        assert watcher.tick() == [] and watcher.waiting == 1  # first seen
+        now[0] += 4.9
+        assert watcher.tick() == []  # not yet stable
+        with open(path, "ab") as fh:  # it grows: the clock restarts
+            fh.write(b"\n%more")
+        now[0] += 0.2
+        assert watcher.tick() == []
+        now[0] += 4.9
+        assert watcher.tick() == []
+        now[0] += 0.2
+        results = watcher.tick()
+    finally:
+        pipeline.close()
+    assert [r.status for r in results] == ["filed"]
+
+
+def test_two_watchers_never_ingest_a_file_twice(archive, inbox, tmp_path):
+    staging = tmp_path / "staging"
+    staging.mkdir()
+    files = [make_pdf(staging, "", n) for n in range(12)]
+    first, second = Running(archive, inbox, stable=0.2), Running(archive, inbox, stable=0.2)
+    try:
+        for f in files:
+            os.rename(f, inbox / f.name)
+        wait_for(lambda: len(first.results) + len(second.results) >= 12, timeout=30)
+        time.sleep(0.5)
+    finally:
+        first.stop()
+        second.stop()
+    results = first.results + second.results
+    assert len(results) == 12 and all(r.status == "filed" for r in results), [r.message for r in results]
+    names = sorted(d.original_name for d in archived(archive))
+    assert names == sorted(f.name for f in files)
+
+
+def test_watcher_resumes_processing_area_on_start(archive, inbox):
+    dead = Areas(inbox).processing / "host-424242-ffffff"
+    dead.mkdir(parents=True)
+    make_pdf(dead, "", 3)
+    pipeline = Pipeline(archive, IngestSettings(inbox=inbox, stable_seconds=0.1))
+    results: list = []
+    try:
+        Watcher(pipeline, on_result=results.append).run(once=True)
+    finally:
+        pipeline.close()
+    assert [r.status for r in results] == ["filed"]
+    assert not dead.exists()
+
+
+_CHILD = """
+import sys
+from pathlib import Path
+from docgen.archive import Archive
+from docgen.ingest.pipeline import Pipeline
+from docgen.ingest.settings import IngestSettings
+from docgen.ingest.watcher import Watcher
+archive = Archive.open(Path(sys.argv[1]), actor="child")
+pipeline = Pipeline(archive, IngestSettings(inbox=Path(sys.argv[2]), stable_seconds=0.0))
+print("ready", flush=True)
+Watcher(pipeline, on_result=lambda r: print(r.status, r.name, flush=True)).run(once=True, tick_seconds=0.01)
+"""
+
+
+@pytest.mark.slow
+def test_killed_mid_ingest_then_restarted_loses_and_doubles_nothing(archive, inbox, tmp_path):
+    staging = tmp_path / "staging"
+    staging.mkdir()
+    files = [make_pdf(staging, "", n) for n in range(40)]
+    hashes = {sha256_file(f) for f in files}
+    for f in files:
+        os.rename(f, inbox / f.name)
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    for delay in (0.6, 0.7, 0.8):  # kill at different points of the run
+        child = subprocess.Popen([sys.executable, "-c", _CHILD, str(archive.root), str(inbox)], env=env,
+                                 stdout=subprocess.PIPE, text=True)
+        assert child.stdout is not None
+        assert child.stdout.readline().strip() == "ready"
+        time.sleep(delay)
+        child.send_signal(signal.SIGKILL)
+        child.wait()
+        # at any moment: every file is archived, waiting in the inbox, or claimed in processing, exactly once
+        waiting = [p for p in inbox.iterdir() if p.is_file()] + list(Areas(inbox).processing.rglob("*.pdf"))
+        seen = [d.sha256 for d in archived(archive)] + [sha256_file(p) for p in waiting]
+        assert sorted(set(seen) & hashes) == sorted(hashes)
+    # restart: finishes everything, with no file filed twice
+    pipeline = Pipeline(Archive.open(archive.root), IngestSettings(inbox=inbox, stable_seconds=0.0))
+    try:
+        Watcher(pipeline).run(once=True, tick_seconds=0.01)
+    finally:
+        pipeline.close()
+    docs = archived(archive)
+    assert sorted(d.sha256 for d in docs) == sorted(hashes)
+    assert not [p for p in inbox.iterdir() if p.is_file()]
+    assert not any(Areas(inbox).duplicates.iterdir()) and not any(Areas(inbox).failed.iterdir())
+    assert archive.journal.verify() == []
+
+
+def test_closed_or_renamed_file_skips_the_long_stability_delay(archive, inbox, tmp_path):
+    """inotify's close-after-write and a rename into the inbox mean the file is complete."""
+    running = Running(archive, inbox, stable=60)
+    try:
+        wait_for(lambda: running.watcher.observer is not None and running.watcher.observer.is_alive())
+        shutil.copy(make_pdf(tmp_path, "", 1), inbox / "HXSZ_03-2-1204_repair_record_1.pdf")  # cp: closed event
+        staged = inbox / "incoming.tmp"
+        shutil.copy(make_pdf(tmp_path, "", 2), staged)
+        os.rename(staged, inbox / "HXSZ_05-1-0502_repair_record_2.pdf")  # write-then-rename: moved event
+        try:
+            wait_for(lambda: len(running.results) == 2, timeout=10)
+        except AssertionError:
+            raise AssertionError(f"{running.results} {running.watcher._tracks}") from None
+    finally:
+        running.stop()
+    assert [r.status for r in running.results] == ["filed", "filed"]
+
+
+@pytest.mark.slow
+def test_batch_scan_killed_between_parts_is_finished_without_doubles(archive, inbox, tmp_path):
+    """Part 1 (text) is filed, the process dies while OCR-ing part 2; the restart files part 2 only."""
+    from pypdf import PdfWriter
+
+    from docgen.demo.scans import page_image, save_scan
+    from docgen.ingest.cover import cover_sheet
+
+    cover_sheet(archive, "HXSZ/03-2-1203", "handover_record", tmp_path / "c1.pdf")
+    text_pdf([["房屋交接书", "第一户 张伟 已验收"]], tmp_path / "p1.pdf")
+    cover_sheet(archive, "HXSZ/05-1-0601", "key_receipt", tmp_path / "c2.pdf")
+    save_scan([page_image(["钥匙签收表", "第二户 刘洋 已领取钥匙"], dpi=150)], tmp_path / "p2.pdf", dpi=150)
+    writer = PdfWriter()
+    for name in ("c1", "p1", "c2", "p2"):
+        writer.append(str(tmp_path / f"{name}.pdf"))
+    with open(inbox / "stack.pdf", "wb") as fh:
+        writer.write(fh)
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    child = subprocess.Popen([sys.executable, "-c", _CHILD, str(archive.root), str(inbox)], env=env,
+                             stdout=subprocess.PIPE, text=True)
+    wait_for(lambda: archive.dossier("HXSZ/03-2-1203").documents != [], timeout=30)
+    child.send_signal(signal.SIGKILL)
+    child.wait()
+    assert archive.dossier("HXSZ/05-1-0601").documents == []  # killed during part 2's OCR
+    pipeline = Pipeline(Archive.open(archive.root), IngestSettings(inbox=inbox, stable_seconds=0.0, ocr_dpi=150))
+    results: list = []
+    try:
+        Watcher(pipeline, on_result=results.append).run(once=True, tick_seconds=0.01)
+    finally:
+        pipeline.close()
+    [batch] = results
+    assert batch.status == "split" and [p.status for p in batch.parts] == ["recovered", "filed"]
+    assert len(archive.dossier("HXSZ/03-2-1203").documents) == 1
+    assert [d.type for d in archive.dossier("HXSZ/05-1-0601").documents] == ["key_receipt"]
+    assert not list(Areas(inbox).processing.rglob("*.pdf")) and not any(inbox.glob("*.pdf"))
