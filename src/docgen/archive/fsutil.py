@@ -9,6 +9,7 @@ old file or the new one, never half of either.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import os
 from pathlib import Path
@@ -32,12 +33,13 @@ def fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def write_fsync(path: Path, data: bytes) -> None:
-    """Write ``data`` to a new file at ``path`` and fsync it (no rename)."""
+def write_fsync(path: Path, data: bytes, *, sync: bool = True) -> None:
+    """Write ``data`` to a new file at ``path`` and fsync it (no rename; ``sync=False`` skips the fsync)."""
     with open(path, "wb") as fh:
         fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
+        if sync:
+            fh.flush()
+            os.fsync(fh.fileno())
 
 
 def atomic_write(path: Path, data: bytes) -> None:
@@ -54,16 +56,29 @@ def atomic_write(path: Path, data: bytes) -> None:
     fsync_dir(path.parent)
 
 
-def copy_fsync(src: Path, dst: Path) -> str:
-    """Copy ``src`` to ``dst`` (a new file), fsync it, and return the sha256 of what was copied."""
+def copy_fsync(src: Path, dst: Path, *, sync: bool = True) -> str:
+    """Copy ``src`` to ``dst`` (a new file), fsync it, and return the sha256 of what was copied.
+
+    ``sync=False`` skips the fsync (a bulk transaction syncs everything once before its commit point).
+    """
     digest = hashlib.sha256()
     with open(src, "rb") as fin, open(dst, "wb") as fout:
         while chunk := fin.read(CHUNK):
             digest.update(chunk)
             fout.write(chunk)
-        fout.flush()
-        os.fsync(fout.fileno())
+        if sync:
+            fout.flush()
+            os.fsync(fout.fileno())
     return digest.hexdigest()
+
+
+def sync_all() -> bool:
+    """Flush every file system's dirty data to disk (``sync(2)``); False where the OS has no ``os.sync``."""
+    sync = getattr(os, "sync", None)
+    if sync is None:
+        return False
+    sync()
+    return True
 
 
 def sha256_file(path: Path) -> str:
@@ -80,6 +95,12 @@ def sha256_bytes(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+@functools.lru_cache(maxsize=32)
+def _resolved_root(root: str) -> str:
+    """The real path of an archive root (cached: resolving it on every join was most of a bulk import's time)."""
+    return os.path.realpath(root)
+
+
 def safe_join(root: Path, relative: str) -> Path:
     """Join ``relative`` under ``root``; raise UnsafePathError if it would leave ``root``.
 
@@ -92,8 +113,8 @@ def safe_join(root: Path, relative: str) -> Path:
     if rel.startswith("/") or (len(rel) > 1 and rel[1] == ":") or ".." in parts or not parts:
         raise UnsafePathError(f"路径 {relative!r} 不在档案库内(不允许绝对路径或 ..)")
     candidate = root.joinpath(*parts)
-    resolved_root = root.resolve()
-    resolved = candidate.resolve()
-    if resolved != resolved_root and resolved_root not in resolved.parents:
+    resolved_root = _resolved_root(os.path.abspath(root))
+    resolved = os.path.realpath(candidate)
+    if resolved != resolved_root and not resolved.startswith(resolved_root.rstrip(os.sep) + os.sep):
         raise UnsafePathError(f"路径 {relative!r} 指向档案库之外")
     return candidate

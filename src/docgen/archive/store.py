@@ -201,17 +201,19 @@ class Archive:
 
     # -- transactions --------------------------------------------------------
     @contextlib.contextmanager
-    def transaction(self, action: str, target: str, summary: str) -> Iterator[Transaction]:
+    def transaction(self, action: str, target: str, summary: str, *, bulk: bool = False) -> Iterator[Transaction]:
         """Take the write lock, repair interrupted work, and yield a transaction committed on exit.
 
         An exception inside the block aborts the transaction: nothing changes.
+        ``bulk=True`` (thousands of files in one change) replaces the fsync of
+        each file by one file-system flush before the commit point; see txn.py.
         """
         if self._lock.held:
             raise DocgenError("内部错误:事务不能嵌套;请把同一事务传给内层调用")
         self._lock.acquire()
         try:
             recover(self)
-            tx = Transaction(self, action, target, summary)
+            tx = Transaction(self, action, target, summary, bulk=bulk)
             try:
                 yield tx
             except BaseException:
@@ -494,6 +496,7 @@ class Archive:
         doc_id: str | None = None,
         note: str = "",
         tx: Transaction | None = None,
+        owner: Owner | None = None,
     ) -> Document:
         """File a copy of ``source_file`` into a dossier or project as a new document.
 
@@ -501,6 +504,11 @@ class Archive:
         record land in one transaction.  ``doc_id`` may be given (a generated
         document whose id is printed in its QR code); otherwise the next
         ``DOC-<year>-<n>`` is used.
+
+        ``owner`` (with ``tx``) files into that in-memory dossier or project
+        instead of re-reading it, and leaves saving it to the caller: this is how
+        a dossier created in the same transaction gets its documents, and how a
+        bulk import files many documents with one save per dossier.
         """
         if not source_file.is_file():
             raise NotFoundError(f"文件 {source_file} 不存在")
@@ -517,8 +525,12 @@ class Archive:
         if where == "dossier" and not is_dossier:
             raise DocgenError(f"{DOC_TYPES[code][0]} 应归入业主档案(项目/房号),而非项目")
 
+        if owner is not None and (tx is None or self.owner_key(owner) != owner_key):
+            raise DocgenError("内部错误:传入内存中的档案时必须同时传入事务,且与 owner_key 一致")
+        in_memory = owner
+
         def _do(t: Transaction) -> Document:
-            owner = self.owner(owner_key)
+            owner = in_memory if in_memory is not None else self.owner(owner_key)
             new_id = doc_id or t.next_id("DOC", self.today().year, width=6)
             check_safe_id(new_id, "文件编号")
             if any(d.id == new_id for d in owner.documents):
@@ -559,7 +571,9 @@ class Archive:
                     raise NotFoundError(f"要替代的文件 {supersedes} 不在 {owner_key} 中")
                 old.superseded_by = new_id
             owner.documents.append(doc)
-            if isinstance(owner, Dossier):
+            if in_memory is not None:
+                pass  # the caller saves it
+            elif isinstance(owner, Dossier):
                 self.save_dossier(owner, t)
             else:
                 self.save_project(owner, t)

@@ -16,6 +16,11 @@ the next writer (every writer, on taking the lock) rolls it forward: replaces
 what is still staged and appends the journal entry unless the journal's last
 line already is this transaction.  Either way the archive stays readable and
 the journal's chain verifies.
+
+A *bulk* transaction (thousands of files, e.g. building the sample archive)
+skips the per-file fsync of steps 1 and 3 and instead flushes the whole file
+system once (``sync(2)``) before writing the manifest and once before the
+journal entry: the same guarantees, with two flushes instead of one per file.
 """
 
 from __future__ import annotations
@@ -29,7 +34,15 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from docgen.archive.fsutil import atomic_write, copy_fsync, fsync_dir, sha256_bytes, sha256_file, write_fsync
+from docgen.archive.fsutil import (
+    atomic_write,
+    copy_fsync,
+    fsync_dir,
+    sha256_bytes,
+    sha256_file,
+    sync_all,
+    write_fsync,
+)
 from docgen.archive.journal import FileChange, Journal, JournalEntry
 from docgen.errors import ConflictError, DocgenError
 
@@ -42,8 +55,9 @@ CommitListener = Callable[[JournalEntry], None]
 class Transaction:
     """A set of file writes and deletes that land together, journaled as one entry."""
 
-    def __init__(self, archive: Archive, action: str, target: str, summary: str) -> None:
+    def __init__(self, archive: Archive, action: str, target: str, summary: str, *, bulk: bool = False) -> None:
         self.archive = archive
+        self.bulk = bulk and hasattr(os, "sync")
         self.action = action
         self.target = target
         self.summary = summary
@@ -74,18 +88,17 @@ class Transaction:
         self._targets[rel] = len(self._ops)
         self._ops.append(op)
 
-    def _before(self, rel: str) -> str | None:
-        path = self.archive.path(rel)
+    def _before(self, rel: str, path: Path | None = None) -> str | None:
+        path = path if path is not None else self.archive.path(rel)
         return sha256_file(path) if path.is_file() else None
 
     def put_bytes(self, rel: str, data: bytes) -> str:
         """Stage ``data`` to become the file at archive-relative ``rel``; return its sha256."""
         target = self.archive.path(rel)  # validates rel
-        del target
         staged = self._stage_name()
-        write_fsync(staged, data)
+        write_fsync(staged, data, sync=not self.bulk)
         digest = sha256_bytes(data)
-        self._add({"op": "put", "path": rel, "staged": staged.name, "before": self._before(rel), "after": digest})
+        self._add({"op": "put", "path": rel, "staged": staged.name, "before": self._before(rel, target), "after": digest})
         return digest
 
     def put_file(self, rel: str, source: Path, *, new_only: bool = True) -> str:
@@ -94,11 +107,12 @@ class Transaction:
         With ``new_only`` (the default for archived documents) an existing file at
         ``rel`` is a ConflictError: archived documents are never overwritten.
         """
-        if new_only and self.archive.path(rel).exists():
+        target = self.archive.path(rel)
+        if new_only and target.exists():
             raise ConflictError(f"档案库中已存在 {rel},归档文件不会被覆盖")
         staged = self._stage_name()
-        digest = copy_fsync(source, staged)
-        self._add({"op": "put", "path": rel, "staged": staged.name, "before": self._before(rel), "after": digest})
+        digest = copy_fsync(source, staged, sync=not self.bulk)
+        self._add({"op": "put", "path": rel, "staged": staged.name, "before": self._before(rel, target), "after": digest})
         return digest
 
     def delete(self, rel: str) -> None:
@@ -135,6 +149,9 @@ class Transaction:
             "detail": self.detail,
             "ops": self._ops,
         }
+        if self.bulk:
+            manifest["bulk"] = True
+            sync_all()  # every staged file is on disk before the commit point
         atomic_write(self.dir / "manifest.json", json.dumps(manifest, ensure_ascii=False).encode("utf-8"))
         self.entry = apply_manifest(self.archive, self.dir, manifest)
         return self.entry
@@ -159,8 +176,9 @@ def apply_manifest(archive: Archive, folder: Path, manifest: dict[str, Any]) -> 
             with contextlib.suppress(FileNotFoundError):
                 target.unlink()
                 touched_dirs.add(target.parent)
-    for d in touched_dirs:
-        fsync_dir(d)
+    if not (manifest.get("bulk") and sync_all()):
+        for d in touched_dirs:
+            fsync_dir(d)
     journal: Journal = archive.journal
     last = journal.last()
     if last is not None and last.get("txn") == manifest["id"]:
