@@ -479,7 +479,7 @@ class Archive:
     def add_document(
         self,
         owner_key: str,
-        source_file: Path,
+        source_file: Path | bytes,
         *,
         doc_type: str,
         date: dt.date | None = None,
@@ -505,13 +505,23 @@ class Archive:
         document whose id is printed in its QR code); otherwise the next
         ``DOC-<year>-<n>`` is used.
 
+        ``source_file`` may also be the file's bytes (a bulk import renders
+        documents in memory); ``original_name`` then gives its name and extension.
+
         ``owner`` (with ``tx``) files into that in-memory dossier or project
         instead of re-reading it, and leaves saving it to the caller: this is how
         a dossier created in the same transaction gets its documents, and how a
         bulk import files many documents with one save per dossier.
         """
-        if not source_file.is_file():
-            raise NotFoundError(f"文件 {source_file} 不存在")
+        if isinstance(source_file, bytes):
+            if not original_name:
+                raise DocgenError("内部错误:以字节归档时必须给出 original_name(文件名及扩展名)")
+            content: bytes | None = source_file
+            source_file = Path(original_name)
+        else:
+            content = None
+            if not source_file.is_file():
+                raise NotFoundError(f"文件 {source_file} 不存在")
         from docgen.vocab import doc_type_code
 
         try:
@@ -537,7 +547,10 @@ class Archive:
                 raise ConflictError(f"文件编号 {new_id} 已在 {owner_key} 中")
             ext = source_file.suffix.lower() if len(source_file.suffix) <= 6 else ""
             folder = f"{owner_rel(self.layout, owner)}/documents"
-            digest = t.put_file(f"{folder}/{new_id}{ext}", source_file)
+            if content is not None:
+                digest = t.put_bytes(f"{folder}/{new_id}{ext}", content, new_only=True)
+            else:
+                digest = t.put_file(f"{folder}/{new_id}{ext}", source_file)
             text_name = None
             if text_pages is not None:
                 text_name = f"{new_id}.txt"
@@ -553,7 +566,7 @@ class Archive:
                 original_name=original_name if original_name is not None else source_file.name,
                 media_type=media_type,
                 sha256=digest,
-                size=source_file.stat().st_size,
+                size=len(content) if content is not None else source_file.stat().st_size,
                 pages=pages or [],
                 text_file=text_name,
                 signed=signed,

@@ -69,10 +69,13 @@ class Transaction:
         self._counters: dict[str, int] | None = None
         self.entry: JournalEntry | None = None
         self.after_commit: list[Callable[[], None]] = []
+        self._dir_made = False
 
     # -- staging -----------------------------------------------------------
     def _stage_name(self) -> Path:
-        self.dir.mkdir(parents=True, exist_ok=True)
+        if not self._dir_made:
+            self.dir.mkdir(parents=True, exist_ok=True)
+            self._dir_made = True
         return self.dir / f"{len(self._ops):05d}"
 
     def _add(self, op: dict[str, Any]) -> None:
@@ -92,9 +95,14 @@ class Transaction:
         path = path if path is not None else self.archive.path(rel)
         return sha256_file(path) if path.is_file() else None
 
-    def put_bytes(self, rel: str, data: bytes) -> str:
-        """Stage ``data`` to become the file at archive-relative ``rel``; return its sha256."""
+    def put_bytes(self, rel: str, data: bytes, *, new_only: bool = False) -> str:
+        """Stage ``data`` to become the file at archive-relative ``rel``; return its sha256.
+
+        ``new_only`` (archived documents) makes an existing file at ``rel`` a ConflictError.
+        """
         target = self.archive.path(rel)  # validates rel
+        if new_only and target.exists():
+            raise ConflictError(f"档案库中已存在 {rel},归档文件不会被覆盖")
         staged = self._stage_name()
         write_fsync(staged, data, sync=not self.bulk)
         digest = sha256_bytes(data)
@@ -164,12 +172,15 @@ class Transaction:
 def apply_manifest(archive: Archive, folder: Path, manifest: dict[str, Any]) -> JournalEntry:
     """Apply a committed manifest (again, if need be), journal it once, and remove its folder."""
     touched_dirs: set[Path] = set()
+    made_dirs: set[Path] = set()
     for op in manifest["ops"]:
         target = archive.path(op["path"])
         if op["op"] == "put":
             staged = folder / op["staged"]
             if staged.exists():
-                target.parent.mkdir(parents=True, exist_ok=True)
+                if target.parent not in made_dirs:
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    made_dirs.add(target.parent)
                 os.replace(staged, target)
                 touched_dirs.add(target.parent)
         elif op["op"] == "delete":

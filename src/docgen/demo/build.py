@@ -56,6 +56,14 @@ PLANTED_FILE = "DEMO-PLANTED.json"
 TZ = dt.timezone(dt.timedelta(hours=8))
 MAX_UNITS = 100_000
 
+CORE_TYPES = frozenset(
+    {
+        "purchase_contract", "id_copy", "handover_record", "key_receipt", "property_certificate",
+        "repair_record", "compensation_agreement", "settlement_sheet", "complaint_record", "revisit_record",
+    }
+)
+"""Document types every household keeps in a large sample archive (the rest only in full dossiers)."""
+
 Progress = Callable[[str, int, int], None]
 """``progress(stage, done, total)``: called as the build advances (the CLI draws a bar)."""
 
@@ -71,6 +79,7 @@ class DemoSummary:
     projects: list[str] = field(default_factory=list)
     batches: int = 0
     dossiers: int = 0
+    core_dossiers: int = 0
     documents: int = 0
     scans: int = 0
     repairs: int = 0
@@ -115,8 +124,8 @@ class _Filer:
         self.scans = 0
         self.files: dict[str, Path] = {}  # doc id -> scratch copy kept for planting/inbox
 
-    def render(self, spec: DocSpec, name: str) -> tuple[Path, list[PageInfo]]:
-        """Write the document's file into scratch; return it and how each page's text was obtained."""
+    def render(self, spec: DocSpec, name: str) -> tuple[Path | bytes, str, list[PageInfo]]:
+        """Render the document (bytes for light PDFs, a scratch file otherwise), its extension and page info."""
         texts = ["\n".join(p) for p in spec.pages]
         if spec.form == "scan":
             from docgen.demo.scans import page_image, save_scan
@@ -130,7 +139,8 @@ class _Filer:
             if spec.scan_ext in (".jpg", ".png"):
                 images = images[:1]
                 texts = texts[:1]
-            save_scan(images, path, dpi=150, jpeg_quality=45)
+            save_scan(images, path, dpi=150, jpeg_quality=45, created=dt.datetime.combine(spec.date, dt.time(16, 30)))
+            ext = spec.scan_ext
             rng = random.Random(seed)
             pages = [PageInfo(n=i + 1, origin="ocr", confidence=round(0.93 + rng.random() * 0.06, 3), chars=len(t)) for i, t in enumerate(texts)]
             self.scans += 1
@@ -139,23 +149,23 @@ class _Filer:
 
             path = text_pdf(spec.pages, self.scratch / f"{name}.pdf")
             pages = [PageInfo(n=i + 1, origin="text", chars=len(t)) for i, t in enumerate(texts)]
+            ext = ".pdf"
         else:
-            path = self.scratch / f"{name}.pdf"
-            path.write_bytes(light_pdf(spec.pages, title=spec.title or spec.type))
             pages = [PageInfo(n=i + 1, origin="text", chars=len(t)) for i, t in enumerate(texts)]
-        return path, pages
+            return light_pdf(spec.pages, title=spec.title or spec.type), ".pdf", pages
+        return path, ext, pages
 
     def file(self, tx: Transaction, owner: Any, spec: DocSpec, *, keep: bool = False) -> Document:
         """File one document into ``owner`` (a Dossier or Project held in memory)."""
         owner_key = owner.key if isinstance(owner, Dossier) else owner.code
         doc_id = tx.next_id("DOC", spec.date.year, width=6)
-        path, pages = self.render(spec, doc_id)
+        path, ext, pages = self.render(spec, doc_id)
         texts = ["\n".join(p) for p in spec.pages][: len(pages)]
         unit = owner.unit if isinstance(owner, Dossier) else owner.code
         original = (
-            f"扫描_{spec.date:%Y%m%d}_{self.count % 10000:04d}{path.suffix}"
+            f"扫描_{spec.date:%Y%m%d}_{self.count % 10000:04d}{ext}"
             if spec.form == "scan"
-            else f"{unit}_{spec.type}_{spec.date:%Y%m%d}{path.suffix}"
+            else f"{unit}_{spec.type}_{spec.date:%Y%m%d}{ext}"
         )
         doc = self.archive.add_document(
             owner_key,
@@ -179,11 +189,15 @@ class _Filer:
         doc.filed_at = dt.datetime.combine(filed, dt.time(10, (self.count * 7) % 60), tzinfo=TZ)
         self.count += 1
         if keep:
-            kept = self.scratch / "kept" / path.name
+            kept = self.scratch / "kept" / f"{doc_id}{ext}"
             kept.parent.mkdir(exist_ok=True)
-            shutil.copyfile(path, kept)
+            if isinstance(path, bytes):
+                kept.write_bytes(path)
+            else:
+                shutil.copyfile(path, kept)
             self.files[doc.id] = kept
-        path.unlink()
+        if isinstance(path, Path):
+            path.unlink()
         return doc
 
 
@@ -197,11 +211,19 @@ def build_demo(
     inbox: Path | None = None,
     households_per_txn: int = 250,
     showcase_every: int = 1000,
+    full_households: int = 1000,
+    scans: bool = True,
 ) -> DemoSummary:
     """Build the sample archive at ``root`` (``units`` households, deterministic for ``seed``).
 
     ``inbox`` (default: ``demo-inbox`` next to ``root``) receives sample scans
     for the ingest tour.  ``force`` replaces an existing sample archive.
+    At most ``full_households`` households (spread evenly, plus every planted
+    one) carry their complete paper trail; the others carry the key documents
+    only (:data:`CORE_TYPES`), which keeps 20,000 households under 2 GB: on a
+    file system with 4 KB blocks, each document and its text sidecar cost
+    8 KB however small they are.  ``scans=False`` (quick tests) skips every
+    image: no showcase scans and no inbox.
     """
     from docgen.demo import inbox as inbox_mod
     from docgen.demo import plant
@@ -243,6 +265,7 @@ def build_demo(
         # 2. households, in bulk transactions
         jobs = [(pp, ph, unit) for pp in plans for ph in pp.phases for unit in ph.units]
         total = len(jobs)
+        full_every = max(1, -(-total // max(1, full_households)))
         batch_units: dict[tuple[str, str], list[BatchUnit]] = {}
         done = 0
         report("业主档案", 0, total)
@@ -256,10 +279,14 @@ def build_demo(
                     rng = random.Random(f"{seed}:{code}/{unit}")
                     h = plan_household(rng, pp, ph, unit, seq_by_project[code], tx.next_id,
                                        coowner=planter.wants_coowner(pp, ph, unit))
-                    showcase = f"{code}/{unit}" == "HXSZ/03-2-1203" or (done % showcase_every == 0)
+                    showcase = scans and (f"{code}/{unit}" == "HXSZ/03-2-1203" or done % showcase_every == 0)
                     if showcase:
                         _make_showcase(h)
                     planter.adjust_household(pp, ph, h, tx.next_id)
+                    if done % full_every and h.dossier.key not in planter.taken:
+                        h.docs = [spec for spec in h.docs if spec.type in CORE_TYPES]
+                        h.dossier.notes = "早期档案:仅录入主要文件(示例数据的精简档案)"
+                        summary.core_dossiers += 1
                     _file_household(archive, filer, tx, h, planter)
                     if h.batch_unit is not None:
                         batch_units.setdefault((code, ph.spec.batch_id), []).append(h.batch_unit)
@@ -287,8 +314,8 @@ def build_demo(
         #    then the hand edits a journal cannot see (they must come last).
         report("植入问题", 0, 1)
         planter.after_build(archive, filer)
-        summary.inbox = inbox_dir
-        summary.inbox_files = inbox_mod.write_inbox(inbox_dir, planter)
+        summary.inbox = inbox_dir if scans else None
+        summary.inbox_files = inbox_mod.write_inbox(inbox_dir, planter) if scans else []
         planter.announce_hand_edits()
         summary.planted = planter.problems
         manifest = {

@@ -18,6 +18,7 @@ and its tests can check what the watcher did.
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -34,7 +35,8 @@ def _scan(pages: list[list[str]], out: Path, *, seed: int, qr: str | None = None
         page_image(lines, dpi=200, rotate=(0.8 if i % 2 else -0.6), noise=0.0008, blur=0.4, seed=seed + i, qr_payload=qr if i == 0 else None)
         for i, lines in enumerate(pages)
     ]
-    return save_scan(images if out.suffix == ".pdf" else images[:1], out, dpi=200, jpeg_quality=70)
+    stamp = dt.datetime(2026, 11, 15, 9, 30 + seed)
+    return save_scan(images if out.suffix == ".pdf" else images[:1], out, dpi=200, jpeg_quality=70, created=stamp)
 
 
 def write_inbox(folder: Path, planter: Planter) -> list[dict[str, Any]]:

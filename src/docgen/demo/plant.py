@@ -316,7 +316,14 @@ class Planter:
         if source_key and "dup_source" in self.kept:
             doc_id = self.kept["dup_source"]
             path = filer.files[doc_id]
-            target = next((k for k in archive.dossier_keys("YHW") if k != source_key and k not in self.taken), None)
+            target = next(
+                (
+                    k
+                    for k in archive.dossier_keys("YHW")
+                    if k != source_key and k not in self.taken and not archive.dossier(k).notes.startswith("早期档案")
+                ),
+                None,
+            )
             if target:
                 owner, original = archive.find_document(doc_id)
                 text = archive.document_text(owner, original)

@@ -381,9 +381,10 @@ def plan_household(
     for i in range(len(owners)):
         docs.append(DocSpec("id_copy", signed_on, C.id_copy(ctx, signed_on, i), tag=f"owner:{i}",
                             title=f"身份证复印件({owners[i].name})"))
-    docs.append(DocSpec("payment_receipt", signed_on + rng.randint(0, 10) * DAY, C.payment_receipt(ctx, signed_on)))
+    paid = min(signed_on + rng.randint(0, 10) * DAY, today)
+    docs.append(DocSpec("payment_receipt", paid, C.payment_receipt(ctx, paid)))
     if mortgage:
-        day = signed_on + rng.randint(10, 40) * DAY
+        day = min(signed_on + rng.randint(10, 40) * DAY, today)
         docs.append(DocSpec("mortgage", day, C.mortgage(ctx, day)))
         reg = day + rng.randint(10, 30) * DAY
         if reg < today:
