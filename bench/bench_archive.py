@@ -109,9 +109,7 @@ def _list_child(root: str, limit: int) -> dict[str, Any]:
     wall, cpu = time.perf_counter() - t0, time.process_time() - c0
     rss1 = proc.memory_info().rss
     tracemalloc.start()  # a second pass for memory: tracing makes allocation-heavy code ~4x slower
-    m = 0
-    for _dossier in archive.iter_dossiers():
-        m += 1
+    for m, _dossier in enumerate(archive.iter_dossiers(), start=1):
         if limit and m >= limit:
             break
     _, peak = tracemalloc.get_traced_memory()

@@ -287,4 +287,4 @@ def test_cli_build(tmp_path: Path) -> None:
 
 
 def test_today_is_fixed() -> None:
-    assert DEMO_TODAY == dt.date(2026, 11, 16)
+    assert dt.date(2026, 11, 16) == DEMO_TODAY

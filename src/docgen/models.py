@@ -40,7 +40,6 @@ from docgen.vocab import (
     doc_type_code,
 )
 
-
 _SHA256_RE = re.compile(r"[0-9a-f]{64}")
 
 

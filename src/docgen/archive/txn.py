@@ -148,7 +148,7 @@ class Transaction:
             data = json.dumps(self._counters, ensure_ascii=False, indent=2, sort_keys=True).encode()
             self.put_bytes(self.archive.layout.counters_rel, data + b"\n")
         self.dir.mkdir(parents=True, exist_ok=True)
-        manifest = {
+        manifest: dict[str, Any] = {
             "id": self.id,
             "actor": self.archive.actor,
             "action": self.action,

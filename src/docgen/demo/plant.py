@@ -103,9 +103,7 @@ class Planter:
         code, phase_name = WHERE[kind]
         if pp.spec.code != code or ph.spec.name != phase_name or kind in self.state.get("done", set()):
             return False
-        if h.dossier.unit < self.start[kind] or h.dossier.key in self.taken:
-            return False
-        return True
+        return not (h.dossier.unit < self.start[kind] or h.dossier.key in self.taken)
 
     def adjust_household(self, pp: ProjectPlan, ph: PhasePlan, h: Household, alloc: Alloc) -> None:
         """Apply every plan-time plant this household is eligible for (at most one per household)."""
@@ -208,9 +206,9 @@ class Planter:
             self._add("overdue_revisit", d.key, last_revisit=d.revisits[-1].date.isoformat(), rule="每半年回访一次")
             return True
         if kind == "repair_outside_warranty":
-            if not delivered:
+            if d.delivered_on is None:
                 return False
-            reported = d.delivered_on + 270 * DAY  # type: ignore[operator]
+            reported = d.delivered_on + 270 * DAY
             r = RepairTicket(
                 id=alloc("BX", reported.year), reported_on=reported, reported_by=d.owners[0].name, component="管道堵塞",
                 location="厨房", description="厨房下水管道堵塞,排水缓慢", warranty_category="管道堵塞(2个月)",
@@ -222,7 +220,7 @@ class Planter:
             d.repairs.append(r)
             h.docs.append(DocSpec("repair_record", reported + 2 * DAY, C.repair_record(ctx, r), signed=True, related=r.id))
             self._add("repair_outside_warranty", d.key, record=r.id, component="管道堵塞", warranty_days=61,
-                      delivered_on=d.delivered_on.isoformat() if d.delivered_on else None, reported_on=reported.isoformat())
+                      delivered_on=d.delivered_on.isoformat(), reported_on=reported.isoformat())
             return True
         if kind == "overdue_repair":
             if not delivered:
@@ -250,15 +248,15 @@ class Planter:
             self._add("overdue_complaint", d.key, record=c.id, received_on=received.isoformat(), first_responder=c.first_responder)
             return True
         if kind == "overdue_certificate":
-            if d.stage not in ("办证", "保修期"):
+            if d.stage not in ("办证", "保修期") or d.delivered_on is None:
                 return False
             d.stage = "交房"
             d.certificate_status = "资料收集中"
             d.certified_on = None
             d.certificate_no = ""
             h.docs = [s for s in h.docs if s.type not in CERT_DOCS]
-            due = d.delivered_on + 90 * DAY  # type: ignore[operator]
-            self._add("overdue_certificate", d.key, delivered_on=d.delivered_on.isoformat() if d.delivered_on else None,
+            due = d.delivered_on + 90 * DAY
+            self._add("overdue_certificate", d.key, delivered_on=d.delivered_on.isoformat(),
                       due=due.isoformat(), status="资料收集中")
             return True
         if kind == "duplicate_file":

@@ -151,7 +151,7 @@ def page_image(
     if qr_payload:
         qr = _qr_image(qr_payload, pixels_per_module=max(2, dpi // 40))
         side = int(25 / 25.4 * dpi)
-        img.paste(qr.resize((side, side), Image.NEAREST), (w - margin - side, int(12 / 25.4 * dpi)))
+        img.paste(qr.resize((side, side), Image.Resampling.NEAREST), (w - margin - side, int(12 / 25.4 * dpi)))
         y = int(42 / 25.4 * dpi)
     for i, line in enumerate(lines):
         font = title if i == 0 else body
@@ -165,7 +165,7 @@ def page_image(
             if y > h - margin:
                 break
     if rotate:
-        img = img.rotate(rotate, resample=Image.BICUBIC, expand=False, fillcolor=255)
+        img = img.rotate(rotate, resample=Image.Resampling.BICUBIC, expand=False, fillcolor=255)
     if blur:
         img = img.filter(ImageFilter.GaussianBlur(blur))
     if noise:

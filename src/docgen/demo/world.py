@@ -41,6 +41,7 @@ from docgen.models import (
     Settlement,
     SettlementItem,
 )
+from docgen.vocab import BatchUnitStatus, RevisitReason
 
 DEMO_TODAY = dt.date(2026, 11, 16)
 """The sample archive's "today": every date in it is consistent with this day."""
@@ -390,7 +391,7 @@ def plan_household(
         if reg < today:
             docs.append(DocSpec("advance_registration", reg, C.advance_registration(ctx, reg)))
 
-    batch_status = "待通知"
+    batch_status: BatchUnitStatus = "待通知"
     notice_on: dt.date | None = None
     if delivered:
         start, end = spec.window
@@ -429,7 +430,7 @@ def plan_household(
                 docs.append(DocSpec("rectification_list", visit, C.rectification_list(ctx, visit, defects), signed=True))
         h.batch_unit = BatchUnit(
             unit=unit,
-            status=batch_status,  # type: ignore[arg-type]
+            status=batch_status,
             notice_sent_on=notice_on,
             notice_channel="快递+短信",
             appointment=dt.datetime.combine(visit, dt.time(9 + rng.randint(0, 7), rng.choice((0, 30)))),
@@ -555,9 +556,9 @@ def _plan_cases(rng: random.Random, h: Household, ctx: C.Ctx, alloc: Alloc, toda
     revisits: list[Revisit] = []
     first = d.delivered_on + rng.randint(27, 33) * DAY
     day = first
-    reason = "交房后回访"
+    reason: RevisitReason = "交房后回访"
     while day < today:
-        revisits.append(Revisit(id="", date=day, by=rng.choice(STAFF), reason=reason,  # type: ignore[arg-type]
+        revisits.append(Revisit(id="", date=day, by=rng.choice(STAFF), reason=reason,
                                 satisfaction=rng.choices("ABC", (0.78, 0.18, 0.04))[0], notes="对交付及服务总体满意"))
         reason = "定期回访"
         day = day + rng.randint(170, 182) * DAY
