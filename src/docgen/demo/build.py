@@ -42,7 +42,6 @@ from docgen.demo.world import (
     DEMO_TODAY,
     DocSpec,
     Household,
-    PhasePlan,
     ProjectPlan,
     plan_batch,
     plan_household,
@@ -391,14 +390,3 @@ def _project_docs(pp: ProjectPlan) -> list[DocSpec]:
     policy_day = dt.date(2024, 1, 1)
     docs.append(DocSpec("policy", policy_day, C.service_policy(project, policy_day), title="客户服务部工作制度", form="text"))
     return docs
-
-
-def phase_of(plans: list[ProjectPlan], key: str) -> tuple[ProjectPlan, PhasePlan] | None:
-    """Find the project and phase plan of a dossier key (used by tests and the planter)."""
-    code, unit = key.split("/")
-    for pp in plans:
-        if pp.spec.code == code:
-            for ph in pp.phases:
-                if unit in ph.units:
-                    return pp, ph
-    return None
