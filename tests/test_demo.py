@@ -56,6 +56,9 @@ def test_builds_every_part(demo: tuple[Archive, DemoSummary]) -> None:
     assert archive.dossier_exists("HXSZ/03-2-1203")
     origins = {p.origin for d in archive.iter_dossiers() for doc in d.documents for p in doc.pages}
     assert origins == {"text", "ocr"}
+    names = [o.name for d in archive.iter_dossiers() for o in d.owners]
+    assert any(len(n) == 2 for n in names) and all(2 <= len(n) <= 4 for n in names)
+    assert any(d.owners[1:] for d in archive.iter_dossiers())  # co-owners
     kinds = {Path(doc.file).suffix for d in archive.iter_dossiers() for doc in d.documents}
     assert kinds >= {".pdf", ".jpg", ".png", ".tif"}
 
@@ -288,3 +291,12 @@ def test_cli_build(tmp_path: Path) -> None:
 
 def test_today_is_fixed() -> None:
     assert dt.date(2026, 11, 16) == DEMO_TODAY
+
+
+@pytest.mark.parametrize("units,seed", [(20, 0), (23, 5)])
+def test_every_kind_is_planted_even_in_tiny_builds(tmp_path: Path, units: int, seed: int) -> None:
+    summary = build_demo(tmp_path / "records", units=units, seed=seed, scans=False)
+    assert {p["kind"] for p in summary.planted} == ALL_KINDS
+    archive = Archive.open(summary.root)
+    assert len([d for d in archive.iter_dossiers() if d.data_problems()]) == 1
+    assert archive.journal.verify() == []
