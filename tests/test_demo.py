@@ -300,3 +300,9 @@ def test_every_kind_is_planted_even_in_tiny_builds(tmp_path: Path, units: int, s
     archive = Archive.open(summary.root)
     assert len([d for d in archive.iter_dossiers() if d.data_problems()]) == 1
     assert archive.journal.verify() == []
+
+
+def test_every_kind_has_a_chinese_label() -> None:
+    from docgen.demo.plant import KIND_LABELS
+
+    assert set(KIND_LABELS) == ALL_KINDS

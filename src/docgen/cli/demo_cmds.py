@@ -27,6 +27,7 @@ def build_cmd(app: App, out: Path | None, units: int, seed: int, inbox: Path | N
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from docgen.demo.build import build_demo
+    from docgen.demo.plant import KIND_LABELS
 
     root = out if out is not None else app.config.archive_path
     show_bar = not as_json and console().is_terminal
@@ -62,4 +63,5 @@ def build_cmd(app: App, out: Path | None, units: int, seed: int, inbox: Path | N
     kinds: dict[str, int] = {}
     for p in summary.planted:
         kinds[p["kind"]] = kinds.get(p["kind"], 0) + 1
-    table("故意植入的问题(详见 DEMO-PLANTED.json)", ["类型", "数量"], sorted(kinds.items()))
+    rows = [(KIND_LABELS.get(k, k), k, n) for k, n in sorted(kinds.items())]
+    table("故意植入的问题(详见 DEMO-PLANTED.json)", ["问题", "代码", "数量"], rows)

@@ -63,6 +63,25 @@ WHERE: dict[str, tuple[str, str]] = {
 }
 
 
+KIND_LABELS: dict[str, str] = {
+    "missing_document": "缺少阶段必备文件",
+    "unsigned_document": "应签字的文件未签字",
+    "bad_id_checksum": "身份证号码校验位错误",
+    "duplicate_id_number": "两户档案身份证号码重复",
+    "duplicate_file": "同一文件归入两户档案",
+    "text_missing_owner": "文件内容与业主/房号不符",
+    "amount_words_mismatch": "大写金额与小写不符",
+    "overdue_revisit": "回访逾期",
+    "overdue_repair": "报修逾期未处理",
+    "overdue_complaint": "投诉逾期未结案",
+    "overdue_certificate": "办证逾期",
+    "repair_outside_warranty": "超出保修期仍按保修处理",
+    "superseded_replacement_missing": "替代文件的文件缺失",
+    "bad_credit_code": "统一社会信用代码校验位错误",
+}
+"""Chinese label of each planted problem kind (what the CLI shows)."""
+
+
 class Planter:
     """Decides where each problem goes, applies it while the archive is built, and records it."""
 
