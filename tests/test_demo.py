@@ -274,6 +274,21 @@ def test_force_rebuilds(tmp_path: Path) -> None:
     assert again.dossiers == 20 and Archive.open(root).journal.verify() == []
 
 
+@pytest.mark.slow
+def test_force_replaces_only_its_own_inbox_scans(tmp_path: Path) -> None:
+    root, inbox = tmp_path / "records", tmp_path / "shared-inbox"
+    first = build_demo(root, units=20, inbox=inbox, showcase_every=10_000)
+    (inbox / "业主自己的扫描.pdf").write_bytes(b"%PDF-1.4 not ours")
+    with pytest.raises(ConflictError, match="收件箱"):
+        build_demo(tmp_path / "other", units=20, inbox=inbox)
+    second = build_demo(root, units=20, seed=8, inbox=inbox, force=True, showcase_every=10_000)
+    names = {p.name for p in inbox.iterdir()}
+    assert "业主自己的扫描.pdf" in names
+    assert {e["file"] for e in second.inbox_files} <= names
+    stale = {e["file"] for e in first.inbox_files} - {e["file"] for e in second.inbox_files}
+    assert not stale & names
+
+
 def test_cli_build(tmp_path: Path) -> None:
     runner = CliRunner()
     out = tmp_path / "records"

@@ -113,6 +113,16 @@ def _prepare_root(root: Path, force: bool) -> None:
         shutil.rmtree(root)
 
 
+def _previous_inbox_names(root: Path) -> list[str]:
+    """File names the previous sample build wrote into its inbox (from its DEMO-PLANTED.json)."""
+    try:
+        manifest = json.loads((root / PLANTED_FILE).read_text("utf-8"))
+    except (OSError, ValueError):
+        return []
+    names = [str(e.get("file", "")) for e in manifest.get("inbox", []) if isinstance(e, dict)]
+    return [n for n in names if n and "/" not in n and "\\" not in n and n not in (".", "..")]
+
+
 class _Filer:
     """Turns DocSpecs into files and files them into an in-memory dossier inside a transaction."""
 
@@ -232,12 +242,13 @@ def build_demo(
     report = progress or _noop
     started = time.perf_counter()
     root = Path(root)
-    _prepare_root(root, force)
     inbox_dir = inbox if inbox is not None else root.parent / "demo-inbox"
-    if inbox_dir.exists():
-        if not force and any(inbox_dir.iterdir()):
-            raise ConflictError(f"示例收件箱 {inbox_dir} 已存在且不为空;加 --force 覆盖")
-        shutil.rmtree(inbox_dir)
+    if not force and inbox_dir.is_dir() and any(inbox_dir.iterdir()):
+        raise ConflictError(f"示例收件箱 {inbox_dir} 已存在且不为空;加 --force 覆盖上次生成的示例扫描件")
+    previous_scans = _previous_inbox_names(root)
+    _prepare_root(root, force)
+    for name in previous_scans:  # only what the last build wrote: never anything else in the folder
+        (inbox_dir / name).unlink(missing_ok=True)
 
     archive = Archive.create(root, name="示例档案库(演示数据,人物均为虚构)", actor=ACTOR)
     archive._today = lambda: DEMO_TODAY
