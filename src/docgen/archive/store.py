@@ -201,17 +201,19 @@ class Archive:
 
     # -- transactions --------------------------------------------------------
     @contextlib.contextmanager
-    def transaction(self, action: str, target: str, summary: str) -> Iterator[Transaction]:
+    def transaction(self, action: str, target: str, summary: str, *, bulk: bool = False) -> Iterator[Transaction]:
         """Take the write lock, repair interrupted work, and yield a transaction committed on exit.
 
         An exception inside the block aborts the transaction: nothing changes.
+        ``bulk=True`` (thousands of files in one change) replaces the fsync of
+        each file by one file-system flush before the commit point; see txn.py.
         """
         if self._lock.held:
             raise DocgenError("内部错误:事务不能嵌套;请把同一事务传给内层调用")
         self._lock.acquire()
         try:
             recover(self)
-            tx = Transaction(self, action, target, summary)
+            tx = Transaction(self, action, target, summary, bulk=bulk)
             try:
                 yield tx
             except BaseException:
@@ -367,20 +369,33 @@ class Archive:
     def iter_dossiers(self, project: str | None = None) -> Iterator[Dossier]:
         """Stream every dossier (of one project): one in memory at a time.
 
-        Paths come from listing the archive's own folders, so the per-key
-        validation and symlink resolution of :meth:`dossier` are skipped: that
-        halves the time to list 20,000 dossiers.
+        The folders come from listing the archive itself, so each file is read
+        straight from its directory entry (no per-key path resolution, which
+        was a third of the time of listing 20,000 dossiers); a symlinked
+        dossier folder is still resolved and refused if it leads outside.
         """
-        base = str(self.layout.projects)
-        for key in self.dossier_keys(project):
-            code, unit = key.split("/")
-            path = os.path.join(base, code, "dossiers", unit, "dossier.json")
-            try:
-                with open(path, "rb") as fh:
-                    data = fh.read()
-            except FileNotFoundError:
-                continue  # removed while we were listing
-            yield self._checked_dossier(parse_record(Dossier, data, path), code, unit, Path(path))
+        codes = [check_project_code(project)] if project else self.project_codes()
+        for code in codes:
+            folder = self.layout.projects / code / "dossiers"
+            if not folder.is_dir():
+                continue
+            # only the names are kept (about 70 bytes per dossier); the dossiers themselves stream
+            names = sorted(e.name for e in os.scandir(folder) if e.is_dir())
+            for name in names:
+                path = folder / name / "dossier.json"
+                if path.parent.is_symlink():
+                    yield self.dossier(f"{code}/{name}")  # the slow, checked path
+                    continue
+                try:
+                    data = path.read_bytes()
+                except FileNotFoundError:
+                    continue  # a folder without a dossier (being created or removed): not a dossier
+                dossier = parse_record(Dossier, data, path)
+                if dossier.project != code or dossier.unit != name:
+                    project_code, unit = split_key(f"{code}/{name}")
+                    if dossier.key != f"{project_code}/{unit}":
+                        raise RecordError(path, [f"字段 project/unit: 为 {dossier.key},与所在目录 {project_code}/{unit} 不符"])
+                yield dossier
 
     def dossier(self, key: str) -> Dossier:
         """Read one dossier; NotFoundError if there is none for the key."""
@@ -498,7 +513,7 @@ class Archive:
     def add_document(
         self,
         owner_key: str,
-        source_file: Path,
+        source_file: Path | bytes,
         *,
         doc_type: str,
         date: dt.date | None = None,
@@ -515,6 +530,7 @@ class Archive:
         doc_id: str | None = None,
         note: str = "",
         tx: Transaction | None = None,
+        owner: Owner | None = None,
     ) -> Document:
         """File a copy of ``source_file`` into a dossier or project as a new document.
 
@@ -522,9 +538,24 @@ class Archive:
         record land in one transaction.  ``doc_id`` may be given (a generated
         document whose id is printed in its QR code); otherwise the next
         ``DOC-<year>-<n>`` is used.
+
+        ``source_file`` may also be the file's bytes (a bulk import renders
+        documents in memory); ``original_name`` then gives its name and extension.
+
+        ``owner`` (with ``tx``) files into that in-memory dossier or project
+        instead of re-reading it, and leaves saving it to the caller: this is how
+        a dossier created in the same transaction gets its documents, and how a
+        bulk import files many documents with one save per dossier.
         """
-        if not source_file.is_file():
-            raise NotFoundError(f"文件 {source_file} 不存在")
+        if isinstance(source_file, bytes):
+            if not original_name:
+                raise DocgenError("内部错误:以字节归档时必须给出 original_name(文件名及扩展名)")
+            content: bytes | None = source_file
+            source_file = Path(original_name)
+        else:
+            content = None
+            if not source_file.is_file():
+                raise NotFoundError(f"文件 {source_file} 不存在")
         from docgen.vocab import doc_type_code
 
         try:
@@ -538,15 +569,22 @@ class Archive:
         if where == "dossier" and not is_dossier:
             raise DocgenError(f"{DOC_TYPES[code][0]} 应归入业主档案(项目/房号),而非项目")
 
+        if owner is not None and (tx is None or self.owner_key(owner) != owner_key):
+            raise DocgenError("内部错误:传入内存中的档案时必须同时传入事务,且与 owner_key 一致")
+        in_memory = owner
+
         def _do(t: Transaction) -> Document:
-            owner = self.owner(owner_key)
+            owner = in_memory if in_memory is not None else self.owner(owner_key)
             new_id = doc_id or t.next_id("DOC", self.today().year, width=6)
             check_safe_id(new_id, "文件编号")
             if any(d.id == new_id for d in owner.documents):
                 raise ConflictError(f"文件编号 {new_id} 已在 {owner_key} 中")
             ext = source_file.suffix.lower() if len(source_file.suffix) <= 6 else ""
             folder = f"{owner_rel(self.layout, owner)}/documents"
-            digest = t.put_file(f"{folder}/{new_id}{ext}", source_file)
+            if content is not None:
+                digest = t.put_bytes(f"{folder}/{new_id}{ext}", content, new_only=True)
+            else:
+                digest = t.put_file(f"{folder}/{new_id}{ext}", source_file)
             text_name = None
             if text_pages is not None:
                 text_name = f"{new_id}.txt"
@@ -562,7 +600,7 @@ class Archive:
                 original_name=original_name if original_name is not None else source_file.name,
                 media_type=media_type,
                 sha256=digest,
-                size=source_file.stat().st_size,
+                size=len(content) if content is not None else source_file.stat().st_size,
                 pages=pages or [],
                 text_file=text_name,
                 signed=signed,
@@ -580,7 +618,9 @@ class Archive:
                     raise NotFoundError(f"要替代的文件 {supersedes} 不在 {owner_key} 中")
                 old.superseded_by = new_id
             owner.documents.append(doc)
-            if isinstance(owner, Dossier):
+            if in_memory is not None:
+                pass  # the caller saves it
+            elif isinstance(owner, Dossier):
                 self.save_dossier(owner, t)
             else:
                 self.save_project(owner, t)

@@ -16,6 +16,11 @@ the next writer (every writer, on taking the lock) rolls it forward: replaces
 what is still staged and appends the journal entry unless the journal's last
 line already is this transaction.  Either way the archive stays readable and
 the journal's chain verifies.
+
+A *bulk* transaction (thousands of files, e.g. building the sample archive)
+skips the per-file fsync of steps 1 and 3 and instead flushes the whole file
+system once (``sync(2)``) before writing the manifest and once before the
+journal entry: the same guarantees, with two flushes instead of one per file.
 """
 
 from __future__ import annotations
@@ -35,6 +40,7 @@ from docgen.archive.fsutil import (
     fsync_dir,
     sha256_bytes,
     sha256_file,
+    sync_all,
     write_fsync,
 )
 from docgen.archive.journal import FileChange, Journal, JournalEntry
@@ -55,8 +61,9 @@ def _failpoint(name: str) -> None:
 class Transaction:
     """A set of file writes and deletes that land together, journaled as one entry."""
 
-    def __init__(self, archive: Archive, action: str, target: str, summary: str) -> None:
+    def __init__(self, archive: Archive, action: str, target: str, summary: str, *, bulk: bool = False) -> None:
         self.archive = archive
+        self.bulk = bulk and hasattr(os, "sync")
         self.action = action
         self.target = target
         self.summary = summary
@@ -68,10 +75,13 @@ class Transaction:
         self._counters: dict[str, int] | None = None
         self.entry: JournalEntry | None = None
         self.after_commit: list[Callable[[], None]] = []
+        self._dir_made = False
 
     # -- staging -----------------------------------------------------------
     def _stage_name(self) -> Path:
-        self.dir.mkdir(parents=True, exist_ok=True)
+        if not self._dir_made:
+            self.dir.mkdir(parents=True, exist_ok=True)
+            self._dir_made = True
         return self.dir / f"{len(self._ops):05d}"
 
     def _add(self, op: dict[str, Any]) -> None:
@@ -87,18 +97,22 @@ class Transaction:
         self._targets[rel] = len(self._ops)
         self._ops.append(op)
 
-    def _before(self, rel: str) -> str | None:
-        path = self.archive.path(rel)
+    def _before(self, rel: str, path: Path | None = None) -> str | None:
+        path = path if path is not None else self.archive.path(rel)
         return sha256_file(path) if path.is_file() else None
 
-    def put_bytes(self, rel: str, data: bytes) -> str:
-        """Stage ``data`` to become the file at archive-relative ``rel``; return its sha256."""
+    def put_bytes(self, rel: str, data: bytes, *, new_only: bool = False) -> str:
+        """Stage ``data`` to become the file at archive-relative ``rel``; return its sha256.
+
+        ``new_only`` (archived documents) makes an existing file at ``rel`` a ConflictError.
+        """
         target = self.archive.path(rel)  # validates rel
-        del target
+        if new_only and target.exists():
+            raise ConflictError(f"档案库中已存在 {rel},归档文件不会被覆盖")
         staged = self._stage_name()
-        write_fsync(staged, data)
+        write_fsync(staged, data, sync=not self.bulk)
         digest = sha256_bytes(data)
-        self._add({"op": "put", "path": rel, "staged": staged.name, "before": self._before(rel), "after": digest})
+        self._add({"op": "put", "path": rel, "staged": staged.name, "before": self._before(rel, target), "after": digest})
         return digest
 
     def put_file(self, rel: str, source: Path, *, new_only: bool = True) -> str:
@@ -107,11 +121,12 @@ class Transaction:
         With ``new_only`` (the default for archived documents) an existing file at
         ``rel`` is a ConflictError: archived documents are never overwritten.
         """
-        if new_only and self.archive.path(rel).exists():
+        target = self.archive.path(rel)
+        if new_only and target.exists():
             raise ConflictError(f"档案库中已存在 {rel},归档文件不会被覆盖")
         staged = self._stage_name()
-        digest = copy_fsync(source, staged)
-        self._add({"op": "put", "path": rel, "staged": staged.name, "before": self._before(rel), "after": digest})
+        digest = copy_fsync(source, staged, sync=not self.bulk)
+        self._add({"op": "put", "path": rel, "staged": staged.name, "before": self._before(rel, target), "after": digest})
         return digest
 
     def delete(self, rel: str) -> None:
@@ -139,7 +154,7 @@ class Transaction:
             data = json.dumps(self._counters, ensure_ascii=False, indent=2, sort_keys=True).encode()
             self.put_bytes(self.archive.layout.counters_rel, data + b"\n")
         self.dir.mkdir(parents=True, exist_ok=True)
-        manifest = {
+        manifest: dict[str, Any] = {
             "id": self.id,
             "actor": self.archive.actor,
             "action": self.action,
@@ -149,6 +164,9 @@ class Transaction:
             "ops": self._ops,
         }
         _failpoint("before-manifest")
+        if self.bulk:
+            manifest["bulk"] = True
+            sync_all()  # every staged file is on disk before the commit point
         atomic_write(self.dir / "manifest.json", json.dumps(manifest, ensure_ascii=False).encode("utf-8"))
         _failpoint("after-manifest")
         self.entry = apply_manifest(self.archive, self.dir, manifest)
@@ -162,20 +180,24 @@ class Transaction:
 def apply_manifest(archive: Archive, folder: Path, manifest: dict[str, Any]) -> JournalEntry:
     """Apply a committed manifest (again, if need be), journal it once, and remove its folder."""
     touched_dirs: set[Path] = set()
+    made_dirs: set[Path] = set()
     for op in manifest["ops"]:
         target = archive.path(op["path"])
         if op["op"] == "put":
             staged = folder / op["staged"]
             if staged.exists():
-                target.parent.mkdir(parents=True, exist_ok=True)
+                if target.parent not in made_dirs:
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    made_dirs.add(target.parent)
                 os.replace(staged, target)
                 touched_dirs.add(target.parent)
         elif op["op"] == "delete":
             with contextlib.suppress(FileNotFoundError):
                 target.unlink()
                 touched_dirs.add(target.parent)
-    for d in touched_dirs:
-        fsync_dir(d)
+    if not (manifest.get("bulk") and sync_all()):
+        for d in touched_dirs:
+            fsync_dir(d)
     _failpoint("after-apply")
     journal: Journal = archive.journal
     last = journal.last()

@@ -19,6 +19,7 @@ renderer without CJK fonts shows boxes) and bitmaps cannot be drawn
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import random
 from collections.abc import Sequence
@@ -178,8 +179,19 @@ def page_image(
     return img
 
 
-def save_scan(images: Sequence[Image.Image], out: Path, *, dpi: int = 300, jpeg_quality: int | None = None) -> Path:
-    """Save page images as a scanner would: .pdf (image-only), .tif (multi-page), .jpg or .png (first page)."""
+def save_scan(
+    images: Sequence[Image.Image],
+    out: Path,
+    *,
+    dpi: int = 300,
+    jpeg_quality: int | None = None,
+    created: dt.datetime | None = None,
+) -> Path:
+    """Save page images as a scanner would: .pdf (image-only), .tif (multi-page), .jpg or .png (first page).
+
+    ``created`` fixes the PDF's creation date (default: now), so that a seeded
+    sample archive is the same bytes on every run.
+    """
     suffix = out.suffix.lower()
     if not images:
         raise ValueError("no pages")
@@ -187,7 +199,9 @@ def save_scan(images: Sequence[Image.Image], out: Path, *, dpi: int = 300, jpeg_
         rgb = [im.convert("RGB") for im in images]
         if jpeg_quality:
             rgb = [_jpeg_roundtrip(im, jpeg_quality) for im in rgb]
-        rgb[0].save(out, "PDF", resolution=dpi, save_all=True, append_images=rgb[1:])
+        when = created.timetuple() if created is not None else None  # Pillow wants a struct_time
+        stamp = {"creationDate": when, "modDate": when} if when is not None else {}
+        rgb[0].save(out, "PDF", resolution=dpi, save_all=True, append_images=rgb[1:], **stamp)
     elif suffix in (".tif", ".tiff"):
         images[0].save(out, "TIFF", dpi=(dpi, dpi), save_all=True, append_images=list(images[1:]), compression="tiff_deflate")
     elif suffix in (".jpg", ".jpeg"):
