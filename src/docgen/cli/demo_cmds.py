@@ -1,4 +1,4 @@
-"""``docgen demo``: the sample archive (and, later, the end-to-end tour)."""
+"""``docgen demo``: the end-to-end tour on the sample archive, and building sample archives."""
 
 from __future__ import annotations
 
@@ -9,9 +9,21 @@ import click
 from docgen.cli.common import App, console, emit_json, kv, pass_app, table
 
 
-@click.group()
-def demo() -> None:
-    """示例数据:生成一个虚构的示例档案库(人物、证件号码均为虚构)。"""
+@click.group(invoke_without_command=True)
+@click.option("--work", type=click.Path(path_type=Path), default=Path("demo-run"), show_default=True,
+              help="演示工作目录(示例档案库的副本放在这里,可随时删除)。")
+@click.option("--pdf/--no-pdf", default=True, show_default=True, help="生成文书时同时输出 PDF(需要 LibreOffice)。")
+@click.pass_context
+def demo(ctx: click.Context, work: Path, pdf: bool) -> None:
+    """演示:在示例档案库的副本上走一遍 docgen 的全部功能(不加子命令时)。
+
+    \b
+    依次运行:查看档案 → 校验 → 建索引与检索 → 监视收件箱归档扫描件 →
+    生成交房方案、交房通知书、赔偿协议、会签表 → 签字版扫描件经二维码回档 → 审计。
+    示例档案库(records/)本身不会被修改。人物、证件号码均为虚构。
+    """
+    if ctx.invoked_subcommand is None:
+        run_tour(ctx.find_object(App), work, pdf)
 
 
 @demo.command("build")
@@ -65,3 +77,86 @@ def build_cmd(app: App, out: Path | None, units: int, seed: int, inbox: Path | N
         kinds[p["kind"]] = kinds.get(p["kind"], 0) + 1
     rows = [(KIND_LABELS.get(k, k), k, n) for k, n in sorted(kinds.items())]
     table("故意植入的问题(详见 DEMO-PLANTED.json)", ["问题", "代码", "数量"], rows)
+
+
+def run_tour(app: App, work: Path, pdf: bool) -> None:
+    """Run the tour's steps, each a real docgen command in its own process, and show their output."""
+    import shutil
+    import subprocess
+    import sys
+    import time
+
+    from docgen.archive import Archive
+    from docgen.demo import tour
+    from docgen.errors import DocgenError
+
+    config = app.config
+    sample = config.archive_path
+    sample_inbox = sample.parent / "samples" / "inbox"
+    out = console()
+    out.rule("[bold]docgen 演示[/bold]")
+    if not (sample / "archive.json").is_file():
+        out.print(f"没有找到示例档案库 {sample}:先生成一个(60 户)。")
+    ws = tour.prepare(work, sample if (sample / "archive.json").is_file() else None, sample_inbox,
+                      config.generate.templates)
+    out.print(f"工作目录:{ws.root}(示例档案库的副本;原档案库 {sample} 不会被修改)")
+    ex = tour.pick_examples(Archive.open(ws.records))
+    has_soffice = bool(config.generate.soffice or shutil.which("soffice") or shutil.which("libreoffice"))
+    pdf_flag = ["--pdf"] if pdf and has_soffice else []
+    if pdf and not has_soffice:
+        out.print("[yellow]未安装 LibreOffice:只生成 docx(安装 libreoffice-writer-nogui 后可输出 PDF)。[/yellow]")
+    today = ["--today", ex.today] if ex.today else []
+    steps: list[tour.Step] = [
+        tour.Step("项目与档案", ["project", "list"]),
+        tour.Step("一户一档", ["dossier", "show", ex.dossier], note="身份证号码和电话默认遮蔽,--reveal 显示并记入日志"),
+        tour.Step("固定性校验:文件哈希、日志哈希链、孤立和缺失文件", ["verify"], ok_codes=(0, 3),
+                  note="示例中故意手工改动了两处文件,verify 会指出来"),
+        tour.Step("建立检索索引", ["index", "rebuild"]),
+        tour.Step("按房号检索", ["search", "3栋2单元1203", "--limit", "5"]),
+        tour.Step("按业主姓名检索", ["search", ex.owner, "--limit", "5"]),
+        tour.Step("全文检索:未结的渗漏报修", ["search", "渗漏", "--limit", "5"]),
+        tour.Step("监视收件箱:等文件写完,识别(二维码/文件名/内容),OCR,归档", ["watch", "--once"],
+                  ok_codes=(0, 1), note="示例收件箱中有一个损坏的 PDF:它会被移到 failed/ 并写明原因"),
+        tour.Step("待人工确认的扫描件", ["review", "list"]),
+        tour.Step("生成交房方案", ["generate", "handover-plan", ex.batch, *pdf_flag]),
+        tour.Step("批量生成交房通知书", ["generate", "notices", ex.batch, *pdf_flag]),
+    ]
+    if ex.ticket:
+        steps.append(tour.Step("生成质量问题赔偿协议", ["generate", "compensation", ex.ticket, *pdf_flag]))
+        steps.append(tour.Step("业主签字后扫描回来(模拟):页眉二维码带着文件编号",
+                               action=lambda: f"已放入收件箱:{tour.scan_back(ws, ex.ticket)}"))  # type: ignore[arg-type]
+        steps.append(tour.Step("签字版归档:二维码把它归到同一份文件并标记已签署", ["watch", "--once"]))
+        steps.append(tour.Step("已签署的赔偿协议", ["search", "赔偿协议", "--signed", "--limit", "5"]))
+    if ex.sheet:
+        steps.append(tour.Step("生成第三方维修费用支付会签表", ["generate", "settlement", ex.sheet, *pdf_flag]))
+    steps.append(tour.Step("审计:完整性、准确性、及时性", ["audit", *today, "--top", "8"], ok_codes=(0, 3),
+                           note="示例档案库中故意植入了问题;有问题时退出码为 3"))
+    steps.append(tour.Step("审计报告(HTML、Excel)", ["audit", *today, "--out", str(ws.root / "审计报告.html")],
+                           ok_codes=(0, 3)))
+    steps.append(tour.Step("", ["audit", *today, "--out", str(ws.root / "审计报告.xlsx")], ok_codes=(0, 3)))
+    steps.append(tour.Step("变更日志", ["journal", "--limit", "8"]))
+
+    env = {**__import__("os").environ, "COLUMNS": str(max(out.width, 120))}
+    started = time.perf_counter()
+    for n, step in enumerate(steps, start=1):
+        if step.title:
+            out.rule(f"[bold]{n}. {step.title}[/bold]", align="left")
+        if step.note:
+            out.print(f"[dim]{step.note}[/dim]")
+        if step.action is not None:
+            out.print(step.action())
+            continue
+        shown = " ".join(a if " " not in a else f"'{a}'" for a in step.args)
+        out.print(f"[cyan]$ docgen {shown}[/cyan]")
+        proc = subprocess.run([sys.executable, "-m", "docgen", "--config", str(ws.config), *step.args],
+                              env=env, cwd=ws.root, check=False)
+        if proc.returncode not in step.ok_codes:
+            raise DocgenError(f"演示在第 {n} 步失败:docgen {shown}(退出码 {proc.returncode})")
+    out.rule("[bold]演示完成[/bold]")
+    kv([
+        ("用时", f"{time.perf_counter() - started:.0f} 秒"),
+        ("工作目录", str(ws.root)),
+        ("生成的文书", str(ws.root / "output")),
+        ("审计报告", f"{ws.root / '审计报告.html'}、{ws.root / '审计报告.xlsx'}"),
+        ("试试", f"docgen --config {ws.config} search 交房通知书"),
+    ])
