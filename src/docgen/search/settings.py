@@ -1,15 +1,21 @@
-"""``[search]`` settings: where the index lives."""
+"""``[search]`` settings: where the index lives and how it is written."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class SearchSettings(BaseModel):
-    """``[search]``: index folder and writer lock timeout."""
+    """``[search]``: index folder, writer lock timeout, build processes, commit batch, auto update."""
 
     model_config = ConfigDict(extra="forbid")
     index_path: Path = Path("index")
     lock_timeout: float = 30.0
+    # worker processes that tokenize during a full rebuild (jieba + n-grams are CPU-bound)
+    procs: int = Field(default=2, ge=1, le=16)
+    # an incremental update commits after this many changed entries (one commit per document is 5.5x slower)
+    commit_every: int = Field(default=500, ge=1)
+    # `docgen search` first brings the index up to date with the archive (cheap when nothing changed)
+    auto_update: bool = True

@@ -1,0 +1,343 @@
+"""Queries: what a user types (``卫生间 漏水 type:维修记录 NOT 已关闭``) plus flags, into whoosh queries.
+
+One parser (whoosh's, with field aliases in Chinese) reads the query string;
+each free-text term is built here by :func:`term_query`: a phrase of the term's
+character bigrams in ``text`` and ``meta`` (exact substring semantics), the
+whole term in ``words`` (jieba) to rank documents where it is a word, and, when
+the term looks like one, the exact ``unit`` or ``codes`` fields.  Flags become
+filters.  Nothing here opens an index; :mod:`docgen.search.api` runs it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import unicodedata
+from dataclasses import dataclass, field
+from typing import Any
+
+from whoosh import query as wq
+
+from docgen.errors import UsageError
+from docgen.search.analysis import fold, looks_like_code, parse_unit_query, query_grams
+from docgen.search.schema import KINDS
+from docgen.vocab import DOC_TYPES, STAGES, doc_type_code
+
+FIELD_ALIASES: dict[str, list[str]] = {
+    "text": ["正文", "内容"],
+    "meta": ["标题", "文件名"],
+    "type": ["类型"],
+    "project": ["项目"],
+    "batch": ["批次"],
+    "unit": ["房号"],
+    "owners": ["业主", "owner"],
+    "codes": ["编号", "号码", "code"],
+    "status": ["状态"],
+    "kind": ["类别"],
+    "stage": ["阶段"],
+    "date": ["日期"],
+    "component": ["部位"],
+    "signed": ["已签"],
+    "open": ["未结"],
+}
+KIND_BY_LABEL = {label: kind for kind, label in KINDS.items()}
+SORTS = ("relevance", "date", "date-asc")
+
+
+@dataclass
+class Query:
+    """A search request: the query string, filters, sort order, limit and output options."""
+
+    text: str = ""
+    project: str | None = None
+    batch: str | None = None
+    type: str | None = None
+    stage: str | None = None
+    unit: str | None = None
+    owner: str | None = None
+    kind: str | None = None
+    status: str | None = None
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    signed: bool | None = None
+    open: bool | None = None
+    sort: str = "relevance"
+    limit: int = 20
+    highlight: bool = True
+    reveal: bool = False
+
+
+@dataclass
+class Hit:
+    """One result: what it is, where it is filed, and a snippet with highlight offsets."""
+
+    kind: str
+    uid: str
+    doc_id: str
+    owner: str
+    project: str
+    place: str
+    type: str
+    type_label: str
+    title: str
+    original_name: str
+    date: dt.date | None
+    score: float
+    signed: bool | None = None
+    status: str = ""
+    source: str = ""
+    snippet: str = ""
+    highlights: list[tuple[int, int]] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON form for ``--json``."""
+        return {
+            "kind": self.kind,
+            "id": self.doc_id or self.owner,
+            "owner": self.owner,
+            "project": self.project,
+            "place": self.place,
+            "type": self.type,
+            "type_label": self.type_label,
+            "title": self.title,
+            "original_name": self.original_name,
+            "date": self.date.isoformat() if self.date else None,
+            "score": round(self.score, 4),
+            "signed": self.signed,
+            "status": self.status,
+            "snippet": self.snippet,
+            "highlights": [list(h) for h in self.highlights],
+        }
+
+
+@dataclass
+class Results:
+    """A page of hits, the total number of matches, and how fresh the index was."""
+
+    query: Query
+    total: int
+    hits: list[Hit]
+    elapsed_ms: float
+    index_seq: int = 0
+    pending_entries: int | None = 0
+    note: str = ""
+    literals: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON form for ``--json``."""
+        return {
+            "query": self.query.text,
+            "total": self.total,
+            "returned": len(self.hits),
+            "elapsed_ms": round(self.elapsed_ms, 1),
+            "index_seq": self.index_seq,
+            "pending_entries": self.pending_entries,
+            "note": self.note,
+            "hits": [h.as_dict() for h in self.hits],
+        }
+
+
+# --- building whoosh queries ------------------------------------------------------
+
+def _phrase(fieldname: str, grams: list[str], boost: float) -> wq.Query:
+    if len(grams) == 1:
+        return wq.Term(fieldname, grams[0], boost=boost)
+    return wq.Phrase(fieldname, grams, boost=boost)
+
+
+def text_query(qstring: str, boost: float = 1.0, fields: tuple[str, ...] = ("text", "meta")) -> wq.Query | None:
+    """Exact-substring query for one term in the bigram fields (None for an empty term)."""
+    folded = fold(qstring)
+    if not folded:
+        return None
+    grams = query_grams(folded)
+    parts: list[wq.Query] = []
+    if len(folded) == 1:
+        parts = [wq.Prefix(f, folded, boost=boost) for f in fields]
+    else:
+        parts = [_phrase(f, grams, boost) for f in fields]
+    if " " not in folded and len(folded) >= 2:
+        parts.append(wq.Term("words", folded, boost=boost * 0.5))
+    return wq.Or(parts) if len(parts) > 1 else parts[0]
+
+
+def term_query(fieldname: str, qstring: str, boost: float = 1.0) -> wq.Query:
+    """The query for one free-text term: bigram phrase in text and meta, word boost, units and codes."""
+    fields: tuple[str, ...] = ("meta",) if fieldname == "meta" else ("text", "meta")
+    base = text_query(qstring, boost, fields)
+    if base is None:
+        return wq.NullQuery
+    extra: list[wq.Query] = []
+    unit = parse_unit_query(qstring)
+    if unit:
+        extra.append(wq.Term("unit", unit, boost=boost))
+    if looks_like_code(qstring):
+        extra.append(wq.Term("codes", fold(qstring).replace(" ", ""), boost=boost))
+    if not extra:
+        return base
+    subqueries = list(base.subqueries) if isinstance(base, wq.Or) else [base]
+    return wq.Or(subqueries + extra)
+
+
+def _type_code(value: str) -> str:
+    try:
+        return doc_type_code(unicodedata.normalize("NFKC", value).strip())
+    except ValueError as exc:
+        raise UsageError(str(exc)) from exc
+
+
+def _kind(value: str) -> str:
+    v = value.strip()
+    if v in KINDS:
+        return v
+    if v in KIND_BY_LABEL:
+        return KIND_BY_LABEL[v]
+    raise UsageError(f"未知的类别 {value!r}(可用:{'、'.join(f'{k}({label})' for k, label in KINDS.items())})")
+
+
+def code_query(fieldname: str, qstring: str, boost: float = 1.0) -> wq.Query:
+    """Exact query on a folded keyword field; units accept partial Chinese forms, types their labels."""
+    value = qstring.strip()
+    if fieldname == "unit":
+        unit = parse_unit_query(value)
+        if unit is None:
+            raise UsageError(f"房号 {qstring!r} 无法识别:应为 3栋2单元1203、3栋2单元、3栋 或 03-2-1203 的形式")
+        return wq.Term("unit", unit, boost=boost)
+    if fieldname == "type":
+        return wq.Term("type", _type_code(value), boost=boost)
+    if fieldname == "kind":
+        return wq.Term("kind", _kind(value), boost=boost)
+    if fieldname == "project":
+        return wq.Term("project", unicodedata.normalize("NFKC", value).strip().upper(), boost=boost)
+    if fieldname in ("stage", "status", "batch"):
+        return wq.Term(fieldname, unicodedata.normalize("NFKC", value).strip(), boost=boost)
+    return wq.Term(fieldname, fold(value).replace(" ", ""), boost=boost)
+
+
+def make_parser(schema: Any) -> Any:
+    """whoosh's query parser over the free-text fields, with Chinese field aliases and no wildcards."""
+    from whoosh import qparser
+
+    parser = qparser.QueryParser("text", schema, phraseclass=_phrase_class)
+    parser.remove_plugin_class(qparser.WildcardPlugin)
+    parser.remove_plugin_class(qparser.BoostPlugin)
+    parser.add_plugin(qparser.FieldAliasPlugin(FIELD_ALIASES))
+    return parser
+
+
+def _phrase_class(fieldname: str, words: list[str], boost: float = 1.0, slop: int = 1, char_ranges: Any = None) -> wq.Query:
+    """Quoted phrases in the free-text fields search text and meta (exact, across whitespace)."""
+    if fieldname == "text":
+        return wq.Or([_phrase("text", words, boost), _phrase("meta", words, boost)])
+    return _phrase(fieldname, words, boost)
+
+
+def parse_text(parser: Any, text: str) -> wq.Query | None:
+    """Parse the query string (None when it is empty); syntax errors become a UsageError."""
+    if not text.strip():
+        return None
+    normalized = unicodedata.normalize("NFKC", text)
+    for a, b in (("“", '"'), ("”", '"'), ("‘", "'"), ("’", "'")):
+        normalized = normalized.replace(a, b)
+    q = parser.parse(normalized)
+    stack = [q]
+    while stack:
+        node = stack.pop()
+        err = getattr(node, "error", None)
+        if err is not None:
+            if isinstance(err, UsageError):
+                raise err
+            raise UsageError(f"无法理解检索式 {text!r}:{err}")
+        stack.extend(node.children() if hasattr(node, "children") else [])
+    if isinstance(q, wq.NullQuery.__class__):
+        return None
+    return q  # type: ignore[no-any-return]
+
+
+def filters(query: Query) -> list[wq.Query]:
+    """The flag filters of a request as whoosh queries (bad values are a UsageError)."""
+    out: list[wq.Query] = []
+    if query.project:
+        out.append(code_query("project", query.project))
+    if query.batch:
+        out.append(code_query("batch", query.batch))
+    if query.type:
+        out.append(code_query("type", query.type))
+    if query.stage:
+        if query.stage not in STAGES:
+            raise UsageError(f"未知的阶段 {query.stage!r}(可用:{'、'.join(STAGES)})")
+        out.append(code_query("stage", query.stage))
+    if query.unit:
+        out.append(code_query("unit", query.unit))
+    if query.owner:
+        out.append(wq.Term("owners", fold(query.owner).replace(" ", "")))
+    if query.kind:
+        out.append(code_query("kind", query.kind))
+    if query.status:
+        out.append(code_query("status", query.status))
+    if query.date_from or query.date_to:
+        if query.date_from and query.date_to and query.date_from > query.date_to:
+            raise UsageError(f"起始日期 {query.date_from} 晚于结束日期 {query.date_to}")
+        start = dt.datetime.combine(query.date_from, dt.time.min) if query.date_from else None
+        end = dt.datetime.combine(query.date_to, dt.time.max) if query.date_to else None
+        out.append(wq.DateRange("date", start, end))
+    if query.signed is not None:
+        out.append(wq.Term("signed", query.signed))
+    if query.open is not None:
+        out.append(wq.Term("open", query.open))
+    if query.sort not in SORTS:
+        raise UsageError(f"未知的排序方式 {query.sort!r}(可用:relevance、date、date-asc)")
+    if query.limit < 1:
+        raise UsageError("--limit 应为正整数")
+    return out
+
+
+def literals(q: wq.Query | None) -> list[str]:
+    """The strings a query looks for in text (for highlighting), skipping negated parts."""
+    out: list[str] = []
+
+    def walk(node: wq.Query) -> None:
+        if isinstance(node, wq.Not):
+            return
+        if isinstance(node, wq.AndNot):
+            walk(node.a)
+            return
+        if isinstance(node, wq.Phrase) and node.fieldname in ("text", "meta"):
+            out.append(_from_grams(list(node.words)))
+            return
+        if isinstance(node, wq.Term | wq.Prefix) and node.fieldname in ("text", "meta"):
+            out.append(str(node.text))
+            return
+        for child in node.children() if hasattr(node, "children") else []:
+            walk(child)
+
+    if q is not None:
+        walk(q)
+    seen: list[str] = []
+    for lit in out:
+        if lit and lit not in seen:
+            seen.append(lit)
+    return sorted(seen, key=len, reverse=True)
+
+
+def _from_grams(words: list[str]) -> str:
+    """Turn a phrase of bigram tokens back into the folded text it matches."""
+    if not words:
+        return ""
+    lit = words[0]
+    boundary = len(words[0]) == 1
+    for w in words[1:]:
+        if boundary:
+            lit += " " + w
+            boundary = len(w) == 1
+        elif len(w) == 1:
+            boundary = True
+        else:
+            lit += w[-1]
+    return lit
+
+
+def type_label(code: str) -> str:
+    """Chinese label of a document type (or of an entry kind)."""
+    if code in DOC_TYPES:
+        return DOC_TYPES[code][0]
+    return KINDS.get(code, code)
