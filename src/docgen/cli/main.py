@@ -30,6 +30,8 @@ COMMANDS: dict[str, str] = {
     "settlement": "docgen.cli.case_cmds:settlement",
     "journal": "docgen.cli.archive_cmds:journal_cmd",
     "demo": "docgen.cli.demo_cmds:demo",
+    "search": "docgen.cli.search_cmds:search",
+    "index": "docgen.cli.search_cmds:index",
 }
 
 

@@ -185,6 +185,7 @@ class GramAnalyzer(Analyzer):
 # --- jieba words ----------------------------------------------------------------
 
 _jieba: Any = None
+_jieba_base: Any = None
 _jieba_key: tuple[str, str] | None = None
 _words_config: tuple[Path | None, Path | None] = (None, None)
 
@@ -211,12 +212,19 @@ def jieba_tokenizer() -> Any:
 
     import jieba
 
+    global _jieba_base
     jieba.setLogLevel(logging.WARNING)
+    if _jieba_base is None:
+        base = jieba.Tokenizer()
+        if cache_dir is not None:
+            cache_dir.mkdir(parents=True, exist_ok=True)
+            base.tmp_dir = str(cache_dir)
+        base.initialize()
+        _jieba_base = base
     tok = jieba.Tokenizer()
-    if cache_dir is not None:
-        cache_dir.mkdir(parents=True, exist_ok=True)
-        tok.tmp_dir = str(cache_dir)
-    tok.initialize()
+    tok.FREQ = dict(_jieba_base.FREQ)  # the main dictionary, loaded once per process
+    tok.total = _jieba_base.total
+    tok.initialized = True
     if userdict is not None and userdict.is_file():
         tok.load_userdict(str(userdict))
     _jieba, _jieba_key = tok, key

@@ -77,6 +77,7 @@ class WhooshEngine:
         self._gen: str | None = None
         self._searcher: Any = None
         self._parser: Any = None
+        self._seq_cache: tuple[Any, int] | None = None
 
     # -- writing ---------------------------------------------------------------
     def update(self, progress: Progress | None = None, timeout: float | None = None) -> UpdateStats:
@@ -96,7 +97,8 @@ class WhooshEngine:
         """A searcher on the current generation, reused while nothing changed."""
         gen = self.folder.current_name
         if self._searcher is not None and gen == self._gen:
-            self._searcher = self._searcher.refresh()
+            if not self._searcher.up_to_date():
+                self._searcher = self._searcher.refresh()
             return self._searcher
         self.close()
         self._ix = self.folder.open_current()
@@ -156,9 +158,16 @@ class WhooshEngine:
         lits = literals(parsed)
         hits = [self._hit(r, lits, query) for r in results]
         elapsed = (time.perf_counter() - started) * 1000
-        state = self.folder.read_state(self._ix)
-        since = journalscan.JournalPosition.from_dict(state.get("journal"))
-        return Results(query, total, hits, elapsed, index_seq=since.seq, note=note, literals=lits)
+        return Results(query, total, hits, elapsed, index_seq=self._seq(searcher), note=note, literals=lits)
+
+    def _seq(self, searcher: Any) -> int:
+        """The journal sequence number the open searcher reflects (read once per index version)."""
+        version = (self._gen, searcher.reader().generation() if hasattr(searcher.reader(), "generation") else 0)
+        if self._seq_cache is None or self._seq_cache[0] != version:
+            stored = searcher.document(uid=META_UID) or {}
+            journal = dict(stored.get("state") or {}).get("journal")
+            self._seq_cache = (version, journalscan.JournalPosition.from_dict(journal).seq)
+        return self._seq_cache[1]
 
     def _hit(self, r: Any, lits: list[str], query: Query) -> Hit:
         stored = r.fields()
