@@ -32,7 +32,7 @@ sys.path[:0] = [str(SRC), str(HERE)]
 from corpus import corpus  # noqa: E402
 
 from docgen.archive import Archive  # noqa: E402
-from docgen.models import Dossier, Owner, Project, Company  # noqa: E402
+from docgen.models import Company, Dossier, Owner, Project  # noqa: E402
 from docgen.search.analysis import fold  # noqa: E402
 
 
@@ -126,6 +126,7 @@ def main() -> None:
     ap.add_argument("--workdir", type=Path, default=Path(os.environ.get("TMPDIR", "/tmp")) / "docgen-bench")
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--procs", type=int, default=2)
+    ap.add_argument("--no-words-variant", action="store_true", help="skip the extra build without jieba words")
     args = ap.parse_args()
     n = args.docs or (2000 if args.quick else 20000)
     root = args.workdir / f"n{n}"
@@ -148,6 +149,14 @@ def main() -> None:
     docgen_build = time.time() - t
     size_docgen = sum(p.stat().st_size for p in (root / "index").rglob("*") if p.is_file() and "jieba" not in p.parts)
     print(f"docgen rebuild: {docgen_build:.1f} s ({stats.added} entries)", flush=True)
+    nowords_build = None
+    if not args.no_words_variant:
+        variant = SearchSettings(index_path=root / "index-nowords", procs=args.procs, auto_update=False, words=False)
+        shutil.rmtree(root / "index-nowords", ignore_errors=True)
+        t = time.time()
+        api.rebuild(archive, variant)
+        nowords_build = time.time() - t
+        print(f"docgen rebuild without jieba words: {nowords_build:.1f} s", flush=True)
     # -- build: FTS5 -------------------------------------------------------------------
     db_path = root / "fts.sqlite"
     db_path.unlink(missing_ok=True)
@@ -266,6 +275,9 @@ def main() -> None:
             f"{p50 / base_p50:>12.1f}x"
         )
     print(f"build time ratio docgen/FTS5: {docgen_build / fts_build:.1f}x (goal: docgen full rebuild <= 150 s)")
+    if nowords_build is not None:
+        print(f"docgen build without the jieba words field: {nowords_build:.1f} s "
+              f"({len(texts) / nowords_build:.0f} docs/s, {nowords_build / docgen_build:.2f}x of the default)")
     print()
     print(f"{'kind':<14}{'query':<26}{'scan':>7}{'docgen':>8}{'recall':>8}{'fts5 recall':>12}")
     for kind, q, exp, got, rec, frec in per_query:

@@ -148,7 +148,8 @@ def _print_results(results: Any) -> None:
     if results.note:
         con.print(f"[yellow]{results.note}[/yellow]")
     shown = len(results.hits)
-    con.print(f"共找到 [bold]{results.total}[/bold] 条,显示 {shown} 条(用时 {results.elapsed_ms:.0f} 毫秒)")
+    about = "" if results.total_exact else "约 "
+    con.print(f"共找到 {about}[bold]{results.total}[/bold] 条,显示 {shown} 条(用时 {results.elapsed_ms:.0f} 毫秒)")
     for i, hit in enumerate(results.hits, 1):
         head = Text(f"{i:>3}. ")
         head.append(hit.title or hit.type_label, style="bold")
@@ -216,7 +217,6 @@ def index_status(app: App, as_json: bool) -> None:
         emit_json({k: (str(v) if k == "path" else v) for k, v in st.__dict__.items()})
         return
     from docgen.cli.common import kv
-
     from docgen.search.schema import KINDS
 
     pending: str

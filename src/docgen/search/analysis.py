@@ -36,7 +36,7 @@ from typing import Any
 
 from whoosh.analysis import Analyzer, Token
 
-ANALYZER_VERSION = 1
+ANALYZER_VERSION = 2
 
 _WS = frozenset(" \t\n\r\f\v\u3000\u00a0")
 _CJK_CLASS = "\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef\U00020000-\U0002ffff"
@@ -135,10 +135,6 @@ def query_grams(term: str) -> list[str]:
     return out
 
 
-class PreTokenized(list):  # type: ignore[type-arg]
-    """A list of tokens computed elsewhere (a worker process); analyzers pass it through."""
-
-
 class GramAnalyzer(Analyzer):
     """Whoosh analyzer producing the character-bigram tokens of :func:`gram_tokens`."""
 
@@ -150,7 +146,7 @@ class GramAnalyzer(Analyzer):
     def __hash__(self) -> int:
         return hash(type(self).__name__)
 
-    def __call__(  # type: ignore[override]
+    def __call__(
         self,
         value: Any,
         positions: bool = False,
@@ -163,7 +159,7 @@ class GramAnalyzer(Analyzer):
         mode: str = "",
         **kwargs: Any,
     ) -> Iterator[Token]:
-        if isinstance(value, PreTokenized):
+        if isinstance(value, list):
             texts: list[str] = value
         elif mode == "query":
             texts = query_grams(value)
@@ -231,6 +227,17 @@ def jieba_tokenizer() -> Any:
     return tok
 
 
+def teach_words(words: Iterable[str]) -> None:
+    """Add words to the loaded tokenizer (if any) after the user dictionary grew."""
+    global _jieba_key
+    if _jieba is None:
+        return
+    for w in words:
+        _jieba.add_word(w, 50000)
+    userdict, cache_dir = _words_config
+    _jieba_key = (str(userdict or ""), str(cache_dir or ""))
+
+
 def word_tokens(text: str, tokenizer: Any | None = None) -> list[str]:
     """jieba words of the folded text (runs of whitespace-free text cut separately)."""
     tok = tokenizer or jieba_tokenizer()
@@ -251,7 +258,7 @@ class WordAnalyzer(Analyzer):
     def __hash__(self) -> int:
         return hash(type(self).__name__)
 
-    def __call__(  # type: ignore[override]
+    def __call__(
         self,
         value: Any,
         positions: bool = False,
@@ -294,7 +301,7 @@ class KeywordAnalyzer(Analyzer):
     def __hash__(self) -> int:
         return hash(type(self).__name__)
 
-    def __call__(  # type: ignore[override]
+    def __call__(
         self,
         value: Any,
         positions: bool = False,

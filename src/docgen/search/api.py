@@ -24,7 +24,20 @@ from typing import Any, Protocol
 from docgen.archive.store import Archive
 from docgen.errors import LockTimeout, NotFoundError
 from docgen.search import journalscan
-from docgen.search.query import Hit, Query, Results, filters, literals, make_parser, parse_text, type_label
+from docgen.search.analysis import fold
+from docgen.search.query import (
+    Hit,
+    HitText,
+    Query,
+    Results,
+    filters,
+    literals,
+    make_parser,
+    needs_verification,
+    parse_text,
+    type_label,
+    verify,
+)
 from docgen.search.schema import META_UID
 from docgen.search.settings import SearchSettings
 from docgen.search.snippets import make_snippet, mask_text
@@ -78,6 +91,8 @@ class WhooshEngine:
         self._searcher: Any = None
         self._parser: Any = None
         self._seq_cache: tuple[Any, int] | None = None
+        # below this many candidates every one is confirmed in its text (exact total)
+        self.verify_all = 400
 
     # -- writing ---------------------------------------------------------------
     def update(self, progress: Progress | None = None, timeout: float | None = None) -> UpdateStats:
@@ -139,7 +154,8 @@ class WhooshEngine:
         except NeedsRebuild as exc:
             raise NotFoundError(f"检索索引不可用:{exc};请运行 docgen index rebuild") from exc
         parsed = parse_text(self._parser, query.text)
-        parts = ([parsed] if parsed is not None else []) + flist
+        normalized = parsed.normalize() if parsed is not None else None
+        parts = ([normalized] if normalized is not None else []) + flist
         if not parts:
             q: wq.Query = wq.Every()
         elif len(parts) == 1:
@@ -148,17 +164,73 @@ class WhooshEngine:
             q = wq.And(parts)
         if query.reveal:
             record_reveal(self.archive, query)
-        mask = wq.Term("kind", META_UID)
-        kwargs: dict[str, Any] = {"limit": query.limit, "mask": mask}
+        kwargs: dict[str, Any] = {"mask": wq.Term("kind", META_UID)}
         if query.sort in ("date", "date-asc") or parsed is None:
             kwargs["sortedby"] = "date"
             kwargs["reverse"] = query.sort != "date-asc"
-        results = searcher.search(q, **kwargs)
-        total = len(results)
         lits = literals(parsed)
-        hits = [self._hit(r, lits, query) for r in results]
+        texts: dict[int, HitText] = {}
+        exact = True
+        if parsed is None or not needs_verification(parsed):
+            results = searcher.search(q, limit=query.limit, **kwargs)
+            total = len(results)
+            chosen = list(results)
+        else:
+            chosen, total, exact = self._verified(searcher, q, parsed, query.limit, kwargs, texts)
+        hits = [self._hit(r, lits, query, texts.get(r.docnum)) for r in chosen]
         elapsed = (time.perf_counter() - started) * 1000
-        return Results(query, total, hits, elapsed, index_seq=self._seq(searcher), note=note, literals=lits)
+        out = Results(query, total, hits, elapsed, index_seq=self._seq(searcher), note=note, literals=lits)
+        out.total_exact = exact
+        return out
+
+    def _verified(self, searcher: Any, q: Any, parsed: Any, limit: int, kwargs: dict[str, Any],
+                  texts: dict[int, HitText]) -> tuple[list[Any], int, bool]:
+        """Confirm long terms in the hits' text: all candidates when few, else until ``limit`` are confirmed.
+
+        Returns (hits, total, exact): with many candidates the total counts
+        candidates (an upper bound, exact unless some contain a term's
+        character pairs only apart).
+        """
+        page = max(limit * 2, 50)
+        while True:
+            results = searcher.search(q, limit=page, **kwargs)
+            candidates = len(results)
+            chosen: list[Any] = []
+            checked = 0
+            for r in results:
+                checked += 1
+                hit_text = self._hit_text(r)
+                texts[r.docnum] = hit_text
+                if verify(parsed, hit_text):
+                    chosen.append(r)
+                    if len(chosen) >= limit and candidates > self.verify_all:
+                        return chosen, candidates, False
+            if candidates <= self.verify_all and checked >= candidates:
+                return chosen[:limit], len(chosen), True
+            if checked >= candidates:
+                return chosen[:limit], candidates if len(chosen) >= limit else len(chosen), len(chosen) < limit
+            if candidates <= self.verify_all:
+                page = candidates
+            else:
+                page *= 4
+
+    def _hit_text(self, r: Any) -> HitText:
+        stored = r.fields()
+        text = stored.get("summary") or ""
+        rel = stored.get("textpath")
+        if rel:
+            try:
+                text = self.archive.path(rel).read_text("utf-8")
+            except (OSError, ValueError):
+                text = ""
+        low = text.lower()
+        return HitText(
+            raw=text,
+            text=low if low.isascii() else _LazyFold(low),
+            meta=fold(stored.get("metatext") or ""),
+            unitcode=str(stored.get("unitcode") or "").lower(),
+            codes=tuple(fold(str(c)).replace(" ", "") for c in stored.get("codes") or ()),
+        )
 
     def _seq(self, searcher: Any) -> int:
         """The journal sequence number the open searcher reflects (read once per index version)."""
@@ -169,7 +241,7 @@ class WhooshEngine:
             self._seq_cache = (version, journalscan.JournalPosition.from_dict(journal).seq)
         return self._seq_cache[1]
 
-    def _hit(self, r: Any, lits: list[str], query: Query) -> Hit:
+    def _hit(self, r: Any, lits: list[str], query: Query, hit_text: HitText | None = None) -> Hit:
         stored = r.fields()
         kind = stored.get("kind", "")
         date = stored.get("date")
@@ -191,24 +263,31 @@ class WhooshEngine:
             source=stored.get("source", "") or "",
         )
         if query.highlight:
-            source = stored.get("summary") or ""
-            if kind == "document":
-                source = self._document_text(hit) or source
+            if hit_text is None:
+                hit_text = self._hit_text(r)
+            source = hit_text.raw
             hit.snippet, hit.highlights = make_snippet(source, lits, reveal=query.reveal)
         if not query.reveal:
             hit.title = mask_text(hit.title)
             hit.original_name = mask_text(hit.original_name)
         return hit
 
-    def _document_text(self, hit: Hit) -> str:
-        try:
-            owner = self.archive.owner(hit.owner)
-        except Exception:  # noqa: BLE001 - a vanished owner just gives no snippet
-            return ""
-        doc = next((d for d in owner.documents if d.id == hit.doc_id), None)
-        if doc is None:
-            return ""
-        return "\n".join(self.archive.document_text(owner, doc))
+class _LazyFold(str):
+    """A text whose folded form is computed only when a plain lower-case check fails.
+
+    Most stored texts are already NFKC-clean, so ``literal in text`` on the raw
+    lower-cased text usually decides; folding (1 ms for 1,600 characters) runs
+    only for the rest.
+    """
+
+    _folded: str | None = None
+
+    def __contains__(self, item: object) -> bool:
+        if str.__contains__(self, item):  # type: ignore[operator]
+            return True
+        if self._folded is None:
+            self._folded = fold(str(self))
+        return item in self._folded  # type: ignore[operator]
 
 
 def record_reveal(archive: Archive, query: Query) -> None:

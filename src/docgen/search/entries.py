@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from docgen.archive.store import Archive, Owner
+from docgen.archive.store import Archive, Owner, owner_rel
 from docgen.models import Document, Dossier, Project
 from docgen.search.analysis import unit_prefixes
 from docgen.vocab import DOC_TYPES, REPAIR_OPEN
@@ -73,6 +73,7 @@ class OwnerContext:
         out: dict[str, Any] = {"owner": self.key, "project": self.project, "place": self.place}
         if self.unit:
             out["unit"] = unit_prefixes(self.unit)
+            out["unitcode"] = self.unit
         if self.owner_names:
             out["owners"] = list(self.owner_names)
         if self.stage:
@@ -123,6 +124,8 @@ def document_entry(archive: Archive, owner: Owner, ctx: OwnerContext, doc: Docum
         "title": title,
         "name": doc.original_name,
         "meta": meta,
+        "metatext": meta,
+        "textpath": f"{owner_rel(archive.layout, owner)}/documents/{doc.text_file}" if doc.text_file else None,
         "text": text,
         "words": f"{meta}\n{text}",
         "state": {"superseded_by": doc.superseded_by} if doc.superseded_by else None,
@@ -164,6 +167,7 @@ def dossier_entry(dossier: Dossier, ctx: OwnerContext) -> Entry:
         "codes": codes,
         "title": f"业主档案 {dossier.unit_label} {dossier.owner_names}",
         "meta": ctx.place,
+        "metatext": ctx.place,
         "text": summary,
         "words": summary,
         "summary": summary,
@@ -181,7 +185,7 @@ def case_entries(dossier: Dossier, ctx: OwnerContext) -> Iterator[Entry]:
             ("维修单位", r.contractor), ("状态", r.status), ("经办人", r.handled_by), ("备注", r.notes),
         )
         yield _case(ctx, "repair", r.id, r.status, r.status in REPAIR_OPEN, r.component, r.reported_on,
-                    f"报修单 {r.id} {r.component}{r.description[:20]}", summary, [r.id], r.model_dump(mode="json"))
+                    f"报修单 {r.id} {r.component}:{r.description[:20]}", summary, [r.id], r.model_dump(mode="json"))
     for c in dossier.complaints:
         summary = _lines(
             ("投诉", c.id), ("类别", c.category), ("首问责任人", c.first_responder), ("渠道", c.channel),
@@ -223,6 +227,7 @@ def _case(
         "codes": codes,
         "title": title,
         "meta": ctx.place + " " + " ".join(ctx.owner_names),
+        "metatext": ctx.place + " " + " ".join(ctx.owner_names),
         "text": summary,
         "words": summary,
         "summary": summary,

@@ -18,7 +18,7 @@ from typing import Any
 from whoosh import query as wq
 
 from docgen.errors import UsageError
-from docgen.search.analysis import fold, looks_like_code, parse_unit_query, query_grams
+from docgen.search.analysis import fold, looks_like_code, parse_unit_query
 from docgen.search.schema import KINDS
 from docgen.vocab import DOC_TYPES, STAGES, doc_type_code
 
@@ -121,12 +121,14 @@ class Results:
     pending_entries: int | None = 0
     note: str = ""
     literals: list[str] = field(default_factory=list)
+    total_exact: bool = True
 
     def as_dict(self) -> dict[str, Any]:
         """JSON form for ``--json``."""
         return {
             "query": self.query.text,
             "total": self.total,
+            "total_exact": self.total_exact,
             "returned": len(self.hits),
             "elapsed_ms": round(self.elapsed_ms, 1),
             "index_seq": self.index_seq,
@@ -138,44 +140,72 @@ class Results:
 
 # --- building whoosh queries ------------------------------------------------------
 
-def _phrase(fieldname: str, grams: list[str], boost: float) -> wq.Query:
-    if len(grams) == 1:
-        return wq.Term(fieldname, grams[0], boost=boost)
-    return wq.Phrase(fieldname, grams, boost=boost)
+class TextTerm(wq.Or):
+    """One free-text term: its character pairs in ``text``/``meta`` (+ word, unit, code alternatives).
+
+    ``literal`` is the folded term; ``exact`` says whether the index alone
+    decides the match (terms of one or two characters).  Longer terms match
+    where all their pairs occur, and :func:`verify` confirms the substring in
+    the hit's text, so results equal a substring search.
+    """
+
+    def __init__(self, subqueries: list[wq.Query], boost: float = 1.0, literal: str = "", exact: bool = True,
+                 unit: str | None = None, code: str | None = None, **kwargs: Any) -> None:
+        super().__init__(subqueries, boost=boost, **kwargs)
+        self.literal = literal
+        self.exact = exact
+        self.unit = unit
+        self.code = code
+
+    def __eq__(self, other: object) -> bool:
+        return super().__eq__(other) and getattr(other, "literal", None) == self.literal
+
+    def __hash__(self) -> int:
+        return hash((super().__hash__(), self.literal))
+
+    def normalize(self) -> wq.Query:
+        """Plain whoosh Or for searching (the tagged tree is kept for verification)."""
+        return wq.Or(list(self.subqueries), boost=self.boost).normalize()
 
 
-def text_query(qstring: str, boost: float = 1.0, fields: tuple[str, ...] = ("text", "meta")) -> wq.Query | None:
-    """Exact-substring query for one term in the bigram fields (None for an empty term)."""
-    folded = fold(qstring)
-    if not folded:
-        return None
-    grams = query_grams(folded)
+def _pairs(fieldname: str, literal: str, boost: float) -> wq.Query:
+    """All character pairs of the literal in one field (a one-character run is a prefix)."""
     parts: list[wq.Query] = []
-    if len(folded) == 1:
-        parts = [wq.Prefix(f, folded, boost=boost) for f in fields]
-    else:
-        parts = [_phrase(f, grams, boost) for f in fields]
-    if " " not in folded and len(folded) >= 2:
-        parts.append(wq.Term("words", folded, boost=boost * 0.5))
-    return wq.Or(parts) if len(parts) > 1 else parts[0]
+    seen: set[str] = set()
+    for run in literal.split():
+        if len(run) == 1:
+            parts.append(wq.Prefix(fieldname, run, boost=boost))
+            continue
+        for i in range(len(run) - 1):
+            pair = run[i : i + 2]
+            if pair not in seen:
+                seen.add(pair)
+                parts.append(wq.Term(fieldname, pair, boost=boost))
+    return wq.And(parts) if len(parts) > 1 else parts[0]
+
+
+def text_term(literal: str, boost: float = 1.0, fields: tuple[str, ...] = ("text", "meta"),
+              extras: bool = True) -> wq.Query:
+    """The query for one folded literal (see :class:`TextTerm`)."""
+    if not literal:
+        return wq.NullQuery
+    parts: list[wq.Query] = [_pairs(f, literal, boost) for f in fields]
+    if " " not in literal and len(literal) >= 2:
+        parts.append(wq.Term("words", literal, boost=boost * 0.5))
+    unit = parse_unit_query(literal) if extras else None
+    code = fold(literal).replace(" ", "") if extras and looks_like_code(literal) else None
+    if unit:
+        parts.append(wq.Term("unit", unit, boost=boost))
+    if code:
+        parts.append(wq.Term("codes", code, boost=boost))
+    exact = " " not in literal and len(literal) <= 2
+    return TextTerm(parts, boost=boost, literal=literal, exact=exact, unit=unit, code=code)
 
 
 def term_query(fieldname: str, qstring: str, boost: float = 1.0) -> wq.Query:
-    """The query for one free-text term: bigram phrase in text and meta, word boost, units and codes."""
+    """The query for one free-text term typed by the user."""
     fields: tuple[str, ...] = ("meta",) if fieldname == "meta" else ("text", "meta")
-    base = text_query(qstring, boost, fields)
-    if base is None:
-        return wq.NullQuery
-    extra: list[wq.Query] = []
-    unit = parse_unit_query(qstring)
-    if unit:
-        extra.append(wq.Term("unit", unit, boost=boost))
-    if looks_like_code(qstring):
-        extra.append(wq.Term("codes", fold(qstring).replace(" ", ""), boost=boost))
-    if not extra:
-        return base
-    subqueries = list(base.subqueries) if isinstance(base, wq.Or) else [base]
-    return wq.Or(subqueries + extra)
+    return text_term(fold(qstring), boost, fields)
 
 
 def _type_code(value: str) -> str:
@@ -225,10 +255,10 @@ def make_parser(schema: Any) -> Any:
 
 
 def _phrase_class(fieldname: str, words: list[str], boost: float = 1.0, slop: int = 1, char_ranges: Any = None) -> wq.Query:
-    """Quoted phrases in the free-text fields search text and meta (exact, across whitespace)."""
-    if fieldname == "text":
-        return wq.Or([_phrase("text", words, boost), _phrase("meta", words, boost)])
-    return _phrase(fieldname, words, boost)
+    """Quoted phrases: the whole quoted text as one term (whitespace between Chinese ignored)."""
+    literal = _from_grams(list(words))
+    fields: tuple[str, ...] = ("meta",) if fieldname == "meta" else ("text", "meta")
+    return text_term(literal, boost, fields, extras=False)
 
 
 def parse_text(parser: Any, text: str) -> wq.Query | None:
@@ -238,7 +268,7 @@ def parse_text(parser: Any, text: str) -> wq.Query | None:
     normalized = unicodedata.normalize("NFKC", text)
     for a, b in (("“", '"'), ("”", '"'), ("‘", "'"), ("’", "'")):
         normalized = normalized.replace(a, b)
-    q = parser.parse(normalized)
+    q = parser.parse(normalized, normalize=False)
     stack = [q]
     while stack:
         node = stack.pop()
@@ -250,7 +280,7 @@ def parse_text(parser: Any, text: str) -> wq.Query | None:
         stack.extend(node.children() if hasattr(node, "children") else [])
     if isinstance(q, wq.NullQuery.__class__):
         return None
-    return q  # type: ignore[no-any-return]
+    return q
 
 
 def filters(query: Query) -> list[wq.Query]:
@@ -291,9 +321,8 @@ def filters(query: Query) -> list[wq.Query]:
     return out
 
 
-def literals(q: wq.Query | None) -> list[str]:
-    """The strings a query looks for in text (for highlighting), skipping negated parts."""
-    out: list[str] = []
+def _walk_positive(q: wq.Query | None) -> list[TextTerm]:
+    out: list[TextTerm] = []
 
     def walk(node: wq.Query) -> None:
         if isinstance(node, wq.Not):
@@ -301,22 +330,72 @@ def literals(q: wq.Query | None) -> list[str]:
         if isinstance(node, wq.AndNot):
             walk(node.a)
             return
-        if isinstance(node, wq.Phrase) and node.fieldname in ("text", "meta"):
-            out.append(_from_grams(list(node.words)))
-            return
-        if isinstance(node, wq.Term | wq.Prefix) and node.fieldname in ("text", "meta"):
-            out.append(str(node.text))
+        if isinstance(node, TextTerm):
+            out.append(node)
             return
         for child in node.children() if hasattr(node, "children") else []:
             walk(child)
 
     if q is not None:
         walk(q)
+    return out
+
+
+def literals(q: wq.Query | None) -> list[str]:
+    """The strings a query looks for in text (for highlighting), longest first, negated parts skipped."""
     seen: list[str] = []
-    for lit in out:
-        if lit and lit not in seen:
-            seen.append(lit)
+    for term in _walk_positive(q):
+        if term.literal and term.literal not in seen:
+            seen.append(term.literal)
     return sorted(seen, key=len, reverse=True)
+
+
+def needs_verification(q: wq.Query | None) -> bool:
+    """True if some term of 3+ characters must be confirmed in the text."""
+    if q is None:
+        return False
+    stack = [q]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, TextTerm):
+            if not node.exact:
+                return True
+            continue
+        stack.extend(node.children() if hasattr(node, "children") else [])
+    return False
+
+
+@dataclass
+class HitText:
+    """What verification looks at: the folded text and metadata of a hit, and its exact fields."""
+
+    raw: str
+    text: str
+    meta: str
+    unitcode: str = ""
+    codes: tuple[str, ...] = ()
+
+
+def verify(q: wq.Query, hit: HitText) -> bool:
+    """Evaluate the query's text terms against a hit (other fields were decided by the index)."""
+    if isinstance(q, TextTerm):
+        lit = q.literal
+        if lit in hit.text or lit in hit.meta:
+            return True
+        if q.unit and (hit.unitcode == q.unit or hit.unitcode.startswith(q.unit + "-")):
+            return True
+        return bool(q.code and q.code in hit.codes)
+    if isinstance(q, wq.Not):
+        return True  # the index already excluded every candidate (see docs: NOT is decided by character pairs)
+    if isinstance(q, wq.AndNot):
+        return verify(q.a, hit)
+    if isinstance(q, wq.AndMaybe):
+        return verify(q.a, hit)
+    if isinstance(q, wq.And):
+        return all(verify(c, hit) for c in q.children())
+    if isinstance(q, wq.Or):
+        return any(verify(c, hit) for c in q.children())
+    return True
 
 
 def _from_grams(words: list[str]) -> str:

@@ -2,8 +2,9 @@
 
 Free text goes to ``text`` (the document's own text, or a case's description)
 and ``meta`` (title, original file name, project, unit, owners), both
-character-bigram fields with positions (exact substring matches); ``words``
-holds jieba words for ranking.  Everything people filter on is an exact field.
+character-bigram fields without positions (a term matches where all its
+character pairs occur; the text itself, stored or in the archive, confirms
+the exact substring); ``words`` holds jieba words for ranking.  Everything people filter on is an exact field.
 :data:`SCHEMA_VERSION` is stored with the index and a mismatch rebuilds it.
 """
 
@@ -16,7 +17,7 @@ from whoosh.query import Query as WhooshQuery
 
 from docgen.search.analysis import ANALYZER_VERSION, GramAnalyzer, KeywordAnalyzer, WordAnalyzer
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 META_UID = "__meta__"
 
 # entry kinds and their Chinese labels
@@ -34,7 +35,7 @@ class GramText(fields.TEXT):
     """A bigram text field whose query terms the parser hands to :mod:`docgen.search.query`."""
 
     def __init__(self, **kwargs: Any) -> None:
-        super().__init__(analyzer=GramAnalyzer(), phrase=True, multitoken_query="phrase", **kwargs)
+        super().__init__(analyzer=GramAnalyzer(), phrase=False, multitoken_query="and", **kwargs)
 
     def self_parsing(self) -> bool:
         """Let :meth:`parse_query` build each term's query (text + meta + words + codes)."""
@@ -104,7 +105,10 @@ def build_schema() -> fields.Schema:
         source=fields.ID(stored=True),
         date=fields.DATETIME(stored=True, sortable=True),
         owners=CodeField(stored=False),
-        codes=CodeField(stored=False),
+        codes=CodeField(stored=True),
+        unitcode=fields.STORED(),
+        textpath=fields.STORED(),
+        metatext=fields.STORED(),
         title=fields.STORED(),
         name=fields.STORED(),
         meta=GramText(stored=False),

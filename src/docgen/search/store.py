@@ -143,14 +143,14 @@ class IndexFolder:
             info = json.loads((folder / "docgen.json").read_text("utf-8"))
         except (OSError, ValueError) as exc:
             raise NeedsRebuild(f"索引 {name} 缺少或损坏了版本信息") from exc
-        wanted = versions()
+        wanted = self.wanted_versions()
         if info.get("versions") != wanted:
             raise NeedsRebuild(f"索引版本 {info.get('versions')} 与程序 {wanted} 不符")
         try:
             ix = windex.open_dir(str(folder))
             with ix.searcher() as s:
                 s.doc_count()
-        except Exception as exc:  # noqa: BLE001 - whoosh raises many kinds of errors on damaged files
+        except Exception as exc:
             raise NeedsRebuild(f"索引 {name} 无法打开({type(exc).__name__}: {exc})") from exc
         return ix
 
@@ -196,6 +196,7 @@ class IndexFolder:
     @contextlib.contextmanager
     def writing(self, timeout: float | None = None) -> Iterator[None]:
         """Hold the index writer lock (LockTimeout names the holder after ``timeout``)."""
+        check_index_path(self.settings)
         self.lock.acquire(timeout)
         try:
             yield
@@ -249,11 +250,13 @@ class IndexFolder:
             words = self._scan_words()
             self._write_dict(folder, words)
             (folder / "docgen.json").write_text(
-                json.dumps({"versions": versions(), "built": time.strftime("%Y-%m-%dT%H:%M:%S")}), "utf-8"
+                json.dumps({"versions": self.wanted_versions(), "built": time.strftime("%Y-%m-%dT%H:%M:%S")}),
+                "utf-8",
             )
             self._configure_words(folder)
             ix = windex.create_in(str(folder), build_schema())
-            analysis.jieba_tokenizer()  # load once here; forked workers inherit it
+            if self.settings.words:
+                analysis.jieba_tokenizer()  # load once here; forked workers inherit it
             procs = max(1, int(self.settings.procs))
             writer = (
                 ix.writer(procs=procs, multisegment=True, limitmb=128, batchsize=50)
@@ -266,7 +269,7 @@ class IndexFolder:
                 for i, key in enumerate(keys):
                     owner = self.archive.owner(key)
                     for entry in owner_entries(self.archive, owner, names):
-                        writer.add_document(uid=entry.uid, hash=entry.hash, **entry.fields)
+                        writer.add_document(uid=entry.uid, hash=entry.hash, **self._fields(entry))
                         stats.added += 1
                     stats.owners += 1
                     if progress and (i % 50 == 0 or i == len(keys) - 1):
@@ -289,6 +292,15 @@ class IndexFolder:
         stats.seq = position.seq
         stats.seconds = time.monotonic() - started
         return stats
+
+    def wanted_versions(self) -> dict[str, Any]:
+        """Schema and analyzer versions plus the settings that change what is indexed."""
+        return {**versions(), "words": bool(self.settings.words)}
+
+    def _fields(self, entry: Entry) -> dict[str, Any]:
+        if self.settings.words:
+            return entry.fields
+        return {k: v for k, v in entry.fields.items() if k != "words"}
 
     @staticmethod
     def _state(position: JournalPosition, words: set[str]) -> dict[str, Any]:
@@ -359,10 +371,7 @@ class IndexFolder:
                     self._write_dict(folder, dict_words)
                     stats.words_added += len(new_words)
                     analysis.configure_words(folder / "userdict.txt", self.jieba_dir)
-                    if analysis._jieba is not None:  # noqa: SLF001 - teach the loaded tokenizer too
-                        for w in new_words:
-                            analysis._jieba.add_word(w, 50000)  # noqa: SLF001
-                        analysis._jieba_key = (str(folder / "userdict.txt"), str(self.jieba_dir))  # noqa: SLF001
+                    analysis.teach_words(new_words)
                 wanted = {e.uid for e in expected}
                 for entry in expected:
                     old = existing.get(entry.uid)
@@ -371,7 +380,7 @@ class IndexFolder:
                         continue
                     if writer is None:
                         writer = self._writer(ix)
-                    writer.update_document(uid=entry.uid, hash=entry.hash, **entry.fields)
+                    writer.update_document(uid=entry.uid, hash=entry.hash, **self._fields(entry))
                     pending += 1
                     if old is None:
                         stats.added += 1
@@ -463,13 +472,18 @@ class IndexFolder:
 
 
 def check_index_path(settings: SearchSettings) -> None:
-    """Refuse an index path that is a file, or that is inside nothing writable."""
+    """Refuse an index path that is a file, or a folder holding things docgen did not put there."""
     path = Path(settings.index_path)
     if path.exists() and not path.is_dir():
         raise DocgenError(f"索引路径 {path} 不是文件夹,请检查配置 [search] index_path")
-    if path.exists() and any(path.iterdir()) and not (path / "CURRENT").exists() and not list(path.glob("gen-*")):
-        if not (path / "write.lock").exists() and not (path / "jieba").exists():
-            raise DocgenError(f"索引路径 {path} 已有其他文件,docgen 不会在其中写入;请另选 [search] index_path")
+    ours = {"CURRENT", "write.lock", "write.lock.holder.json", "jieba"}
+    if path.is_dir():
+        foreign = [p.name for p in path.iterdir() if p.name not in ours and not p.name.startswith("gen-")]
+        if foreign:
+            raise DocgenError(
+                f"索引路径 {path} 中有不属于 docgen 索引的文件({'、'.join(sorted(foreign)[:3])}),"
+                "docgen 不会在其中写入;请另选 [search] index_path"
+            )
 
 
 __all__ = ["IndexFolder", "IndexStatus", "NeedsRebuild", "UpdateStats", "check_index_path"]
