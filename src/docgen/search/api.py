@@ -140,7 +140,8 @@ class WhooshEngine:
         from whoosh import query as wq
 
         note = ""
-        if self.settings.auto_update if auto_update is None else auto_update:
+        wanted = self.settings.auto_update if auto_update is None else auto_update
+        if wanted and not self.folder.looks_current():
             try:
                 stats = self.update(timeout=0.5)
                 if stats.mode == "rebuild":
@@ -152,7 +153,11 @@ class WhooshEngine:
         try:
             searcher = self._open()
         except NeedsRebuild as exc:
-            raise NotFoundError(f"检索索引不可用:{exc};请运行 docgen index rebuild") from exc
+            if not wanted:
+                raise NotFoundError(f"检索索引不可用:{exc};请运行 docgen index rebuild") from exc
+            stats = self.update()  # rebuilds: an unusable index is never half-used
+            note = f"已重建索引({stats.reason})"
+            searcher = self._open()
         parsed = parse_text(self._parser, query.text)
         normalized = parsed.normalize() if parsed is not None else None
         parts = ([normalized] if normalized is not None else []) + flist

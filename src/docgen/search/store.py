@@ -192,6 +192,30 @@ class IndexFolder:
     def _configure_words(self, folder: Path) -> None:
         analysis.configure_words(folder / "userdict.txt", self.jieba_dir)
 
+    # -- freshness hint --------------------------------------------------------
+    def _write_hint(self, folder: Path, position: JournalPosition) -> None:
+        """Record (outside whoosh, as a hint only) the journal position the index reflects."""
+        with contextlib.suppress(OSError):
+            atomic_write(folder / "position.json", json.dumps(position.as_dict()).encode("utf-8"))
+
+    def looks_current(self) -> bool:
+        """True if the hint says the index reflects the journal's end (cheap: no whoosh, no lock).
+
+        Only a shortcut for searches: a stale or missing hint just means an
+        update runs, which consults the position stored inside the index.
+        """
+        name = self.current_name
+        if name is None:
+            return False
+        try:
+            hint = JournalPosition.from_dict(json.loads((self.gen_dir(name) / "position.json").read_text("utf-8")))
+            info = json.loads((self.gen_dir(name) / "docgen.json").read_text("utf-8"))
+        except (OSError, ValueError):
+            return False
+        if info.get("versions") != self.wanted_versions():
+            return False
+        return hint == journalscan.end_position(self.archive.layout.journal)
+
     # -- locking ----------------------------------------------------------------
     @contextlib.contextmanager
     def writing(self, timeout: float | None = None) -> Iterator[None]:
@@ -288,6 +312,7 @@ class IndexFolder:
         except BaseException:
             _remove_tree(folder)
             raise
+        self._write_hint(folder, position)
         self._switch(name)
         stats.seq = position.seq
         stats.seconds = time.monotonic() - started
@@ -336,6 +361,7 @@ class IndexFolder:
             keys = sorted(owners)
         stats.seq = position.seq
         if not keys and position == since:
+            self._write_hint(folder, position)
             stats.mode = "none"
             stats.seconds = time.monotonic() - started
             return stats
@@ -412,6 +438,7 @@ class IndexFolder:
             writer.commit()
             stats.commits += 1
             writer = None
+            self._write_hint(folder, position)
         except BaseException:
             if writer is not None:
                 with contextlib.suppress(Exception):
