@@ -26,6 +26,7 @@ from docgen.errors import LockTimeout, NotFoundError
 from docgen.search import journalscan
 from docgen.search.analysis import fold
 from docgen.search.query import (
+    FoldedText,
     Hit,
     HitText,
     Query,
@@ -36,6 +37,7 @@ from docgen.search.query import (
     needs_verification,
     parse_text,
     type_label,
+    using_reader,
     verify,
 )
 from docgen.search.schema import META_UID
@@ -158,18 +160,21 @@ class WhooshEngine:
             stats = self.update()  # rebuilds: an unusable index is never half-used
             note = f"已重建索引({stats.reason})"
             searcher = self._open()
-        parsed = parse_text(self._parser, query.text)
+        with using_reader(searcher.reader()):
+            parsed = parse_text(self._parser, query.text)
         normalized = parsed.normalize() if parsed is not None else None
         parts = ([normalized] if normalized is not None else []) + flist
         if not parts:
-            q: wq.Query = wq.Every()
+            # the meta entry has no searchable text or filter fields, so only this query could match it
+            q: wq.Query = wq.AndNot(wq.Every(), wq.Term("kind", META_UID))
         elif len(parts) == 1:
             q = parts[0]
         else:
             q = wq.And(parts)
         if query.reveal:
             record_reveal(self.archive, query)
-        kwargs: dict[str, Any] = {"mask": wq.Term("kind", META_UID)}
+        # (no whoosh ``mask=``: its bit set is re-scanned for every matching document)
+        kwargs: dict[str, Any] = {}
         if query.sort in ("date", "date-asc") or parsed is None:
             kwargs["sortedby"] = "date"
             kwargs["reverse"] = query.sort != "date-asc"
@@ -190,48 +195,53 @@ class WhooshEngine:
 
     def _verified(self, searcher: Any, q: Any, parsed: Any, limit: int, kwargs: dict[str, Any],
                   texts: dict[int, HitText]) -> tuple[list[Any], int, bool]:
-        """Confirm long terms in the hits' text: all candidates when few, else until ``limit`` are confirmed.
+        """Confirm long terms in the hits' text: all candidates when few, else in rank order until the page is full.
 
-        Returns (hits, total, exact): with many candidates the total counts
-        candidates (an upper bound, exact unless some contain a term's
-        character pairs only apart).
+        Returns (hits, total, exact).  With many candidates the total is the
+        number of candidates (an upper bound, shown as 约; it differs only where
+        a document holds a term's rarest character pairs apart).
         """
         page = max(limit * 2, 50)
-        while True:
-            results = searcher.search(q, limit=page, **kwargs)
+        results = searcher.search(q, limit=page, **kwargs)
+        estimate = len(results)  # candidates (exact count; an upper bound of the confirmed hits)
+        if estimate <= self.verify_all:
             candidates = len(results)
-            chosen: list[Any] = []
-            checked = 0
-            for r in results:
-                checked += 1
-                hit_text = self._hit_text(r)
-                texts[r.docnum] = hit_text
-                if verify(parsed, hit_text):
+            if candidates > results.scored_length():
+                results = searcher.search(q, limit=candidates, **kwargs)
+            chosen = [r for r in results if self._check(r, parsed, texts)]
+            return chosen[:limit], len(chosen), True
+        chosen = []
+        done = 0
+        while True:
+            hits = list(results)
+            for r in hits[done:]:
+                if self._check(r, parsed, texts):
                     chosen.append(r)
-                    if len(chosen) >= limit and candidates > self.verify_all:
-                        return chosen, candidates, False
-            if candidates <= self.verify_all and checked >= candidates:
-                return chosen[:limit], len(chosen), True
-            if checked >= candidates:
-                return chosen[:limit], candidates if len(chosen) >= limit else len(chosen), len(chosen) < limit
-            if candidates <= self.verify_all:
-                page = candidates
-            else:
-                page *= 4
+                    if len(chosen) >= limit:
+                        return chosen, estimate, False
+            if len(hits) < page:  # every candidate seen
+                return chosen, len(chosen), True
+            done, page = len(hits), page * 4
+            results = searcher.search(q, limit=page, **kwargs)
+
+    def _check(self, r: Any, parsed: Any, texts: dict[int, HitText]) -> bool:
+        hit_text = self._hit_text(r)
+        texts[r.docnum] = hit_text
+        return verify(parsed, hit_text)
 
     def _hit_text(self, r: Any) -> HitText:
         stored = r.fields()
         text = stored.get("summary") or ""
         rel = stored.get("textpath")
         if rel:
+            # written by the indexer from archive records (safe ids), so a plain join is enough
             try:
-                text = self.archive.path(rel).read_text("utf-8")
+                text = (self.archive.root / rel).read_text("utf-8") if ".." not in rel else ""
             except (OSError, ValueError):
                 text = ""
-        low = text.lower()
         return HitText(
             raw=text,
-            text=low if low.isascii() else _LazyFold(low),
+            text=FoldedText(text),
             meta=fold(stored.get("metatext") or ""),
             unitcode=str(stored.get("unitcode") or "").lower(),
             codes=tuple(fold(str(c)).replace(" ", "") for c in stored.get("codes") or ()),
@@ -276,24 +286,6 @@ class WhooshEngine:
             hit.title = mask_text(hit.title)
             hit.original_name = mask_text(hit.original_name)
         return hit
-
-class _LazyFold(str):
-    """A text whose folded form is computed only when a plain lower-case check fails.
-
-    Most stored texts are already NFKC-clean, so ``literal in text`` on the raw
-    lower-cased text usually decides; folding (1 ms for 1,600 characters) runs
-    only for the rest.
-    """
-
-    _folded: str | None = None
-
-    def __contains__(self, item: object) -> bool:
-        if str.__contains__(self, item):  # type: ignore[operator]
-            return True
-        if self._folded is None:
-            self._folded = fold(str(self))
-        return item in self._folded  # type: ignore[operator]
-
 
 def record_reveal(archive: Archive, query: Query) -> None:
     """Journal that someone asked to see unmasked ID and phone numbers (an entry that writes no file)."""
