@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import os
 import shutil
 import sqlite3
@@ -127,6 +128,7 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--procs", type=int, default=2)
     ap.add_argument("--no-words-variant", action="store_true", help="skip the extra build without jieba words")
+    ap.add_argument("--reuse-index", action="store_true", help="reuse an index (and its build figures) from a run before")
     args = ap.parse_args()
     n = args.docs or (2000 if args.quick else 20000)
     root = args.workdir / f"n{n}"
@@ -143,20 +145,30 @@ def main() -> None:
     archive = Archive.open(root / "records", actor="bench")
     settings = SearchSettings(index_path=root / "index", procs=args.procs, auto_update=False)
     # -- build: docgen ---------------------------------------------------------------
-    shutil.rmtree(root / "index", ignore_errors=True)
-    t = time.time()
-    stats = api.rebuild(archive, settings)
-    docgen_build = time.time() - t
+    figures = root / "build-figures.json"
+    reused = args.reuse_index and figures.exists() and api.status(archive, settings).usable
+    if reused:
+        saved = json.loads(figures.read_text())
+        docgen_build, nowords_build = saved["docgen_build"], saved.get("nowords_build")
+        api.update(archive, settings)
+        print(f"reusing the index built earlier ({docgen_build:.1f} s)", flush=True)
+    else:
+        shutil.rmtree(root / "index", ignore_errors=True)
+        t = time.time()
+        stats = api.rebuild(archive, settings)
+        docgen_build = time.time() - t
+        print(f"docgen rebuild: {docgen_build:.1f} s ({stats.added} entries)", flush=True)
+        nowords_build = None
     size_docgen = sum(p.stat().st_size for p in (root / "index").rglob("*") if p.is_file() and "jieba" not in p.parts)
-    print(f"docgen rebuild: {docgen_build:.1f} s ({stats.added} entries)", flush=True)
-    nowords_build = None
-    if not args.no_words_variant:
+    if not args.no_words_variant and not reused:
         variant = SearchSettings(index_path=root / "index-nowords", procs=args.procs, auto_update=False, words=False)
         shutil.rmtree(root / "index-nowords", ignore_errors=True)
         t = time.time()
         api.rebuild(archive, variant)
         nowords_build = time.time() - t
         print(f"docgen rebuild without jieba words: {nowords_build:.1f} s", flush=True)
+    if not reused:
+        figures.write_text(json.dumps({"docgen_build": docgen_build, "nowords_build": nowords_build}))
     # -- build: FTS5 -------------------------------------------------------------------
     db_path = root / "fts.sqlite"
     db_path.unlink(missing_ok=True)
