@@ -243,3 +243,16 @@ def test_empty_query_lists_everything(filled: tuple) -> None:
     archive, settings, texts = filled
     r = api.search(archive, settings, Query(limit=1000))
     assert r.total == len(texts) + 4 + 3  # documents, dossiers, case records
+
+
+@pytest.mark.parametrize("query", ["地暖不热", "保温层厚度不足所致", "逾期交房 违约金", "HXSZ-HT-2024-0004"])
+def test_rank_order_confirmation_matches_scan(filled: tuple, query: str) -> None:
+    """With many candidates hits are confirmed in rank order: force that path and compare with the scan."""
+    archive, settings, texts = filled
+    engine = api.WhooshEngine(archive, settings)
+    engine.verify_all = 0
+    r = engine.search(Query(text=query, kind="document", limit=1000, highlight=False), auto_update=False)
+    assert {h.doc_id for h in r.hits} == _scan(archive, texts, query.split())
+    r = engine.search(Query(text=query, kind="document", limit=1, highlight=False), auto_update=False)
+    assert len(r.hits) == 1 and r.hits[0].doc_id in _scan(archive, texts, query.split())
+    engine.close()
