@@ -127,7 +127,7 @@ def document_entry(archive: Archive, owner: Owner, ctx: OwnerContext, doc: Docum
         "metatext": meta,
         "textpath": f"{owner_rel(archive.layout, owner)}/documents/{doc.text_file}" if doc.text_file else None,
         "text": text,
-        "words": f"{meta}\n{text}",
+        "words": f"{meta}\n{text}",  # cut to settings.words_chars when indexed
         "state": {"superseded_by": doc.superseded_by} if doc.superseded_by else None,
     }
     digest = _digest("doc", ctx.signature(), doc.model_dump(mode="json", exclude={"filed_at"}), text)

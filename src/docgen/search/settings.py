@@ -17,7 +17,11 @@ class SearchSettings(BaseModel):
     procs: int = Field(default=2, ge=1, le=16)
     # an incremental update commits after this many changed entries (one commit per document is 5.5x slower)
     commit_every: int = Field(default=500, ge=1)
-    # jieba words for ranking (recall never depends on them); about 40 % of the build time
+    # jieba words for ranking (recall never depends on them)
     words: bool = True
+    # ...taken from the title and metadata and the first this many characters of the text
+    # (0: all of it); the head of a paper carries its names, units and subject, and jieba
+    # over whole texts made a full rebuild about four times slower (docs/search.md)
+    words_chars: int = Field(default=600, ge=0)
     # `docgen search` first brings the index up to date with the archive (cheap when nothing changed)
     auto_update: bool = True

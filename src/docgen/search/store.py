@@ -320,12 +320,16 @@ class IndexFolder:
 
     def wanted_versions(self) -> dict[str, Any]:
         """Schema and analyzer versions plus the settings that change what is indexed."""
-        return {**versions(), "words": bool(self.settings.words)}
+        return {**versions(), "words": self.settings.words_chars if self.settings.words else -1}
 
     def _fields(self, entry: Entry) -> dict[str, Any]:
-        if self.settings.words:
-            return entry.fields
-        return {k: v for k, v in entry.fields.items() if k != "words"}
+        if not self.settings.words:
+            return {k: v for k, v in entry.fields.items() if k != "words"}
+        limit = self.settings.words_chars
+        words = entry.fields.get("words")
+        if limit and isinstance(words, str) and len(words) > limit:
+            return {**entry.fields, "words": words[:limit]}
+        return entry.fields
 
     @staticmethod
     def _state(position: JournalPosition, words: set[str]) -> dict[str, Any]:
