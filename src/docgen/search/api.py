@@ -211,18 +211,18 @@ class WhooshEngine:
             chosen = [r for r in results if self._check(r, parsed, texts)]
             return chosen[:limit], len(chosen), True
         chosen = []
-        done = 0
-        while True:
-            hits = list(results)
-            for r in hits[done:]:
-                if self._check(r, parsed, texts):
-                    chosen.append(r)
-                    if len(chosen) >= limit:
-                        return chosen, estimate, False
-            if len(hits) < page:  # every candidate seen
-                return chosen, len(chosen), True
-            done, page = len(hits), page * 4
-            results = searcher.search(q, limit=page, **kwargs)
+        hits = list(results)
+        for r in hits:
+            if self._check(r, parsed, texts):
+                chosen.append(r)
+                if len(chosen) >= limit:
+                    return chosen, estimate, False
+        # few confirmed among many candidates (a code whose character pairs are common):
+        # rank every candidate once and confirm the rest, rather than re-ranking bigger pages
+        for r in list(searcher.search(q, limit=None, **kwargs))[len(hits):]:
+            if self._check(r, parsed, texts):
+                chosen.append(r)
+        return chosen[:limit], len(chosen), True
 
     def _check(self, r: Any, parsed: Any, texts: dict[int, HitText]) -> bool:
         hit_text = self._hit_text(r)
