@@ -40,6 +40,8 @@ COMMANDS: dict[str, str] = {
     "watch": "docgen.cli.ingest_cmds:watch",
     "review": "docgen.cli.ingest_cmds:review",
     "cover-sheet": "docgen.cli.ingest_cmds:cover_sheet",
+    "search": "docgen.cli.search_cmds:search",
+    "index": "docgen.cli.search_cmds:index",
 }
 
 

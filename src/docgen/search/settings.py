@@ -1,15 +1,27 @@
-"""``[search]`` settings: where the index lives."""
+"""``[search]`` settings: where the index lives and how it is written."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class SearchSettings(BaseModel):
-    """``[search]``: index folder and writer lock timeout."""
+    """``[search]``: index folder, writer lock timeout, build processes, commit batch, auto update."""
 
     model_config = ConfigDict(extra="forbid")
     index_path: Path = Path("index")
     lock_timeout: float = 30.0
+    # worker processes that tokenize during a full rebuild (jieba + n-grams are CPU-bound)
+    procs: int = Field(default=2, ge=1, le=16)
+    # an incremental update commits after this many changed entries (one commit per document is 5.5x slower)
+    commit_every: int = Field(default=500, ge=1)
+    # jieba words for ranking (recall never depends on them)
+    words: bool = True
+    # ...taken from the title and metadata and the first this many characters of the text
+    # (0: all of it); the head of a paper carries its names, units and subject, and jieba
+    # over whole texts made a full rebuild about four times slower (docs/search.md)
+    words_chars: int = Field(default=600, ge=0)
+    # `docgen search` first brings the index up to date with the archive (cheap when nothing changed)
+    auto_update: bool = True

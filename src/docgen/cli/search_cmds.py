@@ -1,0 +1,239 @@
+"""``docgen search`` and ``docgen index update|rebuild|status``: the terminal face of docgen.search.api.
+
+Imports stay light at module level (the cold ``docgen search`` goal is 1.5 s):
+whoosh is imported inside the engine, jieba only when something is indexed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import click
+
+from docgen.cli.common import App, console, emit_json, pass_app
+from docgen.errors import UsageError
+
+
+def _date(value: str | None, flag: str) -> dt.date | None:
+    if not value:
+        return None
+    import unicodedata
+
+    text = unicodedata.normalize("NFKC", value).strip().replace("/", "-").replace(".", "-")
+    for fmt in ("%Y-%m-%d", "%Y-%m", "%Y"):
+        try:
+            parsed = dt.datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+        if flag == "--to" and fmt != "%Y-%m-%d":
+            # --to 2026-06 means to the end of June
+            import calendar
+
+            year, month = parsed.year, parsed.month if fmt == "%Y-%m" else 12
+            return dt.date(year, month, calendar.monthrange(year, month)[1])
+        return parsed
+    raise UsageError(f"{flag} 的日期 {value!r} 无法识别,应为 2026-06-30、2026-06 或 2026")
+
+
+def _yes_no(value: str | None, flag: str) -> bool | None:
+    if value is None:
+        return None
+    v = value.strip().lower()
+    if v in ("yes", "y", "true", "1", "是", "已签"):
+        return True
+    if v in ("no", "n", "false", "0", "否", "未签"):
+        return False
+    raise UsageError(f"{flag} 应为 是/否(yes/no)")
+
+
+def _progress_printer(enabled: bool) -> Any:
+    if not enabled:
+        return None
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    progress = Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        console=console(), transient=True,
+    )
+    tasks: dict[str, Any] = {}
+
+    def report(stage: str, done: int, total: int) -> None:
+        if not progress.live.is_started:
+            progress.start()
+        if stage not in tasks:
+            tasks[stage] = progress.add_task(stage, total=total or None)
+        progress.update(tasks[stage], completed=done, total=total or None)
+
+    report.progress = progress  # type: ignore[attr-defined]
+    return report
+
+
+def _stop(report: Any) -> None:
+    if report is not None:
+        report.progress.stop()
+
+
+def _engine(app: App) -> Any:
+    from docgen.search.api import open_index
+
+    return open_index(app.config.search, app.archive)
+
+
+def _stats_line(stats: Any) -> str:
+    mode = {"incremental": "增量更新", "full-compare": "逐项比对", "rebuild": "重建", "none": "无变化"}[stats.mode]
+    why = f"({stats.reason})" if stats.reason else ""
+    return (
+        f"索引{mode}{why}:新增 {stats.added},更新 {stats.updated},删除 {stats.deleted},"
+        f"未变 {stats.unchanged};日志序号 {stats.seq};用时 {stats.seconds:.1f} 秒"
+    )
+
+
+@click.command("search")
+@click.argument("words", nargs=-1)
+@click.option("--project", help="项目编号,如 HXSZ。")
+@click.option("--batch", help="交房批次编号,如 B01。")
+@click.option("--type", "doc_type", help="文件类型(代码或中文名,如 维修记录)。")
+@click.option("--kind", help="条目类别:document 文件、dossier 业主档案、repair 报修单、complaint 投诉、revisit 回访、settlement 结算会签。")
+@click.option("--stage", help="档案阶段:签约、交房、办证、保修期。")
+@click.option("--status", help="状态(报修单、投诉、结算的状态,如 维修中)。")
+@click.option("--open", "open_", is_flag=True, default=None, help="只看未结的报修单、投诉、结算。")
+@click.option("--from", "date_from", help="起始日期(含),如 2026-01-01。")
+@click.option("--to", "date_to", help="结束日期(含),如 2026-06-30。")
+@click.option("--signed", help="是否已签字:是/否。")
+@click.option("--unit", help="房号,可只写一部分:3栋2单元1203、3栋2单元、3栋。")
+@click.option("--owner", help="业主姓名(精确)。")
+@click.option("--sort", type=click.Choice(["relevance", "date", "date-asc"]), default="relevance", show_default=True, help="排序:相关度、日期(新→旧)、日期(旧→新)。")
+@click.option("--limit", type=int, default=20, show_default=True, help="最多显示的条数。")
+@click.option("--no-snippet", is_flag=True, help="不显示摘要(更快)。")
+@click.option("--no-update", is_flag=True, help="检索前不自动更新索引。")
+@click.option("--reveal", is_flag=True, help="显示未遮蔽的身份证号和电话(会记入档案日志)。")
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出(供脚本使用)。")
+@pass_app
+def search(app: App, words: tuple[str, ...], project: str | None, batch: str | None, doc_type: str | None,
+           kind: str | None, stage: str | None, status: str | None, open_: bool | None, date_from: str | None,
+           date_to: str | None, signed: str | None, unit: str | None, owner: str | None, sort: str, limit: int,
+           no_snippet: bool, no_update: bool, reveal: bool, as_json: bool) -> None:
+    """在档案中检索文件、业主档案和报修/投诉/回访/结算记录。
+
+    \b
+    例:
+      docgen search 卫生间 漏水
+      docgen search "地暖不热" --project HXSZ --from 2026-01-01
+      docgen search 张伟 --unit 3栋2单元
+      docgen search 漏水 --kind repair --open --unit 3栋
+      docgen search 'type:维修记录 AND (漏水 OR 渗水) NOT 已关闭' --sort date
+    检索式支持:字段(类型: 项目: 房号: 业主: 编号: 状态: 类别: 日期:[20260101 TO 20260630])、
+    "引号短语"、AND / OR / NOT、括号。身份证号与电话默认遮蔽,--reveal 显示并记入日志。
+    """
+    from docgen.search.query import Query
+
+    query = Query(
+        text=" ".join(words), project=project, batch=batch, type=doc_type, kind=kind, stage=stage, status=status,
+        date_from=_date(date_from, "--from"), date_to=_date(date_to, "--to"), signed=_yes_no(signed, "--signed"),
+        open=open_, unit=unit, owner=owner, sort=sort, limit=limit, highlight=not no_snippet, reveal=reveal,
+    )
+    engine = _engine(app)
+    results = engine.search(query, auto_update=False if no_update else None)
+    if as_json:
+        emit_json(results.as_dict())
+        return
+    _print_results(results)
+
+
+def _print_results(results: Any) -> None:
+    from rich.text import Text
+
+    con = console()
+    if results.note:
+        con.print(f"[yellow]{results.note}[/yellow]")
+    shown = len(results.hits)
+    about = "" if results.total_exact else "约 "
+    con.print(f"共找到 {about}[bold]{results.total}[/bold] 条,显示 {shown} 条(用时 {results.elapsed_ms:.0f} 毫秒)")
+    for i, hit in enumerate(results.hits, 1):
+        head = Text(f"{i:>3}. ")
+        head.append(hit.title or hit.type_label, style="bold")
+        head.append(f"  [{hit.type_label}]", style="cyan")
+        where = hit.place or hit.owner
+        ident = hit.doc_id or hit.owner
+        extra = [x for x in (where, ident, hit.date.isoformat() if hit.date else "", hit.original_name) if x]
+        if hit.signed is not None:
+            extra.append("已签" if hit.signed else "未签")
+        if hit.status:
+            extra.append(hit.status)
+        head.append("  " + " · ".join(extra), style="dim")
+        con.print(head)
+        if hit.snippet:
+            body = Text("     " + hit.snippet)
+            for start, end in hit.highlights:
+                body.stylize("bold black on yellow", start + 5, end + 5)
+            con.print(body)
+
+
+@click.group("index")
+def index() -> None:
+    """检索索引:更新、重建、查看状态。索引由档案库派生,可随时重建。"""
+
+
+@index.command("update")
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出。")
+@pass_app
+def index_update(app: App, as_json: bool) -> None:
+    """把档案库中新增或改动的内容编入索引(只处理变化的部分)。"""
+    report = None if as_json else _progress_printer(True)
+    try:
+        stats = _engine(app).update(report)
+    finally:
+        _stop(report)
+    if as_json:
+        emit_json(stats.as_dict())
+    else:
+        console().print(_stats_line(stats))
+
+
+@index.command("rebuild")
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出。")
+@pass_app
+def index_rebuild(app: App, as_json: bool) -> None:
+    """从档案库重新建立整个索引(完成前旧索引照常可用)。"""
+    report = None if as_json else _progress_printer(True)
+    try:
+        stats = _engine(app).rebuild(report)
+    finally:
+        _stop(report)
+    if as_json:
+        emit_json(stats.as_dict())
+    else:
+        console().print(_stats_line(stats))
+
+
+@index.command("status")
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出。")
+@pass_app
+def index_status(app: App, as_json: bool) -> None:
+    """显示索引的状态,以及档案库中尚未编入索引的改动。"""
+    st = _engine(app).status()
+    if as_json:
+        emit_json({k: (str(v) if k == "path" else v) for k, v in st.__dict__.items()})
+        return
+    from docgen.cli.common import kv
+    from docgen.search.schema import KINDS
+
+    pending: str
+    if st.pending_entries is None:
+        pending = "无法确定(下次更新将逐项比对)"
+    elif st.pending_entries == 0:
+        pending = "无,索引已是最新"
+    else:
+        owners = "、".join(st.pending_owners[:10]) + ("……" if len(st.pending_owners) > 10 else "")
+        pending = f"{st.pending_entries} 条日志,涉及 {owners or '无档案内容'};运行 docgen index update"
+    kv([
+        ("索引位置", st.path),
+        ("状态", "可用" if st.usable else f"不可用:{st.problem}(运行 docgen index rebuild)"),
+        ("当前版本", st.generation or "无"),
+        ("条目数", f"{st.entries}(" + "、".join(f"{KINDS[k]} {n}" for k, n in st.by_kind.items() if n) + ")"),
+        ("索引对应日志序号", f"{st.seq} / 档案库 {st.archive_seq}"),
+        ("待编入索引", pending),
+        ("大小", f"{st.size_bytes / 1e6:.1f} MB"),
+        ("建立时间", st.built),
+    ])

@@ -1,0 +1,349 @@
+"""The search interface the rest of docgen uses: open, update, rebuild, search, refresh, status.
+
+Ingest, generation, audit and the CLI call only what is here, so another
+engine can later stand behind the same :class:`SearchEngine` protocol (a
+distributed index for a national developer) without touching them.
+
+The one call other modules make after they change the archive::
+
+    from docgen.search.api import refresh
+    refresh(archive, config.search)      # incremental, fast when little changed
+
+A :class:`WhooshEngine` keeps its searcher open between queries (a warm
+searcher: the watcher or a future web UI pays the open cost once) and reopens
+it when a writer has committed or a rebuild switched generations.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Callable
+from typing import Any, Protocol
+
+from docgen.archive.store import Archive
+from docgen.errors import LockTimeout, NotFoundError
+from docgen.search import journalscan
+from docgen.search.analysis import fold
+from docgen.search.query import (
+    FoldedText,
+    Hit,
+    HitText,
+    Query,
+    Results,
+    filters,
+    literals,
+    make_parser,
+    needs_verification,
+    parse_text,
+    type_label,
+    using_reader,
+    verify,
+)
+from docgen.search.schema import META_UID
+from docgen.search.settings import SearchSettings
+from docgen.search.snippets import make_snippet, mask_text
+from docgen.search.store import IndexFolder, IndexStatus, NeedsRebuild, Progress, UpdateStats
+
+__all__ = [
+    "Hit",
+    "IndexStatus",
+    "Query",
+    "Results",
+    "SearchEngine",
+    "UpdateStats",
+    "WhooshEngine",
+    "open_index",
+    "rebuild",
+    "refresh",
+    "search",
+    "status",
+    "update",
+]
+
+
+class SearchEngine(Protocol):
+    """What docgen needs from a search engine."""
+
+    def update(self, progress: Progress | None = None) -> UpdateStats:
+        """Index what changed in the archive since the last update."""
+
+    def rebuild(self, progress: Progress | None = None) -> UpdateStats:
+        """Recreate the index from the archive alone."""
+
+    def search(self, query: Query) -> Results:
+        """Run a query."""
+
+    def status(self) -> IndexStatus:
+        """Describe the index and what it does not reflect yet."""
+
+    def close(self) -> None:
+        """Release files."""
+
+
+class WhooshEngine:
+    """The whoosh-backed engine over one archive's ``index/`` folder."""
+
+    def __init__(self, archive: Archive, settings: SearchSettings) -> None:
+        self.archive = archive
+        self.settings = settings
+        self.folder = IndexFolder(settings, archive)
+        self._ix: Any = None
+        self._gen: str | None = None
+        self._searcher: Any = None
+        self._parser: Any = None
+        self._seq_cache: tuple[Any, int] | None = None
+        # below this many candidates every one is confirmed in its text (exact total)
+        self.verify_all = 400
+
+    # -- writing ---------------------------------------------------------------
+    def update(self, progress: Progress | None = None, timeout: float | None = None) -> UpdateStats:
+        """Incremental update (a full rebuild when the index is missing, outdated or damaged)."""
+        return self.folder.update(progress, timeout)
+
+    def rebuild(self, progress: Progress | None = None) -> UpdateStats:
+        """Full rebuild into a new generation, switched in when complete."""
+        return self.folder.rebuild(progress)
+
+    def status(self) -> IndexStatus:
+        """Index status and pending work."""
+        return self.folder.status()
+
+    # -- reading -----------------------------------------------------------------
+    def _open(self) -> Any:
+        """A searcher on the current generation, reused while nothing changed."""
+        gen = self.folder.current_name
+        if self._searcher is not None and gen == self._gen:
+            if not self._searcher.up_to_date():
+                self._searcher = self._searcher.refresh()
+            return self._searcher
+        self.close()
+        self._ix = self.folder.open_current()
+        self._gen = gen
+        self._searcher = self._ix.searcher()
+        self._parser = make_parser(self._ix.schema)
+        return self._searcher
+
+    def close(self) -> None:
+        """Close the searcher and the index."""
+        if self._searcher is not None:
+            self._searcher.close()
+        if self._ix is not None:
+            self._ix.close()
+        self._searcher = self._ix = None
+        self._gen = None
+
+    def search(self, query: Query, auto_update: bool | None = None) -> Results:
+        """Run a query; first bring the index up to date unless told not to (or someone else is writing).
+
+        With ``query.reveal`` the request is journaled in the archive
+        (action ``search.reveal``) before any unmasked number is returned.
+        """
+        from whoosh import query as wq
+
+        note = ""
+        wanted = self.settings.auto_update if auto_update is None else auto_update
+        if wanted and not self.folder.looks_current():
+            try:
+                stats = self.update(timeout=0.5)
+                if stats.mode == "rebuild":
+                    note = f"已重建索引({stats.reason})"
+            except LockTimeout:
+                note = "另一个进程正在更新索引;本次结果可能不含最新归档的文件"
+        started = time.perf_counter()
+        flist = filters(query)
+        try:
+            searcher = self._open()
+        except NeedsRebuild as exc:
+            if not wanted:
+                raise NotFoundError(f"检索索引不可用:{exc};请运行 docgen index rebuild") from exc
+            stats = self.update()  # rebuilds: an unusable index is never half-used
+            note = f"已重建索引({stats.reason})"
+            searcher = self._open()
+        with using_reader(searcher.reader()):
+            parsed = parse_text(self._parser, query.text)
+        normalized = parsed.normalize() if parsed is not None else None
+        parts = ([normalized] if normalized is not None else []) + flist
+        if not parts:
+            # the meta entry has no searchable text or filter fields, so only this query could match it
+            q: wq.Query = wq.AndNot(wq.Every(), wq.Term("kind", META_UID))
+        elif len(parts) == 1:
+            q = parts[0]
+        else:
+            q = wq.And(parts)
+        if query.reveal:
+            record_reveal(self.archive, query)
+        # (no whoosh ``mask=``: its bit set is re-scanned for every matching document)
+        kwargs: dict[str, Any] = {}
+        if query.sort in ("date", "date-asc") or parsed is None:
+            kwargs["sortedby"] = "date"
+            kwargs["reverse"] = query.sort != "date-asc"
+        lits = literals(parsed)
+        texts: dict[int, HitText] = {}
+        exact = True
+        if parsed is None or not needs_verification(parsed):
+            results = searcher.search(q, limit=query.limit, **kwargs)
+            total = len(results)
+            chosen = list(results)
+        else:
+            chosen, total, exact = self._verified(searcher, q, parsed, query.limit, kwargs, texts)
+        hits = [self._hit(r, lits, query, texts.get(r.docnum)) for r in chosen]
+        elapsed = (time.perf_counter() - started) * 1000
+        out = Results(query, total, hits, elapsed, index_seq=self._seq(searcher), note=note, literals=lits)
+        out.total_exact = exact
+        return out
+
+    def _verified(self, searcher: Any, q: Any, parsed: Any, limit: int, kwargs: dict[str, Any],
+                  texts: dict[int, HitText]) -> tuple[list[Any], int, bool]:
+        """Confirm long terms in the hits' text: all candidates when few, else in rank order until the page is full.
+
+        Returns (hits, total, exact).  With many candidates the total is the
+        number of candidates (an upper bound, shown as 约; it differs only where
+        a document holds a term's rarest character pairs apart).
+        """
+        page = max(limit * 2, 50)
+        results = searcher.search(q, limit=page, **kwargs)
+        estimate = len(results)  # candidates (exact count; an upper bound of the confirmed hits)
+        if estimate <= self.verify_all:
+            candidates = len(results)
+            if candidates > results.scored_length():
+                results = searcher.search(q, limit=candidates, **kwargs)
+            chosen = [r for r in results if self._check(r, parsed, texts)]
+            return chosen[:limit], len(chosen), True
+        chosen = []
+        hits = list(results)
+        for r in hits:
+            if self._check(r, parsed, texts):
+                chosen.append(r)
+                if len(chosen) >= limit:
+                    return chosen, estimate, False
+        # few confirmed among many candidates (a code whose character pairs are common):
+        # rank every candidate once and confirm the rest, rather than re-ranking bigger pages
+        for r in list(searcher.search(q, limit=None, **kwargs))[len(hits):]:
+            if self._check(r, parsed, texts):
+                chosen.append(r)
+        return chosen[:limit], len(chosen), True
+
+    def _check(self, r: Any, parsed: Any, texts: dict[int, HitText]) -> bool:
+        hit_text = self._hit_text(r)
+        texts[r.docnum] = hit_text
+        return verify(parsed, hit_text)
+
+    def _hit_text(self, r: Any) -> HitText:
+        stored = r.fields()
+        text = stored.get("summary") or ""
+        rel = stored.get("textpath")
+        if rel:
+            # written by the indexer from archive records (safe ids), so a plain join is enough
+            try:
+                text = (self.archive.root / rel).read_text("utf-8") if ".." not in rel else ""
+            except (OSError, ValueError):
+                text = ""
+        return HitText(
+            raw=text,
+            text=FoldedText(text),
+            meta=fold(stored.get("metatext") or ""),
+            unitcode=str(stored.get("unitcode") or "").lower(),
+            codes=tuple(fold(str(c)).replace(" ", "") for c in stored.get("codes") or ()),
+        )
+
+    def _seq(self, searcher: Any) -> int:
+        """The journal sequence number the open searcher reflects (read once per index version)."""
+        version = (self._gen, searcher.reader().generation() if hasattr(searcher.reader(), "generation") else 0)
+        if self._seq_cache is None or self._seq_cache[0] != version:
+            stored = searcher.document(uid=META_UID) or {}
+            journal = dict(stored.get("state") or {}).get("journal")
+            self._seq_cache = (version, journalscan.JournalPosition.from_dict(journal).seq)
+        return self._seq_cache[1]
+
+    def _hit(self, r: Any, lits: list[str], query: Query, hit_text: HitText | None = None) -> Hit:
+        stored = r.fields()
+        kind = stored.get("kind", "")
+        date = stored.get("date")
+        hit = Hit(
+            kind=kind,
+            uid=stored.get("uid", ""),
+            doc_id=stored.get("doc_id", "") or "",
+            owner=stored.get("owner", ""),
+            project=stored.get("project", ""),
+            place=stored.get("place", "") or "",
+            type=stored.get("type", "") or kind,
+            type_label=type_label(stored.get("type", "") or kind),
+            title=stored.get("title", "") or "",
+            original_name=stored.get("name", "") or "",
+            date=date.date() if isinstance(date, dt.datetime) else None,
+            score=float(r.score or 0.0),
+            signed=stored.get("signed") if kind == "document" else None,
+            status=stored.get("status", "") or "",
+            source=stored.get("source", "") or "",
+        )
+        if query.highlight:
+            if hit_text is None:
+                hit_text = self._hit_text(r)
+            source = hit_text.raw
+            hit.snippet, hit.highlights = make_snippet(source, lits, reveal=query.reveal)
+        if not query.reveal:
+            hit.title = mask_text(hit.title)
+            hit.original_name = mask_text(hit.original_name)
+        return hit
+
+def record_reveal(archive: Archive, query: Query) -> None:
+    """Journal that someone asked to see unmasked ID and phone numbers (an entry that writes no file)."""
+    shown = mask_text(query.text)
+    with archive.transaction("search.reveal", "", f"检索时显示未遮蔽的身份证号和电话:{shown}") as tx:
+        tx.detail["query"] = shown
+        tx.detail["filters"] = {
+            k: str(v) for k, v in query.__dict__.items() if k not in ("text", "reveal") and v not in (None, "", False)
+        }
+
+
+# --- module-level functions ----------------------------------------------------------
+
+_engines: dict[tuple[str, str], WhooshEngine] = {}
+
+
+def open_index(settings: SearchSettings, archive: Archive) -> WhooshEngine:
+    """The engine for an archive's index (one per process and index folder, kept warm)."""
+    key = (str(archive.root.resolve()), str(settings.index_path))
+    engine = _engines.get(key)
+    if engine is None or engine.archive is not archive:
+        engine = WhooshEngine(archive, settings)
+        _engines[key] = engine
+    return engine
+
+
+def update(archive: Archive, settings: SearchSettings, progress: Progress | None = None) -> UpdateStats:
+    """Incremental update of the index from the archive."""
+    return open_index(settings, archive).update(progress)
+
+
+def rebuild(archive: Archive, settings: SearchSettings, progress: Progress | None = None) -> UpdateStats:
+    """Full rebuild of the index from the archive."""
+    return open_index(settings, archive).rebuild(progress)
+
+
+def search(archive: Archive, settings: SearchSettings, query: Query) -> Results:
+    """Run a query (after an automatic update if ``settings.auto_update``)."""
+    return open_index(settings, archive).search(query)
+
+
+def status(archive: Archive, settings: SearchSettings) -> IndexStatus:
+    """Describe the index."""
+    return open_index(settings, archive).status()
+
+
+def refresh(archive: Archive, settings: SearchSettings, timeout: float = 5.0) -> UpdateStats | None:
+    """Call after changing the archive: index what changed; None if another writer is busy.
+
+    Cheap when little changed (reads only the new journal lines and re-indexes
+    only entries whose content hash differs).  If another process holds the
+    index lock beyond ``timeout``, it returns None: that writer, or the next
+    update, will pick the change up from the journal, so nothing is lost.
+    """
+    try:
+        return open_index(settings, archive).update(timeout=timeout)
+    except LockTimeout:
+        return None
+
+
+ProgressCallback = Callable[[str, int, int], None]

@@ -1,0 +1,258 @@
+"""Search on a real archive: each query kind against a substring scan of the same texts, filters, masking.
+
+The archive is built with the real Archive (documents with text pages); the
+index is a real whoosh index in tmp_path.  The reference for every text query
+is a plain substring scan of the folded texts and document metadata.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import pytest
+
+from docgen.archive import Archive
+from docgen.errors import UsageError
+from docgen.search import api
+from docgen.search.analysis import fold
+from docgen.search.query import Query
+from docgen.search.settings import SearchSettings
+from docgen.vocab import DOC_TYPES
+
+ID_ZHANG = "350102198001011232"
+
+TEXTS: list[tuple[str, str, list[str], dict[str, object]]] = [
+    ("HXSZ/03-2-1203", "repair_record", ["业主张伟来电反映卫生间漏水,地暖不热。", f"联系电话13812345678,身份证号码{ID_ZHANG}"],
+     {"date": dt.date(2026, 3, 1)}),
+    ("HXSZ/03-2-1203", "complaint_record", ["业主认为开发商逾期交房,要求支付违约金。首问责任人林晓。"],
+     {"date": dt.date(2026, 4, 2), "signed": True}),
+    ("HXSZ/03-2-1204", "repair_record", ["主卧地暖\n不热,经核实系保温层厚度不足所致。维修单位榕城防水工程有限公司。"],
+     {"date": dt.date(2026, 5, 3)}),
+    ("HXSZ/03-2-1204", "handover_record", ["房屋交接书:３栋２单元１２０４已于2026年6月20日交付,钥匙4把。ＡＢ类缺陷已登记。"],
+     {"date": dt.date(2026, 6, 20), "signed": True}),
+    ("HXSZ/05-1-0502", "repair_record", ["厨房下水道堵塞,业主李娜要求上门疏通。卫生间 漏水 已处理完毕。"],
+     {"date": dt.date(2026, 7, 4)}),
+    ("HXSZ/05-1-0601", "compensation_agreement", ["双方协商,甲方一次性补偿乙方人民币12,000元。刘洋签字确认。合同编号HXSZ-HT-2024-0004。"],
+     {"date": dt.date(2026, 8, 5), "signed": True}),
+    ("HXSZ/05-1-0601", "revisit_record", ["回访:业主对维修结果满意,地暖已正常。张伟的邻居反映走廊灯不亮。"],
+     {"date": dt.date(2026, 9, 6)}),
+    ("HXSZ", "policy", ["商品房买卖合同第十二条:出卖人逾期交房的,按日计算违约金。"], {"date": dt.date(2025, 1, 1)}),
+]
+
+
+@pytest.fixture
+def filled(archive: Archive, tmp_path: Path) -> tuple[Archive, SearchSettings, dict[str, tuple[str, str]]]:
+    """The small archive with eight documents with text, two repairs and a complaint, indexed."""
+    src = tmp_path / "扫描件.pdf"
+    src.write_bytes(b"%PDF-1.4\n% test\n")
+    texts: dict[str, tuple[str, str]] = {}
+    for owner, doc_type, pages, extra in TEXTS:
+        doc = archive.add_document(owner, src, doc_type=doc_type, source="scan", text_pages=pages, **extra)  # type: ignore[arg-type]
+        texts[doc.id] = (owner, "\n".join(pages))
+    archive.add_case("HXSZ/03-2-1203", "repairs", {"reported_on": "2026-03-01", "component": "卫生间", "description": "卫生间地面漏水"})
+    archive.add_case("HXSZ/05-1-0502", "repairs", {"reported_on": "2026-07-04", "component": "卫生间", "description": "卫生间墙面渗水", "status": "已完成"})
+    archive.add_case("HXSZ/03-2-1204", "complaints", {"received_on": "2026-05-03", "first_responder": "林晓", "category": "工程质量", "description": "地暖不热投诉"})
+    settings = SearchSettings(index_path=tmp_path / "index", procs=1, auto_update=True)
+    api.rebuild(archive, settings)
+    return archive, settings, texts
+
+
+def _meta(archive: Archive, owner_key: str, doc_id: str) -> str:
+    owner = archive.owner(owner_key)
+    doc = next(d for d in owner.documents if d.id == doc_id)
+    parts = [doc.title, DOC_TYPES[doc.type][0], doc.original_name]
+    if "/" in owner_key:
+        parts += ["华轩首座", owner.unit_label, " ".join(o.name for o in owner.owners)]  # type: ignore[union-attr]
+    else:
+        parts.append(owner.name)
+    return " ".join(parts)
+
+
+def _scan(archive: Archive, texts: dict[str, tuple[str, str]], terms: list[str]) -> set[str]:
+    out = set()
+    for doc_id, (owner, text) in texts.items():
+        hay = [fold(text), fold(_meta(archive, owner, doc_id))]
+        if all(any(fold(t) in h for h in hay) for t in terms):
+            out.add(doc_id)
+    return out
+
+
+def _docs(archive: Archive, settings: SearchSettings, text: str = "", **kw: object) -> set[str]:
+    r = api.search(archive, settings, Query(text=text, limit=1000, kind="document", **kw))  # type: ignore[arg-type]
+    assert r.total == len(r.hits)
+    return {h.doc_id for h in r.hits}
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "漏水",  # a word
+        "地暖不热",  # phrase across segment boundaries (and across a line break in one text)
+        "卫生间 漏水",  # two terms
+        "张伟",  # 2-character name inside running text (业主张伟来电)
+        "伟来",  # half of two words
+        "逾期交房 违约金",
+        "保温层厚度不足所致",
+        "厚",  # one character
+        "13812345678",  # phone
+        ID_ZHANG,  # ID number
+        "HXSZ-HT-2024-0004",  # contract number in text
+        "钥匙4把",  # mixed Chinese and digits
+        "12,000元",  # punctuation inside the term
+        "扫描件",  # the original file name
+    ],
+)
+def test_text_queries_match_substring_scan(filled: tuple, query: str) -> None:
+    archive, settings, texts = filled
+    expected = _scan(archive, texts, query.split())
+    assert expected, f"test data should contain {query}"
+    assert _docs(archive, settings, query) == expected
+
+
+def test_full_width_and_half_width_match_each_other(filled: tuple) -> None:
+    archive, settings, texts = filled
+    handover = {d for d, (_, t) in texts.items() if "交接书" in t}
+    assert _docs(archive, settings, "3栋2单元1204") >= handover  # text has ３栋２单元１２０４
+    assert _docs(archive, settings, "AB类") == handover  # text has ＡＢ类
+    assert _docs(archive, settings, "ｑ") == set()
+    assert _docs(archive, settings, "ｈｘｓｚ－ＨＴ") == _scan(archive, texts, ["hxsz-ht"])
+    assert _docs(archive, settings, "１３８１２３４５６７８") == _scan(archive, texts, ["13812345678"])
+
+
+def test_quoted_phrase_spans_whitespace_between_chinese(filled: tuple) -> None:
+    archive, settings, texts = filled
+    # "卫生间 漏水" (with a space) in one text, 卫生间漏水 in another: Chinese ignores the space
+    got = _docs(archive, settings, '"卫生间漏水"')
+    assert got == {d for d, (_, t) in texts.items() if "卫生间漏水" in t or "卫生间 漏水" in t}
+    assert len(got) == 2
+
+
+def test_boolean_operators(filled: tuple) -> None:
+    archive, settings, texts = filled
+    both = _scan(archive, texts, ["地暖"])
+    assert _docs(archive, settings, "地暖 NOT 漏水") == both - _scan(archive, texts, ["漏水"])
+    assert _docs(archive, settings, "违约金 OR 下水道") == _scan(archive, texts, ["违约金"]) | _scan(archive, texts, ["下水道"])
+    assert _docs(archive, settings, "(违约金 OR 下水道) AND 业主") == (
+        (_scan(archive, texts, ["违约金"]) | _scan(archive, texts, ["下水道"])) & _scan(archive, texts, ["业主"])
+    )
+
+
+def test_partial_units(filled: tuple) -> None:
+    archive, settings, _ = filled
+    r = api.search(archive, settings, Query(unit="3栋2单元", limit=100))
+    owners = {h.owner for h in r.hits}
+    assert owners == {"HXSZ/03-2-1203", "HXSZ/03-2-1204"}
+    assert {h.owner for h in api.search(archive, settings, Query(unit="5栋", limit=100)).hits} == {
+        "HXSZ/05-1-0502", "HXSZ/05-1-0601"}
+    assert {h.owner for h in api.search(archive, settings, Query(unit="03-2-1204", limit=100)).hits} == {"HXSZ/03-2-1204"}
+    assert {h.owner for h in api.search(archive, settings, Query(text="房号:３栋２单元１２０３", limit=100)).hits} == {
+        "HXSZ/03-2-1203"}
+    with pytest.raises(UsageError, match="房号"):
+        api.search(archive, settings, Query(unit="三号楼"))
+
+
+def test_filters(filled: tuple) -> None:
+    archive, settings, texts = filled
+    repairs = {d for d, (o, _) in texts.items() if archive.find_document(d)[1].type == "repair_record"}
+    assert _docs(archive, settings, type="维修记录") == repairs
+    assert _docs(archive, settings, type="repair_record") == repairs
+    assert _docs(archive, settings, "地暖", type="维修记录") == repairs & _scan(archive, texts, ["地暖"])
+    signed = {d for d in texts if archive.find_document(d)[1].signed}
+    assert _docs(archive, settings, signed=True) == signed
+    assert _docs(archive, settings, signed=False) == set(texts) - signed
+    dated = {d for d in texts if dt.date(2026, 4, 1) <= archive.find_document(d)[1].date <= dt.date(2026, 6, 30)}
+    assert _docs(archive, settings, date_from=dt.date(2026, 4, 1), date_to=dt.date(2026, 6, 30)) == dated
+    assert _docs(archive, settings, owner="张伟") == {d for d, (o, _) in texts.items() if o == "HXSZ/03-2-1203"}
+    assert _docs(archive, settings, stage="交房") == {
+        d for d, (o, _) in texts.items() if o in ("HXSZ/03-2-1204", "HXSZ/05-1-0502")}
+    assert _docs(archive, settings, project="hxsz") == set(texts)
+    assert _docs(archive, settings, batch="B01") == {d for d, (o, _) in texts.items() if o not in ("HXSZ", "HXSZ/03-2-1203")}
+    with pytest.raises(UsageError, match="阶段"):
+        _docs(archive, settings, stage="入住")
+    with pytest.raises(UsageError, match="文件类型"):
+        _docs(archive, settings, type="不存在的类型")
+    with pytest.raises(UsageError, match="晚于"):
+        _docs(archive, settings, date_from=dt.date(2026, 2, 1), date_to=dt.date(2026, 1, 1))
+
+
+def test_case_records_one_query(filled: tuple) -> None:
+    """'all open leak repairs in building 3' is one query."""
+    archive, settings, _ = filled
+    r = api.search(archive, settings, Query(text="漏水", kind="repair", open=True, unit="3栋", limit=50))
+    assert [(h.kind, h.owner, h.status) for h in r.hits] == [("repair", "HXSZ/03-2-1203", "已受理")]
+    r = api.search(archive, settings, Query(text="类别:报修单 部位:卫生间", limit=50))
+    assert {h.owner for h in r.hits} == {"HXSZ/03-2-1203", "HXSZ/05-1-0502"}
+    r = api.search(archive, settings, Query(text="地暖不热", kind="complaint"))
+    assert [h.doc_id for h in r.hits] == [archive.dossier("HXSZ/03-2-1204").complaints[0].id]
+    r = api.search(archive, settings, Query(text="13987654321", kind="dossier"))
+    assert [h.owner for h in r.hits] == ["HXSZ/03-2-1204"]
+
+
+def test_sort_by_date_and_limit(filled: tuple) -> None:
+    archive, settings, _ = filled
+    r = api.search(archive, settings, Query(kind="document", sort="date", limit=3))
+    assert r.total == len(TEXTS) and len(r.hits) == 3
+    dates = [h.date for h in r.hits]
+    assert dates == sorted(dates, reverse=True)
+    r = api.search(archive, settings, Query(kind="document", sort="date-asc", limit=100))
+    assert [h.date for h in r.hits] == sorted(h.date for h in r.hits)
+
+
+def test_masking_and_reveal_is_journaled(filled: tuple) -> None:
+    archive, settings, _ = filled
+    r = api.search(archive, settings, Query(text=ID_ZHANG, kind="document"))
+    hit = r.hits[0]
+    assert ID_ZHANG not in hit.snippet and "13812345678" not in hit.snippet
+    assert "350102********1232" in hit.snippet and "138****5678" in hit.snippet
+    start, end = hit.highlights[0]
+    assert hit.snippet[start:end] == "350102********1232"
+    before = archive.journal.last()["seq"]
+    r = api.search(archive, settings, Query(text=ID_ZHANG, kind="document", reveal=True))
+    assert ID_ZHANG in r.hits[0].snippet
+    entries = list(archive.journal.entries(before))
+    assert [e.action for e in entries] == ["search.reveal"]
+    assert ID_ZHANG not in json.dumps(entries[0].detail, ensure_ascii=False)
+    assert entries[0].files == []
+    assert archive.journal.verify() == []
+
+
+def test_snippet_highlights_original_text(filled: tuple) -> None:
+    archive, settings, _ = filled
+    r = api.search(archive, settings, Query(text="3栋2单元1204", kind="document"))
+    hit = next(h for h in r.hits if "交接书" in h.snippet)
+    s, e = hit.highlights[0]
+    assert hit.snippet[s:e] == "３栋２单元１２０４"
+
+
+def test_new_document_is_found_after_refresh(filled: tuple, tmp_path: Path) -> None:
+    archive, settings, _ = filled
+    src = tmp_path / "new.pdf"
+    src.write_bytes(b"%PDF-1.4\n")
+    assert _docs(archive, settings, "阳台玻璃破裂", ) == set()
+    doc = archive.add_document("HXSZ/05-1-0502", src, doc_type="repair_record", text_pages=["阳台玻璃破裂"])
+    stats = api.refresh(archive, settings)
+    assert stats is not None and stats.mode == "incremental" and stats.added == 1
+    assert _docs(archive, settings, "阳台玻璃破裂") == {doc.id}
+    # nothing else changed: the next refresh does nothing
+    assert api.refresh(archive, settings).mode == "none"  # type: ignore[union-attr]
+
+
+def test_empty_query_lists_everything(filled: tuple) -> None:
+    archive, settings, texts = filled
+    r = api.search(archive, settings, Query(limit=1000))
+    assert r.total == len(texts) + 4 + 3  # documents, dossiers, case records
+
+
+@pytest.mark.parametrize("query", ["地暖不热", "保温层厚度不足所致", "逾期交房 违约金", "HXSZ-HT-2024-0004"])
+def test_rank_order_confirmation_matches_scan(filled: tuple, query: str) -> None:
+    """With many candidates hits are confirmed in rank order: force that path and compare with the scan."""
+    archive, settings, texts = filled
+    engine = api.WhooshEngine(archive, settings)
+    engine.verify_all = 0
+    r = engine.search(Query(text=query, kind="document", limit=1000, highlight=False), auto_update=False)
+    assert {h.doc_id for h in r.hits} == _scan(archive, texts, query.split())
+    r = engine.search(Query(text=query, kind="document", limit=1, highlight=False), auto_update=False)
+    assert len(r.hits) == 1 and r.hits[0].doc_id in _scan(archive, texts, query.split())
+    engine.close()

@@ -1,0 +1,94 @@
+"""``docgen search`` and ``docgen index`` through click's CliRunner on a real archive."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from docgen.archive import Archive
+from docgen.cli.main import cli
+
+
+@pytest.fixture
+def env(archive: Archive, tmp_path: Path) -> dict[str, str]:
+    src = tmp_path / "合同扫描.pdf"
+    src.write_bytes(b"%PDF-1.4\n")
+    archive.add_document("HXSZ/03-2-1203", src, doc_type="repair_record",
+                         text_pages=["业主张伟来电反映卫生间漏水。电话13812345678。"])
+    archive.add_document("HXSZ/03-2-1204", src, doc_type="handover_record", signed=True,
+                         text_pages=["房屋交接书 3栋2单元1204 交付"])
+    return {"DOCGEN_ARCHIVE": str(archive.root), "DOCGEN_INDEX": str(tmp_path / "index"), "DOCGEN_CONFIG": ""}
+
+
+def run(env: dict[str, str], *args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(cli, list(args), env=env, catch_exceptions=False)
+    return result.exit_code, result.output
+
+
+def test_search_prints_count_and_masked_snippet(env: dict[str, str]) -> None:
+    code, out = run(env, "search", "漏水")
+    assert code == 0, out
+    assert "共找到 1 条" in out or "共找到 2 条" in out
+    assert "138****5678" in out and "13812345678" not in out
+    assert "维修记录" in out
+
+
+def test_search_json(env: dict[str, str]) -> None:
+    code, out = run(env, "search", "卫生间", "--json", "--kind", "document")
+    assert code == 0, out
+    data = json.loads(out)
+    assert data["total"] == 1
+    hit = data["hits"][0]
+    for key in ("id", "owner", "type", "title", "original_name", "date", "score", "snippet"):
+        assert key in hit
+    assert hit["original_name"] == "合同扫描.pdf" and hit["owner"] == "HXSZ/03-2-1203"
+    assert hit["snippet"][hit["highlights"][0][0]:hit["highlights"][0][1]] == "卫生间"
+
+
+def test_search_flags(env: dict[str, str]) -> None:
+    code, out = run(env, "search", "--unit", "3栋2单元", "--signed", "是", "--json")
+    assert code == 0, out
+    assert [h["id"] for h in json.loads(out)["hits"]] and all(h["signed"] for h in json.loads(out)["hits"])
+    code, out = run(env, "search", "--type", "房屋交接书", "--from", "2020", "--to", "2099-12", "--json")
+    assert json.loads(out)["total"] == 1
+
+
+def test_reveal_shows_numbers_and_journals(env: dict[str, str], archive: Archive) -> None:
+    code, out = run(env, "search", "13812345678", "--reveal", "--kind", "document")
+    assert code == 0 and "13812345678" in out
+    assert archive.journal.last()["action"] == "search.reveal"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["search", "--unit", "三楼"], "房号"),
+        (["search", "--from", "2026-13-01"], "日期"),
+        (["search", "--type", "猫"], "文件类型"),
+        (["search", "--signed", "maybe"], "是/否"),
+        (["search", "--stage", "入住"], "阶段"),
+        (["search", "--kind", "cat"], "类别"),
+        (["search", "漏水", "--limit", "0"], "--limit"),
+    ],
+)
+def test_bad_input_is_a_clear_usage_error(env: dict[str, str], args: list[str], message: str) -> None:
+    code, out = run(env, *args)
+    assert code == 2
+    assert "错误:" in out and message in out
+
+
+def test_index_commands(env: dict[str, str]) -> None:
+    code, out = run(env, "index", "status")
+    assert code == 0 and "不可用" in out
+    code, out = run(env, "index", "rebuild")
+    assert code == 0 and "重建" in out
+    code, out = run(env, "index", "status", "--json")
+    data = json.loads(out)
+    assert data["usable"] and data["pending_entries"] == 0 and data["by_kind"]["document"] == 2
+    code, out = run(env, "index", "update", "--json")
+    assert code == 0 and json.loads(out)["mode"] == "none"
+    code, out = run(env, "index", "status")
+    assert "无,索引已是最新" in out
