@@ -184,3 +184,16 @@ def test_unknown_config_key_is_named(tmp_path: Path) -> None:
     (tmp_path / "docgen.toml").write_text('[archive]\npaht = "records"\n', "utf-8")
     r = CliRunner().invoke(cli, ["--config", str(tmp_path / "docgen.toml"), "project", "list"])
     assert r.exit_code == 2 and "paht" in r.output and "path" in r.output
+
+
+def test_edits_keep_an_existing_search_index_current(workdir: Path) -> None:
+    (workdir / "docgen.toml").write_text(
+        '[archive]\npath = "records"\nactor = "小王"\n[search]\nindex_path = "index"\n', "utf-8")
+    assert run(workdir, "index", "rebuild").exit_code == 0
+    r = run(workdir, "repair", "new", "HXSZ/05-1-0601", "--component", "门窗", "--description", "阳台推拉门滑轮脱落",
+            "--reported-on", "2026-07-01")
+    assert r.exit_code == 0, r.output
+    status = json.loads(run(workdir, "index", "status", "--json").output)
+    assert status["seq"] == status["archive_seq"] and status["pending_entries"] == 0
+    hits = json.loads(run(workdir, "search", "推拉门滑轮", "--json").output)
+    assert any(h["kind"] == "repair" for h in hits["hits"])

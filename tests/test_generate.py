@@ -174,8 +174,12 @@ def test_compensation_agreement_fields_amounts_masking(gen: Generator, archive: 
     figures = re.search(r"¥([\d,]+\.\d\d)", text)
     assert words and figures
     assert parse_amount_in_words(words.group(1)) == Decimal(figures.group(1).replace(",", "")) == Decimal("12000.00")
-    _, filed = archive.find_document(doc.doc_id)
+    owner, filed = archive.find_document(doc.doc_id)
     assert filed.related == ticket.id and not filed.signed
+    # the stored text (what search indexes and the audit reads) is the rendered one, header included
+    stored = "\f".join(archive.document_text(owner, filed))
+    assert "{{" not in stored and "{%" not in stored
+    assert f"文件编号:{doc.doc_id}" in stored and "华轩首座" in stored.splitlines()[0]
 
 
 def test_compensation_odd_amount_in_words(gen: Generator, archive: Archive) -> None:

@@ -51,10 +51,37 @@ class App:
 
     @property
     def archive(self) -> Any:
-        """The opened archive."""
+        """The opened archive; changes made through it mark the search index for a refresh."""
         if self._archive is None:
             self._archive = self.config.open_archive()
+            self._archive.listeners.append(self._note_change)
         return self._archive
+
+    _changed: bool = field(default=False, repr=False)
+
+    def _note_change(self, _entry: Any) -> None:
+        self._changed = True
+
+    def refresh_index(self) -> None:
+        """After a command changed the archive, bring an existing search index up to date.
+
+        Ingest, generation and edits all end here, so a search from another
+        process finds the change at once.  A missing index is left to
+        ``docgen index rebuild`` (or the first search); a busy index writer is
+        not waited for long: the journal tells the next update what to index.
+        """
+        if not self._changed:
+            return
+        self._changed = False
+        index = Path(self.config.search.index_path)
+        if not (index / "CURRENT").exists():
+            return
+        from docgen.search.api import refresh
+
+        try:
+            refresh(self.archive, self.config.search, timeout=2.0)
+        except DocgenError as exc:
+            click.echo(f"注意:检索索引未能更新({exc});下次检索或 docgen index update 时会补上。", err=True)
 
 
 pass_app = click.make_pass_decorator(App)
@@ -77,12 +104,22 @@ def err_console() -> Console:
 
 
 def run_guarded(ctx: click.Context, fn: Callable[[], T]) -> T:
-    """Run a command, turning DocgenError into a message and exit code."""
+    """Run a command, turning DocgenError into a message and exit code; then refresh the index."""
+
+    def app() -> App | None:  # ctx.obj is set by the group's callback, inside fn()
+        return ctx.obj if isinstance(ctx.obj, App) else None
+
     try:
-        return fn()
+        result = fn()
+        if (a := app()) is not None:
+            a.refresh_index()
+        return result
+    except SystemExit:
+        if (a := app()) is not None:
+            a.refresh_index()
+        raise
     except DocgenError as exc:
-        app = ctx.obj if isinstance(ctx.obj, App) else None
-        if app is not None and app.debug:
+        if (a := app()) is not None and a.debug:
             traceback.print_exc()
         click.echo(f"错误:{exc}", err=True)
         ctx.exit(exc.exit_code)

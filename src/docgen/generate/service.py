@@ -36,7 +36,7 @@ from docgen.generate.catalog import TEMPLATES, template_path
 from docgen.generate.pdf import convert_to_pdf, has_cjk_font, plan_fonts
 from docgen.generate.render import GenerateError, TemplateRenderer
 from docgen.generate.settings import GenerateSettings
-from docgen.generate.text import document_text, pdf_fonts, pdf_pages
+from docgen.generate.text import docx_text, pdf_fonts, pdf_pages
 from docgen.models import Batch, PageInfo, RepairTicket, Settlement
 from docgen.qrcodes import DocumentCode
 from docgen.units import check_safe_id
@@ -226,7 +226,9 @@ class Generator:
         path = outdir / f"{doc_id}_{title}_{_safe_label(job.label)}.docx"
         try:
             tpl.save(str(path))
-            text = document_text(tpl.docx)
+            # read back from the saved file: docxtpl renders headers into the package on save,
+            # so the in-memory document still holds the header's template text
+            text = docx_text(path)
         except BaseException:
             path.unlink(missing_ok=True)
             raise
