@@ -54,7 +54,7 @@ def filled(archive: Archive, tmp_path: Path) -> tuple[Archive, SearchSettings, d
     archive.add_case("HXSZ/03-2-1203", "repairs", {"reported_on": "2026-03-01", "component": "卫生间", "description": "卫生间地面漏水"})
     archive.add_case("HXSZ/05-1-0502", "repairs", {"reported_on": "2026-07-04", "component": "卫生间", "description": "卫生间墙面渗水", "status": "已完成"})
     archive.add_case("HXSZ/03-2-1204", "complaints", {"received_on": "2026-05-03", "first_responder": "林晓", "category": "工程质量", "description": "地暖不热投诉"})
-    settings = SearchSettings(index_path=tmp_path / "index", procs=1, auto_update=True)
+    settings = SearchSettings(index_path=tmp_path / "index", procs=1, auto_update=True, words=True)
     api.rebuild(archive, settings)
     return archive, settings, texts
 

@@ -48,8 +48,8 @@ def _results(archive: Archive, settings: SearchSettings, text: str) -> list[tupl
 
 
 def test_rebuild_equals_incremental(archive: Archive, tmp_path: Path) -> None:
-    inc = SearchSettings(index_path=tmp_path / "inc", procs=1, commit_every=2)
-    full = SearchSettings(index_path=tmp_path / "full", procs=2)
+    inc = SearchSettings(index_path=tmp_path / "inc", procs=1, commit_every=2, words=True)
+    full = SearchSettings(index_path=tmp_path / "full", procs=2, words=True)
     src = _src(tmp_path)
     api.update(archive, inc)  # first update builds the index
     archive.add_document("HXSZ/03-2-1203", src, doc_type="repair_record", text_pages=["卫生间漏水,业主张伟"])
@@ -69,6 +69,16 @@ def test_rebuild_equals_incremental(archive: Archive, tmp_path: Path) -> None:
     assert doc.id in {u.split("#")[-1] for u, _ in _results(archive, full, "地暖不热")}
     st = api.status(archive, inc)
     assert st.usable and st.pending_entries == 0 and st.seq == st.archive_seq
+    # jieba learnt the archive's names: the user dictionary of both holds the owners
+    for settings in (inc, full):
+        folder = IndexFolder(settings, archive)
+        words = (folder.gen_dir(folder.current_name or "") / "userdict.txt").read_text("utf-8")
+        assert "张伟 " in words and "华轩首座 " in words and "地暖 " in words
+    # jieba's dictionary cache lives in an index folder docgen owns, not the system temp folder
+    from docgen.search import analysis
+
+    assert analysis._jieba_base is not None and Path(analysis._jieba_base.tmp_dir).name == "jieba"
+    assert (Path(analysis._jieba_base.tmp_dir) / "jieba.cache").is_file()
 
 
 def test_version_mismatch_rebuilds(archive: Archive, tmp_path: Path) -> None:
