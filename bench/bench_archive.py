@@ -1,7 +1,7 @@
 """Benchmark the archive on a large sample: build it, list every dossier, make one atomic update.
 
-    /work/main/.venv/bin/python bench/bench_archive.py            # 20,000 households
-    /work/main/.venv/bin/python bench/bench_archive.py --quick    # 2,000 households
+    .venv/bin/python bench/bench_archive.py            # 20,000 households
+    .venv/bin/python bench/bench_archive.py --quick    # 2,000 households
     ... --root /tmp/bench-archive --reuse                          # measure an archive built before
 
 Each figure is printed with a baseline measured in the same run, so the ratio

@@ -2,9 +2,9 @@
 
 Usage::
 
-    /work/main/.venv/bin/python bench/bench_audit.py            # 20,000 households
-    /work/main/.venv/bin/python bench/bench_audit.py --quick    # 2,000 households
-    /work/main/.venv/bin/python bench/bench_audit.py --n 5000 --keep /tmp/arch
+    .venv/bin/python bench/bench_audit.py            # 20,000 households
+    .venv/bin/python bench/bench_audit.py --quick    # 2,000 households
+    .venv/bin/python bench/bench_audit.py --n 5000 --keep /tmp/arch
 
 The archive is generated through the Archive API (under /dev/shm when it
 exists, so that generation is not bound by fsync; the audit reads from the page

@@ -1,6 +1,6 @@
 """Benchmark: 1,000 handover notices (交房通知书) through docgen vs bare docxtpl, same template, same run.
 
-    /work/main/.venv/bin/python bench/bench_generate.py [--quick] [--n N]
+    .venv/bin/python bench/bench_generate.py [--quick] [--n N]
 
 Each mode runs in its own subprocess (so peak RSS is its own):
 

@@ -1,6 +1,6 @@
 """Ingest throughput: seconds per text PDF and per OCR'd page end to end, watcher latency and memory.
 
-Usage: /work/main/.venv/bin/python bench/bench_ingest.py [--quick]
+Usage: .venv/bin/python bench/bench_ingest.py [--quick]
 
 Each figure comes with a baseline measured in the same run, so that the ratio
 carries over to other machines:

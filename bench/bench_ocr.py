@@ -1,6 +1,6 @@
 """OCR accuracy and speed on scans rendered from known Chinese text.
 
-Usage: /work/main/.venv/bin/python bench/bench_ocr.py [--quick] [--docs N]
+Usage: .venv/bin/python bench/bench_ocr.py [--quick] [--docs N]
 
 Renders forms (赔偿协议, 房屋交接书: ID numbers, unit numbers, contract numbers,
 amounts in figures and in 大写, dates) and a dense regulation page, each as five

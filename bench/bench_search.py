@@ -1,6 +1,6 @@
 """Search benchmark: docgen (whoosh) vs SQLite FTS5 trigram vs a brute-force substring scan, same texts.
 
-Run:  /work/main/.venv/bin/python bench/bench_search.py [--quick] [--docs N] [--workdir DIR]
+Run:  .venv/bin/python bench/bench_search.py [--quick] [--docs N] [--workdir DIR]
 
 Builds (once, cached in --workdir) a real archive of N documents of ~1,600
 characters of generated customer-service Chinese (bench/corpus.py, fixed seed),
