@@ -32,7 +32,7 @@ if [ ${#missing[@]} -gt 0 ]; then
     say "Installing system packages: ${missing[*]}"
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -q >/dev/null
-    apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null \
+    apt-get install -y -q "${missing[@]}" >/dev/null \
       || echo "warning: some optional system packages could not be installed: ${missing[*]}" >&2
   else
     echo "note: optional system packages missing (need root + apt): ${missing[*]}" >&2
