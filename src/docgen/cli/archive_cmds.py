@@ -32,6 +32,10 @@ index_path = "index"    # 检索索引目录(可随时由档案库重建)
 
 [ingest]
 inbox = "inbox"         # 扫描件投放目录
+
+[generate]
+templates = "templates" # 文书模板(.docx,可用 Word/WPS 修改)
+output = "output"       # 生成的文书先写到这里,再归入档案
 """
 
 
@@ -62,7 +66,12 @@ def init_cmd(directory: Path, name: str) -> None:
     config.write_text(CONFIG_TEMPLATE, "utf-8")
     for sub in ("index", "inbox"):
         (directory / sub).mkdir(exist_ok=True)
+    if not (directory / "templates").exists():
+        from docgen.generate.template_builder import build_all
+
+        build_all(directory / "templates")
     console().print(f"已新建档案库「{name}」:{(directory / 'records').resolve()}")
+    console().print(f"文书模板:{(directory / 'templates').resolve()}(可用 Word/WPS 修改,docgen templates check 检查)")
     console().print("下一步:docgen project new 新建项目,docgen dossier new 新建业主档案。")
 
 
