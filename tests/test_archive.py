@@ -215,3 +215,22 @@ def test_batch_with_unknown_unit_is_refused(archive: Archive) -> None:
 
         b.units.append(BatchUnit(unit="09-9-0909"))
     assert len(archive.batch("HXSZ", "B01").units) == 3
+
+
+def test_text_file_name_that_escapes_is_refused_on_load(archive: Archive, tmp_path: Path) -> None:
+    src = tmp_path / "a.pdf"
+    src.write_bytes(b"%PDF-1.4 a")
+    archive.add_document("HXSZ/03-2-1203", src, doc_type="handover_record", text_pages=["x"])
+    path = _dossier_path(archive, "HXSZ/03-2-1203")
+    data = json.loads(path.read_text("utf-8"))
+    data["documents"][0]["text_file"] = "../../../../secret.txt"
+    path.write_text(json.dumps(data, ensure_ascii=False), "utf-8")
+    with pytest.raises(RecordError, match=r"documents\[0\]\.text_file"):
+        archive.dossier("HXSZ/03-2-1203")
+
+
+def test_bad_project_code_is_a_clear_error(archive: Archive) -> None:
+    with pytest.raises(UnsafePathError, match="项目编号"):
+        list(archive.dossier_keys("../x"))
+    with pytest.raises(UnsafePathError, match="项目编号"):
+        archive.batch("X", "B01")

@@ -201,3 +201,20 @@ def test_edits_keep_an_existing_search_index_current(workdir: Path) -> None:
     assert status["seq"] == status["archive_seq"] and status["pending_entries"] == 0
     hits = json.loads(run(workdir, "search", "推拉门滑轮", "--json").output)
     assert any(h["kind"] == "repair" for h in hits["hits"])
+
+
+def test_numbers_typed_into_case_text_are_masked_too(workdir: Path) -> None:
+    full_phone, full_id = "13912345678", make_id("19680427", 607)
+    r = run(workdir, "complaint", "new", "HXSZ/05-1-0601", "--category", "物业服务", "--first-responder", "张三",
+            "--description", f"请回拨 {full_phone},身份证 {full_id}")
+    assert r.exit_code == 0, r.output
+    shown = run(workdir, "dossier", "show", "HXSZ/05-1-0601", "--json").output
+    assert full_phone not in shown and full_id not in shown and "139****5678" in shown
+    revealed = run(workdir, "dossier", "show", "HXSZ/05-1-0601", "--json", "--reveal").output
+    assert full_phone in revealed and full_id in revealed
+
+
+def test_bad_project_code_in_commands(workdir: Path) -> None:
+    for args in (["batch", "show", "X/B01"], ["batch", "list", "--project", "X"], ["dossier", "list", "--project", "../x"]):
+        r = run(workdir, *args)
+        assert r.exit_code == 1 and "项目编号" in r.output, args

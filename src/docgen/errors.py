@@ -39,8 +39,12 @@ class ConflictError(DocgenError):
     """The change would clash with what is already in the archive (a duplicate key, say)."""
 
 
-class UnsafePathError(DocgenError):
-    """A path or id would escape the archive (``../``, an absolute path, a separator)."""
+class UnsafePathError(DocgenError, ValueError):
+    """A path or id would escape the archive (``../``, an absolute path, a separator).
+
+    Also a ValueError, so that inside a model validator it becomes a validation
+    error naming the file and the field.
+    """
 
 
 class LockTimeout(DocgenError):

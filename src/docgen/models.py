@@ -192,6 +192,11 @@ class Document(Record):
     def _safe_name(cls, value: str) -> str:
         return check_safe_id(value, "文件编号")
 
+    @field_validator("text_file")
+    @classmethod
+    def _safe_text_name(cls, value: str | None) -> str | None:
+        return None if value is None else check_safe_id(value, "文字文件名")
+
     @field_validator("sha256")
     @classmethod
     def _hex(cls, value: str) -> str:

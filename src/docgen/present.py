@@ -78,7 +78,24 @@ def dossier_view(d: Dossier, reveal: bool = False) -> dict[str, Any]:
     data["unit_label"] = d.unit_label
     data["owners"] = [owner_view(o, reveal) for o in d.owners]
     data["documents"] = [document_view(doc) for doc in d.documents]
+    if not reveal:
+        # staff type phone and ID numbers into descriptions and notes too
+        from docgen.search.snippets import mask_text
+
+        for kind in ("repairs", "complaints", "revisits", "settlements"):
+            data[kind] = [_mask_strings(record, mask_text) for record in data[kind]]
+        data["notes"] = mask_text(data["notes"])
     return data
+
+
+def _mask_strings(value: Any, mask: Any) -> Any:
+    if isinstance(value, str):
+        return mask(value)
+    if isinstance(value, list):
+        return [_mask_strings(v, mask) for v in value]
+    if isinstance(value, dict):
+        return {k: _mask_strings(v, mask) for k, v in value.items()}
+    return value
 
 
 def batch_view(b: Batch) -> dict[str, Any]:

@@ -77,10 +77,10 @@ def unit_label(code: str) -> str:
 
 
 def check_project_code(code: str) -> str:
-    """Return the project code if it is safe and well formed (``HXSZ``), else raise ValueError."""
+    """Return the project code if it is safe and well formed (``HXSZ``), else raise UnsafePathError."""
     folded = _fold(code)
     if not _PROJECT_RE.match(folded):
-        raise ValueError(f"项目编号 {code!r} 应为 2-16 位大写字母或数字,以字母开头(如 HXSZ)")
+        raise UnsafePathError(f"项目编号 {code!r} 应为 2-16 位大写字母或数字,以字母开头(如 HXSZ)")
     return folded
 
 

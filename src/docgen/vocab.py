@@ -96,3 +96,14 @@ def doc_type_label(code: str) -> str:
     """Return the Chinese label of a document type code (the code itself if unknown)."""
     entry = DOC_TYPES.get(code)
     return entry[0] if entry else code
+
+
+def level_problem(code: str, owner_key: str) -> str | None:
+    """Why a document of type ``code`` cannot be filed under ``owner_key`` (a dossier or a project), or None."""
+    label, where = DOC_TYPES[code]
+    is_dossier = "/" in owner_key
+    if where == "project" and is_dossier:
+        return f"{label} 是项目级文件,应归入项目(如 {owner_key.split('/')[0]}),而非业主档案"
+    if where == "dossier" and not is_dossier:
+        return f"{label} 应归入业主档案(项目/房号),而非项目"
+    return None

@@ -51,7 +51,7 @@ from docgen.models import (
     Settlement,
 )
 from docgen.units import check_project_code, check_safe_id, split_key
-from docgen.vocab import DOC_TYPES, Source
+from docgen.vocab import DOC_TYPES, Source, level_problem
 
 FORMAT_VERSION = 1
 CaseKind = Literal["repairs", "complaints", "revisits", "settlements"]
@@ -562,13 +562,9 @@ class Archive:
             code = doc_type_code(doc_type)
         except ValueError as exc:
             raise DocgenError(str(exc)) from exc
-        where = DOC_TYPES[code][1]
-        is_dossier = "/" in owner_key
-        if where == "project" and is_dossier:
-            raise DocgenError(f"{DOC_TYPES[code][0]} 是项目级文件,应归入项目(如 {owner_key.split('/')[0]}),而非业主档案")
-        if where == "dossier" and not is_dossier:
-            raise DocgenError(f"{DOC_TYPES[code][0]} 应归入业主档案(项目/房号),而非项目")
-
+        problem = level_problem(code, owner_key)
+        if problem:
+            raise DocgenError(problem)
         if owner is not None and (tx is None or self.owner_key(owner) != owner_key):
             raise DocgenError("内部错误:传入内存中的档案时必须同时传入事务,且与 owner_key 一致")
         in_memory = owner

@@ -106,11 +106,15 @@ def export_bag(archive: Archive, key: str, dest: Path) -> ExportResult:
         shutil.copy2(archive.path(archive.layout.project_rel(d.project)) / "project.json", dest / "project.json")
         (dest / "documents").mkdir()
         total = 0
+        rel = archive.layout.dossier_rel(d.key)
         for doc in d.documents:
-            shutil.copy2(folder / "documents" / doc.file, dest / "documents" / doc.file)
-            total += (dest / "documents" / doc.file).stat().st_size
-            if doc.text_file and (folder / "documents" / doc.text_file).is_file():
-                shutil.copy2(folder / "documents" / doc.text_file, dest / "documents" / doc.text_file)
+            # names are validated ids, and archive.path() refuses anything that leaves the archive
+            shutil.copy2(archive.path(f"{rel}/documents/{doc.file}"), dest / "documents" / Path(doc.file).name)
+            total += (dest / "documents" / Path(doc.file).name).stat().st_size
+            if doc.text_file:
+                source = archive.path(f"{rel}/documents/{doc.text_file}")
+                if source.is_file():
+                    shutil.copy2(source, dest / "documents" / Path(doc.text_file).name)
         today = archive.today()
         (dest / "清单.txt").write_text(_summary(archive, d, project, today), encoding="utf-8")
         info = {

@@ -122,7 +122,7 @@ def ingest(app: App, paths: tuple[Path, ...], into: str | None, doc_type: str | 
             counts[r.status] = counts.get(r.status, 0) + 1
         summary = ",".join(f"{_STATUS.get(k, (k, k))[1]} {v}" for k, v in counts.items()) or "没有文件"
         console().print(f"共 {len(results)} 个文件:{summary}")
-    if any(r.status == "failed" for r in results):
+    if any(r.status == "failed" or any(p.status == "failed" for p in r.parts) for r in results):
         raise SystemExit(1)
 
 

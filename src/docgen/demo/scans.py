@@ -66,7 +66,7 @@ def _pil_font(size: int) -> ImageFont.FreeTypeFont:
 
 
 @lru_cache(maxsize=1)
-def _reportlab_font() -> str:
+def reportlab_font() -> str:
     from reportlab.pdfbase import pdfmetrics
 
     path = find_cjk_font(truetype_only=True)
@@ -92,7 +92,7 @@ def text_pdf(pages: Sequence[Sequence[str]], out: Path, *, qr_payload: str | Non
     from reportlab.lib.units import mm
     from reportlab.pdfgen import canvas
 
-    font = _reportlab_font()
+    font = reportlab_font()
     width, height = A4_MM[0] * mm, A4_MM[1] * mm
     c = canvas.Canvas(str(out), pagesize=(width, height), invariant=1)
     qr_image = _qr_image(qr_payload) if qr_payload else None

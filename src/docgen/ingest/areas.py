@@ -54,8 +54,18 @@ def is_ignored(name: str) -> bool:
     )
 
 
+def safe_name(name: str) -> str:
+    """The last path component of ``name``, never hidden or empty: names come from files and sidecars
+    a user can edit, so ``../../x`` must not move a file out of its area."""
+    base = name.replace("\\", "/").rsplit("/", 1)[-1].strip()
+    if base in ("", ".", "..") or base.startswith("."):
+        base = "file" + (base if base.startswith(".") and base not in (".", "..") else "")
+    return base
+
+
 def unique_path(folder: Path, name: str) -> Path:
     """``folder/name``, or ``name (2).ext`` and so on if taken."""
+    name = safe_name(name)
     candidate = folder / name
     stem, suffix = Path(name).stem, Path(name).suffix
     n = 2
@@ -63,6 +73,31 @@ def unique_path(folder: Path, name: str) -> Path:
         candidate = folder / f"{stem} ({n}){suffix}"
         n += 1
     return candidate
+
+
+def move_no_clobber(path: Path, folder: Path, name: str) -> Path:
+    """Move ``path`` to a free name in ``folder`` without ever replacing a file another process put there.
+
+    A hard link fails if the name is taken, so two watchers setting aside two
+    different scans of the same name cannot overwrite each other; where the
+    filesystem has no hard links (some network shares) the check-then-rename
+    fallback is the best available.
+    """
+    first = unique_path(folder, name)
+    stem, suffix = Path(first.name).stem, Path(first.name).suffix
+    candidate, n = first, 2
+    while True:
+        try:
+            os.link(path, candidate)
+        except FileExistsError:
+            candidate = unique_path(folder, f"{stem} ({n}){suffix}")
+            n += 1
+            continue
+        except OSError:
+            os.replace(path, candidate)
+            return candidate
+        os.unlink(path)
+        return candidate
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,8 +135,7 @@ class Areas:
     def put_aside(self, path: Path, folder: Path, reason: str, *, name: str | None = None) -> Path:
         """Move a file into ``folder`` and write its reason beside it; return the new path."""
         folder.mkdir(parents=True, exist_ok=True)
-        target = unique_path(folder, name or path.name)
-        os.replace(path, target)
+        target = move_no_clobber(path, folder, name or path.name)
         stamp = dt.datetime.now().astimezone().isoformat(timespec="seconds")
         atomic_write(target.with_name(target.name + REASON_SUFFIX), f"{reason}\n\n时间:{stamp}\n".encode())
         fsync_dir(folder)
@@ -120,10 +154,7 @@ class Areas:
         """Move a file into the review area with its candidates; return the review id."""
         self.review.mkdir(parents=True, exist_ok=True)
         review_id = sidecar["sha256"][:10]
-        target = self.review / f"{review_id}__{name or path.name}"
-        if target.exists():
-            target = unique_path(self.review, target.name)
-        os.replace(path, target)
+        target = move_no_clobber(path, self.review, f"{review_id}__{safe_name(name or path.name)}")
         body = {**sidecar, "id": review_id, "file": target.name, "queued_at": dt.datetime.now().astimezone().isoformat(timespec="seconds")}
         atomic_write(target.with_name(target.name + REVIEW_SUFFIX), json.dumps(body, ensure_ascii=False, indent=2).encode())
         return review_id

@@ -12,8 +12,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from docgen.errors import DocgenError
 from docgen.qrcodes import SeparatorCode
-from docgen.vocab import DOC_TYPES, doc_type_code
+from docgen.vocab import DOC_TYPES, doc_type_code, level_problem
 
 
 def cover_sheet(archive: Any, owner_key: str, doc_type: str, out: Path) -> SeparatorCode:
@@ -25,14 +26,17 @@ def cover_sheet(archive: Any, owner_key: str, doc_type: str, out: Path) -> Separ
     from reportlab.lib.utils import ImageReader
     from reportlab.pdfgen import canvas
 
-    from docgen.demo.scans import _reportlab_font
+    from docgen.demo.scans import reportlab_font
     from docgen.models import Dossier
 
     owner = archive.owner(owner_key)
     key = archive.owner_key(owner)
     code_type = doc_type_code(doc_type)
+    problem = level_problem(code_type, key)
+    if problem:
+        raise DocgenError(f"无法打印分隔页:{problem}")
     code = SeparatorCode(owner_key=key, doc_type=code_type)
-    font = _reportlab_font()
+    font = reportlab_font()
     width, height = 210 * mm, 297 * mm
     out.parent.mkdir(parents=True, exist_ok=True)
     c = canvas.Canvas(str(out), pagesize=(width, height), invariant=1)

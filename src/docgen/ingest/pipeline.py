@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from docgen.archive.fsutil import sha256_file
-from docgen.errors import DocgenError, NotFoundError
+from docgen.errors import DocgenError, NotFoundError, UsageError
 from docgen.ingest.areas import Areas, Worker, is_ignored
 from docgen.ingest.identify import (
     Catalog,
@@ -201,6 +201,11 @@ class Pipeline:
         """Process a claimed file (in this worker's folder) to its end state; never raises for a bad file."""
         started = time.perf_counter()
         result = FileResult(path.name, "failed")
+        if path.is_symlink() or (path.exists() and not path.is_file()):
+            # a link dropped into a shared inbox could point at any file the service can read
+            self._fail(path, result, "收件箱中的符号链接或特殊文件不会被归档(出于安全原因);请放入文件本身")
+            result.seconds = round(time.perf_counter() - started, 3)
+            return result
         try:
             self._process(path, result, into=into, doc_type=doc_type, resumed=resumed)
         except BadInput as exc:
@@ -213,11 +218,11 @@ class Pipeline:
         result.seconds = round(time.perf_counter() - started, 3)
         return result
 
-    def _fail(self, path: Path, result: FileResult, reason: str) -> None:
+    def _fail(self, path: Path, result: FileResult, reason: str, *, name: str | None = None) -> None:
         result.status = "failed"
         result.message = reason
         if path.exists():
-            result.moved_to = str(self.areas.fail(path, reason))
+            result.moved_to = str(self.areas.fail(path, reason, name=name))
 
     def _process(self, path: Path, result: FileResult, *, into: str | None, doc_type: str | None, resumed: bool) -> None:
         if doc_type is not None:
@@ -460,10 +465,11 @@ class Pipeline:
                     renamed = part_path.with_name(part_name)
                     part_path.rename(renamed)
                     self._file_or_review(renamed, part, texts, ident)
-            except BadInput as exc:
-                self._fail(part_path, part, exc.reason)
-            except DocgenError as exc:
-                self._fail(part_path, part, str(exc))
+            except (BadInput, DocgenError) as exc:
+                # under its visible name (a hidden .part- file would escape --retry), from wherever it is
+                current = part_path if part_path.exists() else part_path.with_name(part_name)
+                reason = exc.reason if isinstance(exc, BadInput) else str(exc)
+                self._fail(current, part, f"{reason}(批量扫描 {path.name} 中第 {n}/{total} 份)", name=part_name)
             part.seconds = round(time.perf_counter() - part_started, 3)
             result.ocr_pages += part.ocr_pages
         filed = sum(1 for p in result.parts if p.ok)
@@ -484,7 +490,7 @@ class Pipeline:
     def file_review(self, review_id: str, owner_key: str, doc_type: str) -> FileResult:
         """File a file from the review queue into the chosen owner as the chosen type."""
         entry = self._review_entry(review_id)
-        path = Path(entry["path"])
+        path = self._queued_file(entry)
         try:
             kind = doc_type_code(doc_type)
         except ValueError as exc:
@@ -516,14 +522,24 @@ class Pipeline:
     def reject_review(self, review_id: str, reason: str = "") -> FileResult:
         """Move a file from the review queue to the failed area with a person's reason."""
         entry = self._review_entry(review_id)
-        path = Path(entry["path"])
+        path = self._queued_file(entry)
         name = entry.get("original_name", path.name)
         moved = self.areas.fail(path, f"人工退回:{reason or '未说明原因'}", name=name)
         path.with_name(path.name + ".review.json").unlink(missing_ok=True)
         return FileResult(name, "failed", f"已退回到失败区:{moved.name}", moved_to=str(moved))
 
+    def _queued_file(self, entry: dict[str, Any]) -> Path:
+        """The queued file of a review entry; a sidecar whose file is gone (handled by someone else) is cleared."""
+        path = Path(entry["path"])
+        if not path.is_file():
+            path.with_name(path.name + ".review.json").unlink(missing_ok=True)
+            raise NotFoundError(f"待确认文件 {entry.get('id')} 已不在待确认区(可能已被他人处理);已清除其记录")
+        return path
+
     def _review_entry(self, review_id: str) -> dict[str, Any]:
-        matches = [e for e in self.areas.reviews() if str(e.get("id", "")).startswith(review_id)]
+        if len(review_id.strip()) < 4:
+            raise UsageError("请给出待确认文件编号的前 4 位以上(用 docgen review list 查看)")
+        matches = [e for e in self.areas.reviews() if str(e.get("id", "")).startswith(review_id.strip())]
         if not matches:
             raise NotFoundError(f"待确认队列中没有 {review_id}(用 docgen review list 查看)")
         if len(matches) > 1:
