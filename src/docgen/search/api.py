@@ -232,7 +232,7 @@ class WhooshEngine:
         (block quality and matcher replacement), which on these character-pair
         queries skips little, and then cannot count: ``len(results)`` ran the
         whole query a second time.  Without pruning, one pass scores every
-        candidate and counts it (20-45 % less time for terms in thousands of
+        candidate and counts it (4-26 % less time for terms in thousands of
         documents; docs/search.md).
         """
         if kwargs.get("sortedby"):
