@@ -256,3 +256,15 @@ def test_rank_order_confirmation_matches_scan(filled: tuple, query: str) -> None
     r = engine.search(Query(text=query, kind="document", limit=1, highlight=False), auto_update=False)
     assert len(r.hits) == 1 and r.hits[0].doc_id in _scan(archive, texts, query.split())
     engine.close()
+
+
+@pytest.mark.parametrize("query", ["漏水", "地暖", "卫生间 漏水", "逾期交房 违约金"])
+def test_short_page_is_the_head_of_the_full_ranking(filled: tuple, query: str) -> None:
+    """A page of one holds the best-ranked hit, and the total still counts every match (ranked and counted in one pass)."""
+    archive, settings, _ = filled
+    full = api.search(archive, settings, Query(text=query, limit=1000, highlight=False))
+    assert full.total == len(full.hits) >= 2
+    page = api.search(archive, settings, Query(text=query, limit=1, highlight=False))
+    assert page.total == full.total and page.total_exact
+    assert [h.uid for h in page.hits] == [full.hits[0].uid]
+
