@@ -386,3 +386,11 @@ def test_duplicate_ok_types_are_not_flagged(planted: tuple[Archive, list[Finding
     assert len(dups) == 1
     doc = archive.dossier("HXSZ/05-1-0601").document(dups[0].ref)
     assert doc is not None and doc.type == "id_copy"  # the identical 住宅使用说明书 is expected, not flagged
+
+
+def test_unknown_batch_filter_is_an_error_not_an_empty_audit(archive: Archive) -> None:
+    from docgen.errors import NotFoundError
+
+    with pytest.raises(NotFoundError, match="没有交房批次 B99"):
+        Auditor(archive, where=AuditFilter(batch="B99"))
+    assert Auditor(archive, where=AuditFilter(project="HXSZ", batch="B01")).where.batch == "B01"

@@ -65,10 +65,21 @@ class Auditor:
         self.rules = rules if rules is not None else load_rules(archive)[0]
         self.where = where or AuditFilter()
         self.where.check()
+        self._check_batch_exists()
         self.today = today or archive.today()
         self.cross = CrossIndex(self._owner_name)
         self._projects = str(archive.layout.projects)
         self.dossiers_checked = 0
+
+    def _check_batch_exists(self) -> None:
+        """A misspelt batch would otherwise audit nothing and report "no problems"."""
+        batch = self.where.batch
+        if batch is None:
+            return
+        codes = [self.where.project] if self.where.project else self.archive.project_codes()
+        if not any(batch in self.archive.batch_ids(code) for code in codes if code):
+            where = f"项目 {self.where.project} 中" if self.where.project else ""
+            raise NotFoundError(f"{where}没有交房批次 {batch}(docgen batch list 查看)")
 
     def run(self, progress: Callable[[int], None] | None = None) -> Iterator[Finding]:
         """Yield every finding, dossier by dossier (project-level findings first for each project)."""
