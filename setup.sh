@@ -31,7 +31,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
     say "Installing system packages: ${missing[*]}"
     export DEBIAN_FRONTEND=noninteractive
-    apt-get update -q >/dev/null
+    apt-get update -q >/dev/null || echo "warning: apt-get update failed; trying to install anyway" >&2
     apt-get install -y -q "${missing[@]}" >/dev/null \
       || echo "warning: some optional system packages could not be installed: ${missing[*]}" >&2
   else
