@@ -135,8 +135,12 @@ def query_grams(term: str) -> list[str]:
     return out
 
 
-class GramAnalyzer(Analyzer):
-    """Whoosh analyzer producing the character-bigram tokens of :func:`gram_tokens`."""
+class _TokenListAnalyzer(Analyzer):
+    """Base of docgen's analyzers: each turns a value into a list of token texts, and this emits them.
+
+    Whoosh pickles analyzers into the index, so they are module-level classes,
+    equal when of the same type, and versioned by ``ANALYZER_VERSION``.
+    """
 
     version = ANALYZER_VERSION
 
@@ -145,6 +149,14 @@ class GramAnalyzer(Analyzer):
 
     def __hash__(self) -> int:
         return hash(type(self).__name__)
+
+    def texts(self, value: Any, mode: str) -> list[str]:
+        """The token texts for an indexed value (or a query term when ``mode == "query"``)."""
+        raise NotImplementedError
+
+    def span(self, i: int, text: str, start_char: int) -> tuple[int, int]:
+        """Character offsets of the i-th token (whole-value tokens all start at ``start_char``)."""
+        return start_char, start_char + len(text)
 
     def __call__(
         self,
@@ -159,23 +171,28 @@ class GramAnalyzer(Analyzer):
         mode: str = "",
         **kwargs: Any,
     ) -> Iterator[Token]:
-        if isinstance(value, list):
-            texts: list[str] = value
-        elif mode == "query":
-            texts = query_grams(value)
-        else:
-            texts = gram_tokens(value)
         t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
-        for i, text in enumerate(texts):
+        for i, text in enumerate(self.texts(value, mode)):
             t.text = text
             t.boost = 1.0
             t.stopped = False
             if positions:
                 t.pos = start_pos + i
             if chars:
-                t.startchar = start_char + i
-                t.endchar = start_char + i + len(text)
+                t.startchar, t.endchar = self.span(i, text, start_char)
             yield t
+
+
+class GramAnalyzer(_TokenListAnalyzer):
+    """Whoosh analyzer producing the character-bigram tokens of :func:`gram_tokens`."""
+
+    def texts(self, value: Any, mode: str) -> list[str]:
+        if isinstance(value, list):
+            return value
+        return query_grams(value) if mode == "query" else gram_tokens(value)
+
+    def span(self, i: int, text: str, start_char: int) -> tuple[int, int]:
+        return start_char + i, start_char + i + len(text)
 
 
 # --- jieba words ----------------------------------------------------------------
@@ -247,85 +264,23 @@ def word_tokens(text: str, tokenizer: Any | None = None) -> list[str]:
     return out
 
 
-class WordAnalyzer(Analyzer):
+class WordAnalyzer(_TokenListAnalyzer):
     """Whoosh analyzer for the ``words`` field: jieba words (ranking only, no positions)."""
 
-    version = ANALYZER_VERSION
-
-    def __eq__(self, other: object) -> bool:
-        return type(other) is type(self)
-
-    def __hash__(self) -> int:
-        return hash(type(self).__name__)
-
-    def __call__(
-        self,
-        value: Any,
-        positions: bool = False,
-        chars: bool = False,
-        keeporiginal: bool = False,
-        removestops: bool = True,
-        start_pos: int = 0,
-        start_char: int = 0,
-        tokenize: bool = True,
-        mode: str = "",
-        **kwargs: Any,
-    ) -> Iterator[Token]:
+    def texts(self, value: Any, mode: str) -> list[str]:
         if isinstance(value, list):
-            texts: list[str] = value
-        elif mode == "query":
-            texts = [fold(value).replace(" ", "")] if value else []
-        else:
-            texts = word_tokens(value) if value else []
-        t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
-        for i, text in enumerate(texts):
-            t.text = text
-            t.boost = 1.0
-            t.stopped = False
-            if positions:
-                t.pos = start_pos + i
-            if chars:
-                t.startchar = start_char
-                t.endchar = start_char + len(text)
-            yield t
+            return value
+        if mode == "query":
+            return [fold(value).replace(" ", "")] if value else []
+        return word_tokens(value) if value else []
 
 
-class KeywordAnalyzer(Analyzer):
+class KeywordAnalyzer(_TokenListAnalyzer):
     """Analyzer for exact-value fields: each value (a list or a string split on spaces) folded whole."""
 
-    version = ANALYZER_VERSION
-
-    def __eq__(self, other: object) -> bool:
-        return type(other) is type(self)
-
-    def __hash__(self) -> int:
-        return hash(type(self).__name__)
-
-    def __call__(
-        self,
-        value: Any,
-        positions: bool = False,
-        chars: bool = False,
-        keeporiginal: bool = False,
-        removestops: bool = True,
-        start_pos: int = 0,
-        start_char: int = 0,
-        tokenize: bool = True,
-        mode: str = "",
-        **kwargs: Any,
-    ) -> Iterator[Token]:
+    def texts(self, value: Any, mode: str) -> list[str]:
         values: Iterable[str] = value if isinstance(value, list) else str(value).split()
-        t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
-        for i, v in enumerate(values):
-            t.text = fold(v).replace(" ", "")
-            t.boost = 1.0
-            t.stopped = False
-            if positions:
-                t.pos = start_pos + i
-            if chars:
-                t.startchar = start_char
-                t.endchar = start_char + len(v)
-            yield t
+        return [fold(v).replace(" ", "") for v in values]
 
 
 # --- codes: units, ID numbers, phones, contract and document numbers ---------------
