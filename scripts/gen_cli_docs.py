@@ -55,15 +55,9 @@ def render() -> str:
 
 
 def main() -> int:
-    text = render()
-    if "--check" in sys.argv:
-        if not DOC.exists() or DOC.read_text("utf-8") != text:
-            print("docs/cli.md is out of date: run .venv/bin/python scripts/gen_cli_docs.py", file=sys.stderr)
-            return 1
-        return 0
-    DOC.write_text(text, "utf-8")
-    print(f"wrote {DOC.relative_to(ROOT)}")
-    return 0
+    from generated_doc import write_or_check
+
+    return write_or_check(DOC, render(), "gen_cli_docs.py")
 
 
 if __name__ == "__main__":

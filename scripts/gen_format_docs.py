@@ -167,15 +167,9 @@ def render() -> str:
 
 
 def main() -> int:
-    text = render()
-    if "--check" in sys.argv:
-        if not DOC.exists() or DOC.read_text("utf-8") != text:
-            print("docs/archive-format.md is out of date: run scripts/gen_format_docs.py", file=sys.stderr)
-            return 1
-        return 0
-    DOC.write_text(text, "utf-8")
-    print(f"wrote {DOC.relative_to(ROOT)}")
-    return 0
+    from generated_doc import write_or_check
+
+    return write_or_check(DOC, render(), "gen_format_docs.py")
 
 
 if __name__ == "__main__":
