@@ -180,15 +180,7 @@ def index() -> None:
 @pass_app
 def index_update(app: App, as_json: bool) -> None:
     """把档案库中新增或改动的内容编入索引(只处理变化的部分)。"""
-    report = None if as_json else _progress_printer(True)
-    try:
-        stats = _engine(app).update(report)
-    finally:
-        _stop(report)
-    if as_json:
-        emit_json(stats.as_dict())
-    else:
-        console().print(_stats_line(stats))
+    _run_index(app, as_json, rebuild=False)
 
 
 @index.command("rebuild")
@@ -196,9 +188,15 @@ def index_update(app: App, as_json: bool) -> None:
 @pass_app
 def index_rebuild(app: App, as_json: bool) -> None:
     """从档案库重新建立整个索引(完成前旧索引照常可用)。"""
+    _run_index(app, as_json, rebuild=True)
+
+
+def _run_index(app: App, as_json: bool, *, rebuild: bool) -> None:
+    """Update or rebuild with a progress display, then show the counts."""
     report = None if as_json else _progress_printer(True)
+    engine = _engine(app)
     try:
-        stats = _engine(app).rebuild(report)
+        stats = engine.rebuild(report) if rebuild else engine.update(report)
     finally:
         _stop(report)
     if as_json:
