@@ -4,12 +4,16 @@ Why this design (see docs/search.md for the measurements):
 
 * **Recall comes from character n-grams.**  Every non-space character of the
   folded text starts one token: the two characters from there (``卫生间`` →
-  ``卫生 生间 间``; the last character of a run stands alone).  Positions are
-  token ordinals, so a query term becomes a *phrase* of its bigrams and matches
-  exactly the documents that contain it as a substring, whatever a word
-  segmenter would have made of the text: a 2-character name, a partial unit
-  (``3栋2单元``), half a word, a phrase across segment boundaries.  A one-character
-  query is a prefix query over these tokens.
+  ``卫生 生间 间``; the last character of a run stands alone).  No positions
+  are stored: a query term matches where all its (rarest) pairs occur, and for
+  terms of three or more characters the hit's text confirms the substring, so
+  results equal a substring search whatever a word segmenter would have made
+  of the text: a 2-character name, a partial unit (``3栋2单元``), half a word, a
+  phrase across segment boundaries.  A one-character query matches the pairs
+  that start with it.
+* **Codes get 4-grams.**  Runs of Latin letters, digits and ``-_/.`` also
+  give their 4-character substrings as tokens, so a contract, ID or phone
+  number is selective in the index (its character pairs are everywhere).
 * **Ranking gets help from words.**  jieba (search mode, taught the archive's own
   words: project, owner and component names) fills a ``words`` field without
   positions; a query term that is a whole word boosts the documents where it is
@@ -36,7 +40,7 @@ from typing import Any
 
 from whoosh.analysis import Analyzer, Token
 
-ANALYZER_VERSION = 2
+ANALYZER_VERSION = 3
 
 _WS = frozenset(" \t\n\r\f\v\u3000\u00a0")
 _CJK_CLASS = "\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef\U00020000-\U0002ffff"
@@ -105,12 +109,39 @@ def runs(folded: str) -> list[str]:
     return folded.split()
 
 
-def gram_tokens(text: str) -> list[str]:
-    """Index tokens of a text: one per character, the bigram starting there (see module doc)."""
+CODE_GRAM = 4
+_CODE_RUN = re.compile(rf"[0-9a-z_/.\-]{{{CODE_GRAM},}}")
+
+
+def code_runs(folded: str) -> list[str]:
+    """Runs of Latin letters, digits and ``-_/.`` long enough for code grams (contract, ID, phone numbers)."""
+    return _CODE_RUN.findall(folded)
+
+
+def code_grams(folded: str) -> list[str]:
+    """The 4-character tokens of every code run in folded text.
+
+    Character pairs of digits and Latin letters are in nearly every document
+    (dates, amounts, numbers), so a contract number's pairs matched 6,205 of
+    20,000 documents; its 4-grams match a handful.  They are exact for the
+    same reason the pairs are: a code typed by a user lies inside one code run
+    of every text that contains it, so all its 4-grams are tokens there.
+    Being four characters long they never collide with a pair token.
+    """
     out: list[str] = []
-    for run in runs(fold(text)):
+    for run in _CODE_RUN.findall(folded):
+        out.extend(run[i : i + CODE_GRAM] for i in range(len(run) - CODE_GRAM + 1))
+    return out
+
+
+def gram_tokens(text: str) -> list[str]:
+    """Index tokens of a text: one per character, the pair starting there, plus code 4-grams (see module doc)."""
+    out: list[str] = []
+    folded = fold(text)
+    for run in runs(folded):
         n = len(run)
         out.extend(run[i : i + 2] for i in range(n))
+    out.extend(code_grams(folded))
     return out
 
 

@@ -21,10 +21,13 @@ import time
 from collections.abc import Callable
 from typing import Any, Protocol
 
+import numpy as np
+
 from docgen.archive.store import Archive
 from docgen.errors import LockTimeout, NotFoundError
 from docgen.search import journalscan
 from docgen.search.analysis import fold
+from docgen.search.evaluate import Evaluator, Matches, SegmentCache
 from docgen.search.query import (
     FoldedText,
     Hit,
@@ -93,6 +96,8 @@ class WhooshEngine:
         self._searcher: Any = None
         self._parser: Any = None
         self._seq_cache: tuple[Any, int] | None = None
+        self._segment_cache = SegmentCache()
+        self._evaluator_for: tuple[Any, Evaluator] | None = None
         # below this many candidates every one is confirmed in its text (exact total)
         self.verify_all = 400
 
@@ -132,6 +137,7 @@ class WhooshEngine:
             self._ix.close()
         self._searcher = self._ix = None
         self._gen = None
+        self._evaluator_for = None
 
     def search(self, query: Query, auto_update: bool | None = None) -> Results:
         """Run a query; first bring the index up to date unless told not to (or someone else is writing).
@@ -164,92 +170,72 @@ class WhooshEngine:
             parsed = parse_text(self._parser, query.text)
         normalized = parsed.normalize() if parsed is not None else None
         parts = ([normalized] if normalized is not None else []) + flist
-        if not parts:
-            # the meta entry has no searchable text or filter fields, so only this query could match it
-            q: wq.Query = wq.AndNot(wq.Every(), wq.Term("kind", META_UID))
-        elif len(parts) == 1:
-            q = parts[0]
-        else:
-            q = wq.And(parts)
+        # the index's own meta entry (its journal position) is never a result, even for ``NOT x``
+        q: wq.Query = wq.AndNot(wq.And(parts) if len(parts) > 1 else parts[0] if parts else wq.Every(),
+                                wq.Term("kind", META_UID))
         if query.reveal:
             record_reveal(self.archive, query)
-        # (no whoosh ``mask=``: its bit set is re-scanned for every matching document)
-        kwargs: dict[str, Any] = {}
-        if query.sort in ("date", "date-asc") or parsed is None:
-            kwargs["sortedby"] = "date"
-            kwargs["reverse"] = query.sort != "date-asc"
+        evaluator = self._evaluator(searcher)
+        matches = evaluator.matches(q)
+        # without query text there is no relevance: newest first unless asked otherwise
+        sort = "date" if parsed is None and query.sort == "relevance" else query.sort
+        order = self._order(evaluator, matches, sort)
         lits = literals(parsed)
         texts: dict[int, HitText] = {}
         exact = True
         if parsed is None or not needs_verification(parsed):
-            results = self._top(searcher, q, query.limit, kwargs)
-            total = len(results)
-            chosen = list(results)
+            chosen = [int(d) for d in order[: query.limit]]
+            total = len(order)
         else:
-            chosen, total, exact = self._verified(searcher, q, parsed, query.limit, kwargs, texts)
-        hits = [self._hit(r, lits, query, texts.get(r.docnum)) for r in chosen]
+            chosen, total, exact = self._verified(searcher, order, parsed, query.limit, texts)
+        scores = matches.scores[np.searchsorted(matches.docnums, chosen)].tolist() if chosen else []
+        hits = [self._hit(searcher, d, s, lits, query, texts.get(d)) for d, s in zip(chosen, scores, strict=True)]
         elapsed = (time.perf_counter() - started) * 1000
         out = Results(query, total, hits, elapsed, index_seq=self._seq(searcher), note=note, literals=lits)
         out.total_exact = exact
         return out
 
-    def _verified(self, searcher: Any, q: Any, parsed: Any, limit: int, kwargs: dict[str, Any],
-                  texts: dict[int, HitText]) -> tuple[list[Any], int, bool]:
-        """Confirm long terms in the hits' text: all candidates when few, else in rank order until the page is full.
+    def _evaluator(self, searcher: Any) -> Evaluator:
+        """The evaluator for this searcher (per-segment arrays are kept across refreshes)."""
+        if self._evaluator_for is None or self._evaluator_for[0] is not searcher:
+            self._evaluator_for = (searcher, Evaluator(searcher, self._segment_cache))
+        return self._evaluator_for[1]
+
+    @staticmethod
+    def _order(evaluator: Evaluator, matches: Matches, sort: str) -> np.ndarray:
+        """All matches in result order: by score (ties: index order), or by date (undated last)."""
+        docnums = matches.docnums
+        if sort == "relevance":
+            return docnums[np.lexsort((docnums, -matches.scores))]
+        dates = evaluator.column("date")[docnums]
+        undated = np.isnan(dates)
+        key = np.where(undated, 0.0, dates if sort == "date-asc" else -dates)
+        return docnums[np.lexsort((docnums, key, undated))]
+
+    def _verified(self, searcher: Any, order: np.ndarray, parsed: Any, limit: int,
+                  texts: dict[int, HitText]) -> tuple[list[int], int, bool]:
+        """Confirm long terms in the hits' text: all candidates when few, else in result order until the page is full.
 
         Returns (hits, total, exact).  With many candidates the total is the
         number of candidates (an upper bound, shown as 约; it differs only where
-        a document holds a term's rarest character pairs apart).
+        a document holds a term's rarest character pairs apart); when the page
+        cannot be filled every candidate has been confirmed and the total is exact.
         """
-        page = max(limit * 2, 50)
-        results = self._top(searcher, q, page, kwargs)
-        estimate = len(results)  # candidates (exact count; an upper bound of the confirmed hits)
-        if estimate <= self.verify_all:
-            candidates = len(results)
-            if candidates > results.scored_length():
-                results = self._top(searcher, q, candidates, kwargs)
-            chosen = [r for r in results if self._check(r, parsed, texts)]
-            return chosen[:limit], len(chosen), True
-        chosen = []
-        hits = list(results)
-        for r in hits:
-            if self._check(r, parsed, texts):
-                chosen.append(r)
-                if len(chosen) >= limit:
-                    return chosen, estimate, False
-        # few confirmed among many candidates (a code whose character pairs are common):
-        # rank every candidate once and confirm the rest, rather than re-ranking bigger pages
-        for r in list(searcher.search(q, limit=None, **kwargs))[len(hits):]:
-            if self._check(r, parsed, texts):
-                chosen.append(r)
+        many = order.size > self.verify_all
+        chosen: list[int] = []
+        for d in order.tolist():
+            if self._check(searcher, d, parsed, texts):
+                chosen.append(d)
+                if many and len(chosen) >= limit:
+                    return chosen, int(order.size), False
         return chosen[:limit], len(chosen), True
 
-    @staticmethod
-    def _top(searcher: Any, q: Any, limit: int, kwargs: dict[str, Any]) -> Any:
-        """The top ``limit`` hits, ranked and counted in one pass over the candidates.
-
-        whoosh's default top-N collector prunes the query while it collects
-        (block quality and matcher replacement), which on these character-pair
-        queries skips little, and then cannot count: ``len(results)`` ran the
-        whole query a second time.  Without pruning, one pass scores every
-        candidate and counts it (4-26 % less time for terms in thousands of
-        documents; docs/search.md).
-        """
-        if kwargs.get("sortedby"):
-            return searcher.search(q, limit=limit, **kwargs)  # the sorting collector counts as it goes
-        from whoosh.collectors import TopCollector
-
-        collector = TopCollector(limit=limit, usequality=False, replace=0)
-        searcher.search_with_collector(q, collector)
-        return collector.results()
-
-    def _check(self, r: Any, parsed: Any, texts: dict[int, HitText]) -> bool:
-        hit_text = self._hit_text(r)
-        texts[r.docnum] = hit_text
+    def _check(self, searcher: Any, docnum: int, parsed: Any, texts: dict[int, HitText]) -> bool:
+        hit_text = self._hit_text(searcher.stored_fields(docnum))
+        texts[docnum] = hit_text
         return verify(parsed, hit_text)
 
-    def _hit_text(self, r: Any) -> HitText:
-        stored = r.fields()
+    def _hit_text(self, stored: dict[str, Any]) -> HitText:
         text = stored.get("summary") or ""
         rel = stored.get("textpath")
         if rel:
@@ -275,8 +261,9 @@ class WhooshEngine:
             self._seq_cache = (version, journalscan.JournalPosition.from_dict(journal).seq)
         return self._seq_cache[1]
 
-    def _hit(self, r: Any, lits: list[str], query: Query, hit_text: HitText | None = None) -> Hit:
-        stored = r.fields()
+    def _hit(self, searcher: Any, docnum: int, score: float, lits: list[str], query: Query,
+             hit_text: HitText | None = None) -> Hit:
+        stored = searcher.stored_fields(docnum)
         kind = stored.get("kind", "")
         date = stored.get("date")
         hit = Hit(
@@ -291,14 +278,14 @@ class WhooshEngine:
             title=stored.get("title", "") or "",
             original_name=stored.get("name", "") or "",
             date=date.date() if isinstance(date, dt.datetime) else None,
-            score=float(r.score or 0.0),
+            score=float(score),
             signed=stored.get("signed") if kind == "document" else None,
             status=stored.get("status", "") or "",
             source=stored.get("source", "") or "",
         )
         if query.highlight:
             if hit_text is None:
-                hit_text = self._hit_text(r)
+                hit_text = self._hit_text(stored)
             source = hit_text.raw
             hit.snippet, hit.highlights = make_snippet(source, lits, reveal=query.reveal)
         if not query.reveal:

@@ -23,7 +23,7 @@ from typing import Any
 from whoosh import query as wq
 
 from docgen.errors import UsageError
-from docgen.search.analysis import fold, is_cjk, looks_like_code, parse_unit_query
+from docgen.search.analysis import code_grams, fold, is_cjk, looks_like_code, parse_unit_query
 from docgen.search.schema import KINDS
 from docgen.vocab import DOC_TYPES, STAGES, doc_type_code
 
@@ -175,6 +175,8 @@ class TextTerm(wq.Or):
 
 _reader: ContextVar[Any] = ContextVar("docgen_search_reader", default=None)
 RAREST_PAIRS = 2
+MAX_TOKENS = 8
+CHEAP_DF = 1000
 
 
 @contextlib.contextmanager
@@ -187,30 +189,43 @@ def using_reader(reader: Any) -> Iterator[None]:
         _reader.reset(token)
 
 
-def _pairs(fieldname: str, literal: str, boost: float) -> wq.Query:
-    """Character pairs of the literal in one field (a one-character run is a prefix).
+class CharPrefix(wq.Prefix):
+    """A one-character term: every character pair starting with it (not the longer code grams)."""
 
-    With an index reader at hand only the :data:`RAREST_PAIRS` rarest pairs are
-    kept: they already narrow the candidates to (nearly) the documents that
-    contain the literal, the text confirms the rest, and whoosh intersects a
-    few short lists much faster than many long ones.
+    def _btexts(self, ixreader: Any) -> Iterator[bytes]:
+        for btext in super()._btexts(ixreader):
+            if len(btext.decode("utf-8")) <= 2:
+                yield btext
+
+
+def _pairs(fieldname: str, literal: str, boost: float) -> wq.Query:
+    """The literal's tokens in one field: its character pairs and code 4-grams (a lone character: a prefix).
+
+    With an index reader at hand only the rarest few are kept (:data:`RAREST_PAIRS`,
+    twice that for mostly-Latin terms): they already narrow the candidates to
+    (nearly) the documents that contain the literal, the text confirms the
+    rest, and whoosh intersects a few short lists much faster than many long
+    ones.  A code's 4-grams are usually far rarer than its pairs, so a
+    contract or ID number keeps mostly those.
     """
     parts: list[wq.Query] = []
-    pairs: list[str] = []
+    tokens: list[str] = []
     for run in literal.split():
         if len(run) == 1:
-            parts.append(wq.Prefix(fieldname, run, boost=boost))
+            parts.append(CharPrefix(fieldname, run, boost=boost))
             continue
-        for i in range(len(run) - 1):
-            pair = run[i : i + 2]
-            if pair not in pairs:
-                pairs.append(pair)
+        for tok in [run[i : i + 2] for i in range(len(run) - 1)] + code_grams(run):
+            if tok not in tokens:
+                tokens.append(tok)
     reader = _reader.get()
     # digits and Latin letters make common pairs (dates, amounts): codes keep more of them
     keep = RAREST_PAIRS if sum(not c.isascii() for c in literal) * 2 >= len(literal) else 2 * RAREST_PAIRS
-    if reader is not None and len(pairs) > keep:
-        pairs = sorted(pairs, key=lambda p: reader.doc_frequency(fieldname, p))[:keep]
-    parts.extend(wq.Term(fieldname, pair, boost=boost) for pair in pairs)
+    if reader is not None and len(tokens) > keep:
+        dfs = {tok: reader.doc_frequency(fieldname, tok) for tok in tokens}
+        ranked = sorted(tokens, key=dfs.__getitem__)
+        # the rarest few, and any other short posting list (cheap to read, and it can only narrow)
+        tokens = ranked[:keep] + [t for t in ranked[keep:MAX_TOKENS] if dfs[t] <= CHEAP_DF]
+    parts.extend(wq.Term(fieldname, tok, boost=boost) for tok in tokens)
     return wq.And(parts) if len(parts) > 1 else parts[0]
 
 

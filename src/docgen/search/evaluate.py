@@ -1,0 +1,343 @@
+"""Query evaluation over whoosh's own postings, a block at a time, in numpy.
+
+Why not whoosh's matchers: they walk every candidate document in Python
+(``id()``, ``score()``, ``next()`` per posting and per tree node).  A
+character-pair query for a term found in most of 20,000 documents spent
+100-700 ms there, far over the 100 ms goal (docs/search.md).  The postings
+themselves are stored in blocks of up to 128 (delta-coded ids, weights); this
+module reads whole blocks, decodes them with numpy and evaluates the query
+tree on dense per-document arrays (a mask of matches and a score each), so the
+per-document work runs in C.
+
+The index files, the query objects, the matching rules and the scoring are
+whoosh's: ``Term`` postings, ``And``/``Or``/``Not``/``AndNot``/``AndMaybe``
+combine the way whoosh's matchers do (scores add, ``Not`` matches every live
+document without the term), and a term's score is whoosh's BM25F (same idf,
+average field length, B and K1, the field lengths whoosh stored, the query
+boost).  Multi-term queries (prefix, date ranges) match the union of their
+terms and score their boost, like whoosh's constant-score expansion.  Any
+other query type is handed to whoosh's own matcher, so nothing is ever
+evaluated differently, only faster.  Tests compare the matches and scores with
+whoosh's on a real index (tests/test_search_evaluate.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from whoosh import query as wq
+from whoosh.codec.whoosh3 import W3LeafMatcher
+from whoosh.matching.wrappers import FilterMatcher
+from whoosh.scoring import BM25F
+
+__all__ = ["Evaluator", "Matches", "SegmentCache"]
+
+
+@dataclass
+class Matches:
+    """The documents a query matches (global docnums, ascending) and their scores."""
+
+    docnums: np.ndarray
+    scores: np.ndarray
+
+    def __len__(self) -> int:
+        return int(self.docnums.size)
+
+
+class SegmentCache:
+    """Per-segment arrays that never change while a segment exists: field lengths and sort keys.
+
+    Keyed by the segment's id, which whoosh never reuses; deletions do not
+    change lengths or dates, so an entry stays valid until the segment is
+    merged away (then it is just unused, and dropped when the engine reopens).
+    """
+
+    def __init__(self) -> None:
+        self._data: dict[tuple[str, str, str], np.ndarray] = {}
+
+    def get(self, key: tuple[str, str, str]) -> np.ndarray | None:
+        return self._data.get(key)
+
+    def put(self, key: tuple[str, str, str], value: np.ndarray) -> None:
+        self._data[key] = value
+
+    def retain(self, segids: set[str]) -> None:
+        """Forget arrays of segments that no longer exist."""
+        for key in [k for k in self._data if k[0] not in segids]:
+            del self._data[key]
+
+
+_BYTE_TO_LENGTH: np.ndarray | None = None
+
+
+def _byte_to_length_table() -> np.ndarray:
+    """whoosh stores each field length as one byte (``length_to_byte``); this decodes all 256 at once."""
+    global _BYTE_TO_LENGTH
+    if _BYTE_TO_LENGTH is None:
+        from whoosh.util.numeric import byte_to_length
+
+        _BYTE_TO_LENGTH = np.array([byte_to_length(b) for b in range(256)], dtype=np.float64)
+    return _BYTE_TO_LENGTH
+
+
+class _Leaf:
+    """One segment: its reader, size, live-document mask and cached arrays."""
+
+    def __init__(self, reader: Any, offset: int, cache: SegmentCache) -> None:
+        self.reader = reader
+        self.offset = offset
+        self.size = reader.doc_count_all()
+        segid = _segment_id(reader)
+        # without a segment id (another codec) nothing is shared across searchers
+        self.cache = cache if segid is not None else SegmentCache()
+        self.segid = segid or "this-searcher"
+        live = np.ones(self.size, dtype=bool)
+        if reader.has_deletions():
+            seg = reader.segment() if hasattr(reader, "segment") else None
+            if seg is not None and hasattr(seg, "deleted_docs"):
+                dead = np.fromiter(seg.deleted_docs(), dtype=np.int64)
+                live[dead[dead < self.size]] = False
+            else:
+                live[:] = False
+                live[np.fromiter(reader.all_doc_ids(), dtype=np.int64)] = True
+        self.live = live
+
+    def lengths(self, fieldname: str) -> np.ndarray:
+        """Every document's length of ``fieldname`` (as whoosh decodes it; 0 where absent)."""
+        key = (self.segid, "len", fieldname)
+        got = self.cache.get(key)
+        if got is None:
+            table = _byte_to_length_table()
+            perdoc = getattr(self.reader, "_perdoc", None)
+            col = None
+            if perdoc is not None and hasattr(perdoc, "_cached_reader"):
+                from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
+
+                col = perdoc._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
+            if col is not None:
+                raw = np.asarray(col.load(), dtype=np.int64)[: self.size]
+                got = np.zeros(self.size, dtype=np.float64)
+                got[: raw.size] = table[raw]
+            else:  # another codec: the public per-document call
+                got = np.array([self.reader.doc_field_length(i, fieldname, 0) or 0 for i in range(self.size)],
+                               dtype=np.float64)
+            self.cache.put(key, got)
+        return got
+
+
+def _segment_id(reader: Any) -> str | None:
+    seg = getattr(reader, "segment", None)
+    if callable(seg):
+        s = seg()
+        if s is not None and hasattr(s, "segment_id"):
+            return str(s.segment_id())
+    return None
+
+
+def _postings(reader: Any, fieldname: str, btext: bytes) -> tuple[np.ndarray, np.ndarray]:
+    """All (docnums, weights) of one term in one segment, decoded a block at a time.
+
+    Deleted documents are left in (the caller masks them with the live set),
+    so whoosh's per-posting deletion filter is unwrapped.
+    """
+    m = reader.postings(fieldname, btext)
+    while isinstance(m, FilterMatcher):
+        m = m.child
+    if isinstance(m, W3LeafMatcher) and not m._byteids:
+        ids_parts: list[np.ndarray] = []
+        w_parts: list[np.ndarray] = []
+        while m.is_active():
+            if m._data is None:
+                m._read_data()
+            deltas, weights = m._data[0], m._data[1]
+            n = m._blocklength
+            ids_parts.append(np.cumsum(np.asarray(deltas, dtype=np.int64)))
+            if weights is None:
+                w_parts.append(np.ones(n))
+            elif isinstance(weights, float):
+                w_parts.append(np.full(n, weights))
+            else:
+                w_parts.append(np.asarray(weights, dtype=np.float64))
+            m._next_block()
+        if not ids_parts:
+            return np.empty(0, np.int64), np.empty(0, np.float64)
+        return np.concatenate(ids_parts), np.concatenate(w_parts)
+    ids: list[int] = []
+    weights_: list[float] = []
+    while m.is_active():  # inlined postings (a term in one document) and other matchers
+        ids.append(m.id())
+        weights_.append(m.weight())
+        m.next()
+    return np.asarray(ids, dtype=np.int64), np.asarray(weights_, dtype=np.float64)
+
+
+class Evaluator:
+    """Evaluates whoosh queries on one searcher, returning every match with its score.
+
+    ``searcher`` is the top-level whoosh searcher (global statistics: idf and
+    average field lengths come from it, as in whoosh's scorer); ``cache``
+    keeps per-segment arrays across searcher refreshes.
+    """
+
+    def __init__(self, searcher: Any, cache: SegmentCache | None = None) -> None:
+        self.searcher = searcher
+        self.schema = searcher.schema
+        self.cache = cache if cache is not None else SegmentCache()
+        self.leaves = [_Leaf(s.reader(), off, self.cache) for s, off in searcher.leaf_searchers()]
+        self.size = sum(leaf.size for leaf in self.leaves)
+        weighting = searcher.weighting
+        if not isinstance(weighting, BM25F):
+            raise TypeError("docgen's evaluator scores like whoosh's BM25F only")
+        self.weighting = weighting
+        self.cache.retain({leaf.segid for leaf in self.leaves})
+        self._live: np.ndarray | None = None
+
+    # -- public -----------------------------------------------------------------------
+    def matches(self, q: wq.Query) -> Matches:
+        """Every live document matching ``q`` (ascending docnum) with whoosh's BM25F score."""
+        mask, score = self._eval(q)
+        mask &= self.live
+        docnums = np.flatnonzero(mask)
+        return Matches(docnums, score[docnums])
+
+    @property
+    def live(self) -> np.ndarray:
+        """Live (undeleted) documents, over all segments."""
+        if self._live is None:
+            self._live = np.concatenate([leaf.live for leaf in self.leaves]) if self.leaves else np.zeros(0, bool)
+        return self._live
+
+    def column(self, fieldname: str) -> np.ndarray:
+        """A sortable column's values for every document (float64; NaN where absent), cached per segment."""
+        parts: list[np.ndarray] = []
+        for leaf in self.leaves:
+            key = (leaf.segid, "col", fieldname)
+            got = self.cache.get(key)
+            if got is None:
+                got = np.full(leaf.size, np.nan)
+                if leaf.reader.has_column(fieldname):
+                    col = leaf.reader.column_reader(fieldname, translate=False)
+                    values = list(col.load()) if hasattr(col, "load") else list(col)
+                    missing = getattr(self.schema[fieldname], "default", None)  # what whoosh stores for "no value"
+                    got = np.array([np.nan if v is None or v == missing else float(v) for v in values],
+                                   dtype=np.float64)
+                self.cache.put(key, got)
+            parts.append(got)
+        return np.concatenate(parts) if parts else np.zeros(0)
+
+    # -- evaluation ------------------------------------------------------------------------
+    def _empty(self) -> tuple[np.ndarray, np.ndarray]:
+        return np.zeros(self.size, dtype=bool), np.zeros(self.size, dtype=np.float64)
+
+    def _eval(self, q: wq.Query) -> tuple[np.ndarray, np.ndarray]:
+        if isinstance(q, wq.Term):
+            return self._term(q.fieldname, q.text, q.boost)
+        if isinstance(q, wq.And):
+            return self._and(q.subqueries)
+        if isinstance(q, wq.Or) and not isinstance(q, (wq.DisjunctionMax,)):
+            if getattr(q, "minmatch", 0) or getattr(q, "scale", None):
+                return self._whoosh(q)
+            mask, score = self._empty()
+            for sub in q.subqueries:
+                m, s = self._eval(sub)
+                mask |= m
+                score += s
+            return mask, score * q.boost if q.boost != 1.0 else score
+        if isinstance(q, wq.Not):
+            m, _ = self._eval(q.query)
+            return ~m & self.live, np.zeros(self.size)
+        if isinstance(q, wq.AndNot):
+            a, sa = self._eval(q.a)
+            b, _ = self._eval(q.b)
+            return a & ~b, sa
+        if isinstance(q, wq.AndMaybe):
+            a, sa = self._eval(q.a)
+            b, sb = self._eval(q.b)
+            return a, sa + np.where(a & b, sb, 0.0)
+        if isinstance(q, wq.Every) and not q.fieldname:
+            return self.live.copy(), np.full(self.size, float(q.boost))
+        if isinstance(q, wq.NullQuery.__class__):
+            return self._empty()
+        if isinstance(q, wq.MultiTerm):
+            return self._multiterm(q)
+        return self._whoosh(q)
+
+    def _and(self, subs: list[wq.Query]) -> tuple[np.ndarray, np.ndarray]:
+        positives = [s for s in subs if not isinstance(s, wq.Not)]
+        negatives = [s.query for s in subs if isinstance(s, wq.Not)]
+        if not positives:
+            mask, score = self.live.copy(), np.zeros(self.size)
+        else:
+            mask, score = self._eval(positives[0])
+            for sub in positives[1:]:
+                if not mask.any():
+                    break
+                m, s = self._eval(sub)
+                mask &= m
+                score += s
+        for sub in negatives:
+            m, _ = self._eval(sub)
+            mask &= ~m
+            score += 1.0  # whoosh intersects a Not as a matcher that scores 1 for every document it lets through
+        return mask, np.where(mask, score, 0.0)
+
+    def _term(self, fieldname: str, text: Any, boost: float) -> tuple[np.ndarray, np.ndarray]:
+        mask, score = self._empty()
+        if fieldname not in self.schema:
+            return mask, score
+        field = self.schema[fieldname]
+        try:
+            btext = field.to_bytes(text)
+        except ValueError:
+            return mask, score
+        top = self.searcher
+        if (fieldname, btext) not in top.reader():
+            return mask, score
+        scorable = field.scorable
+        if scorable:
+            idf = top.idf(fieldname, btext)
+            avgfl = top.avg_field_length(fieldname) or 1
+            B = self.weighting._field_B.get(fieldname, self.weighting.B)
+            K1 = self.weighting.K1
+        for leaf in self.leaves:
+            if (fieldname, btext) not in leaf.reader:
+                continue
+            ids, weights = _postings(leaf.reader, fieldname, btext)
+            if not ids.size:
+                continue
+            glob = ids + leaf.offset
+            mask[glob] = True
+            if scorable:
+                fl = leaf.lengths(fieldname)[ids]
+                s = idf * ((weights * (K1 + 1)) / (weights + K1 * ((1 - B) + B * fl / avgfl)))
+            else:
+                s = weights
+            score[glob] = s * boost if boost != 1.0 else s
+        return mask, score
+
+    def _multiterm(self, q: wq.MultiTerm) -> tuple[np.ndarray, np.ndarray]:
+        """Prefix and range queries: the union of their terms, each match scoring the boost."""
+        mask, _ = self._empty()
+        fieldname = q.field()
+        reader = self.searcher.reader()
+        if fieldname not in self.schema:
+            return mask, np.zeros(self.size)
+        field = self.schema[fieldname]
+        for btext in q._btexts(reader):
+            m, _ = self._term(fieldname, field.from_bytes(btext), 1.0)
+            mask |= m
+        return mask, np.where(mask, float(q.boost), 0.0)
+
+    def _whoosh(self, q: wq.Query) -> tuple[np.ndarray, np.ndarray]:
+        """Anything else: whoosh's own matcher, one document at a time (same results, its speed)."""
+        mask, score = self._empty()
+        for sub, offset in self.searcher.leaf_searchers():
+            m = q.matcher(sub)
+            while m.is_active():
+                d = m.id() + offset
+                mask[d] = True
+                score[d] = m.score()
+                m.next()
+        return mask, score
