@@ -15,10 +15,15 @@ class SearchSettings(BaseModel):
     lock_timeout: float = 30.0
     # worker processes that tokenize during a full rebuild (jieba + n-grams are CPU-bound)
     procs: int = Field(default=2, ge=1, le=16)
+    # memory (MB) each rebuild process may fill with postings before whoosh spills them to
+    # temporary files; a spill pickles every posting and merges them back (on 20,000 documents
+    # a rebuild took 158 s with whoosh's 128 MB and 86 s with 2048 MB, peak 1.9 GB per process)
+    rebuild_memory_mb: int = Field(default=2048, ge=64)
     # an incremental update commits after this many changed entries (one commit per document is 5.5x slower)
     commit_every: int = Field(default=500, ge=1)
     # jieba words for ranking (recall never depends on them); off by default: on 20,000
-    # documents a full rebuild took 190 s with them and 135 s without (goal 150 s)
+    # documents a full rebuild took 190 s with them and 135 s without (goal 150 s; both
+    # measured before rebuild_memory_mb)
     words: bool = False
     # ...taken from the title and metadata and the first this many characters of the text
     # (0: all of it); the head of a paper carries its names, units and subject, and jieba

@@ -282,10 +282,13 @@ class IndexFolder:
             if self.settings.words:
                 analysis.jieba_tokenizer()  # load once here; forked workers inherit it
             procs = max(1, int(self.settings.procs))
+            # postings stay in memory up to rebuild_memory_mb per process: whoosh's spill to
+            # temporary files pickles and re-merges every posting (half the rebuild time)
+            memory = int(self.settings.rebuild_memory_mb)
             writer = (
-                ix.writer(procs=procs, multisegment=True, limitmb=128, batchsize=50)
+                ix.writer(procs=procs, multisegment=True, limitmb=memory, batchsize=50)
                 if procs > 1
-                else ix.writer(limitmb=256)
+                else ix.writer(limitmb=memory)
             )
             try:
                 names = project_names(self.archive)
