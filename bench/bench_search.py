@@ -221,6 +221,7 @@ def main() -> None:
         return (time.perf_counter() - t0) * 1000, len(hits)
 
     timing: dict[str, dict[bool, list[float]]] = {}
+    per_q: dict[tuple[str, str, bool], list[float]] = {}
     for name, fn in (("docgen", docgen_run), ("fts5", fts_run), ("scan", scan_run)):
         timing[name] = {False: [], True: []}
         for hl in (False, True):
@@ -228,6 +229,7 @@ def main() -> None:
                 for _, q in qs:
                     ms, _ = fn(q, hl)
                     timing[name][hl].append(ms)
+                    per_q.setdefault((name, q, hl), []).append(ms)
     # -- recall against the substring scan -------------------------------------------------
     doc_index = {d: i for i, (_, d, _) in enumerate(texts)}
     per_query: list[tuple[str, str, int, int, float, float]] = []
@@ -291,9 +293,14 @@ def main() -> None:
         print(f"docgen build with the jieba words field (words = true): {nowords_build:.1f} s "
               f"({len(texts) / nowords_build:.0f} docs/s, {nowords_build / docgen_build:.2f}x of the default)")
     print()
-    print(f"{'kind':<14}{'query':<26}{'scan':>7}{'docgen':>8}{'recall':>8}{'fts5 recall':>12}")
+    print("per query: matches (substring scan / docgen), recall, median ms top 10 (docgen without / with snippets, "
+          "FTS5, scan)")
+    print(f"{'kind':<14}{'query':<26}{'scan':>7}{'docgen':>8}{'recall':>8}{'fts5 recall':>12}"
+          f"{'ms':>8}{'ms hl':>8}{'fts5':>8}{'scan':>8}")
     for kind, q, exp, got, rec, frec in per_query:
-        print(f"{kind:<14}{q:<26}{exp:>7}{got:>8}{rec:>8.3f}{frec:>12.3f}")
+        med = [statistics.median(per_q[(name, q, hl)]) for name, hl in
+               (("docgen", False), ("docgen", True), ("fts5", False), ("scan", False))]
+        print(f"{kind:<14}{q:<26}{exp:>7}{got:>8}{rec:>8.3f}{frec:>12.3f}" + "".join(f"{m:>8.1f}" for m in med))
     overall = statistics.mean(r[4] for r in per_query)
     print(f"docgen mean recall {overall:.3f}; min {min(r[4] for r in per_query):.3f}")
     print()
