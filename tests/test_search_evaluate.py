@@ -9,7 +9,6 @@ deleted documents (incremental updates after edits), as indexes in use do.
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -79,7 +78,9 @@ def test_same_matches_and_scores_as_whoosh(indexed: tuple, text: str) -> None:
     q = _query(engine, text)
     searcher = engine._open()
     expected = {hit.docnum: hit.score for hit in searcher.search(q, limit=None)}
-    got = Evaluator(searcher).matches(q)
+    evaluator = Evaluator(searcher)
+    got = evaluator.matches(q)
+    assert evaluator.fallbacks == 0
     assert expected, f"the demo archive should match {text!r}"
     assert set(got.docnums.tolist()) == set(expected)
     if not any(len(t) == 1 for t in text.split()):  # whoosh scores prefix expansions its own way
@@ -102,7 +103,9 @@ def test_filters_match_like_whoosh(indexed: tuple, flags: dict[str, Any]) -> Non
     q = _query(engine, "", **flags)
     searcher = engine._open()
     expected = {hit.docnum for hit in searcher.search(q, limit=None)}
-    assert set(Evaluator(searcher).matches(q).docnums.tolist()) == expected
+    evaluator = Evaluator(searcher)
+    assert set(evaluator.matches(q).docnums.tolist()) == expected
+    assert evaluator.fallbacks == 0  # evaluated on arrays, not by whoosh's matcher
 
 
 def test_deleted_versions_never_match(indexed: tuple) -> None:
@@ -151,12 +154,23 @@ def test_meta_entry_is_never_a_result(indexed: tuple) -> None:
     assert r.total == len(r.hits) and all(h.kind in KINDS for h in r.hits)
 
 
-def test_evaluator_needs_bm25f(indexed: tuple, tmp_path: Path) -> None:
+def test_evaluator_needs_bm25f(indexed: tuple) -> None:
     from whoosh import scoring
 
     archive, settings = indexed
-    searcher = api.open_index(settings, archive)._open()
-    other = searcher.refresh()
-    other.weighting = scoring.TF_IDF()
-    with pytest.raises(TypeError):
+    engine = api.open_index(settings, archive)
+    engine._open()
+    with engine._ix.searcher(weighting=scoring.TF_IDF()) as other, pytest.raises(TypeError):
         Evaluator(other)
+
+
+def test_other_query_types_fall_back_to_whoosh(indexed: tuple) -> None:
+    """A query type the evaluator has no array form for is run by whoosh's matcher: same matches, same scores."""
+    archive, settings = indexed
+    searcher = api.open_index(settings, archive)._open()
+    q = wq.And([wq.DisjunctionMax([wq.Term("text", "渗漏"), wq.Term("meta", "渗漏")]), wq.Term("kind", "document")])
+    expected = {hit.docnum: hit.score for hit in searcher.search(q, limit=None)}
+    evaluator = Evaluator(searcher)
+    got = evaluator.matches(q)
+    assert expected and evaluator.fallbacks == 1
+    assert dict(zip(got.docnums.tolist(), got.scores.tolist(), strict=True)) == pytest.approx(expected)
