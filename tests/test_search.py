@@ -268,3 +268,24 @@ def test_short_page_is_the_head_of_the_full_ranking(filled: tuple, query: str) -
     assert page.total == full.total and page.total_exact
     assert [h.uid for h in page.hits] == [full.hits[0].uid]
 
+
+
+@pytest.mark.parametrize("text", ["", "业主", "卫生间", "地暖不热 OR 违约金"])
+def test_pages_are_consecutive_slices_of_the_whole_list(filled: tuple, text: str) -> None:
+    """Page k of n hits is hits[(k-1)n : kn] of the unpaged list, with and without text confirmation."""
+    archive, settings, _ = filled
+    whole = api.search(archive, settings, Query(text=text, limit=1000, highlight=False))
+    assert whole.total >= 4, "the fixture should give several hits"
+    ids = [h.uid for h in whole.hits]
+    paged: list[str] = []
+    for page in range(len(ids) // 3 + 2):
+        r = api.search(archive, settings, Query(text=text, limit=3, offset=page * 3, highlight=False))
+        assert r.total == whole.total
+        paged += [h.uid for h in r.hits]
+    assert paged == ids
+
+
+def test_negative_offset_is_refused(filled: tuple) -> None:
+    archive, settings, _ = filled
+    with pytest.raises(UsageError):
+        api.search(archive, settings, Query(text="漏水", offset=-1))

@@ -92,3 +92,16 @@ def test_index_commands(env: dict[str, str]) -> None:
     assert code == 0 and json.loads(out)["mode"] == "none"
     code, out = run(env, "index", "status")
     assert "无,索引已是最新" in out
+
+
+def test_search_pages(env: dict[str, str]) -> None:
+    code, out = run(env, "search", "--limit", "1", "--kind", "document")
+    assert code == 0, out
+    assert "共找到 2 条,显示第 1-1 条" in out and "--page 2" in out
+    code, out = run(env, "search", "--limit", "1", "--page", "2", "--kind", "document", "--json")
+    data = json.loads(out)
+    assert data["offset"] == 1 and data["returned"] == 1 and data["total"] == 2
+    code, out = run(env, "search", "--limit", "1", "--page", "3", "--kind", "document")
+    assert "本页无结果" in out
+    code, out = CliRunner().invoke(cli, ["search", "--page", "0"], env=env).exit_code, ""
+    assert code != 0

@@ -104,7 +104,8 @@ def _stats_line(stats: Any) -> str:
 @click.option("--unit", help="房号,可只写一部分:3栋2单元1203、3栋2单元、3栋。")
 @click.option("--owner", help="业主姓名(精确)。")
 @click.option("--sort", type=click.Choice(["relevance", "date", "date-asc"]), default="relevance", show_default=True, help="排序:相关度、日期(新→旧)、日期(旧→新)。")
-@click.option("--limit", type=int, default=20, show_default=True, help="最多显示的条数。")
+@click.option("--limit", type=int, default=20, show_default=True, help="每页最多显示的条数。")
+@click.option("--page", type=int, default=1, show_default=True, help="第几页(每页 --limit 条)。")
 @click.option("--no-snippet", is_flag=True, help="不显示摘要(更快)。")
 @click.option("--no-update", is_flag=True, help="检索前不自动更新索引。")
 @click.option("--reveal", is_flag=True, help="显示未遮蔽的身份证号和电话(会记入档案日志)。")
@@ -113,7 +114,7 @@ def _stats_line(stats: Any) -> str:
 def search(app: App, words: tuple[str, ...], project: str | None, batch: str | None, doc_type: str | None,
            kind: str | None, stage: str | None, status: str | None, open_: bool | None, date_from: str | None,
            date_to: str | None, signed: str | None, unit: str | None, owner: str | None, sort: str, limit: int,
-           no_snippet: bool, no_update: bool, reveal: bool, as_json: bool) -> None:
+           page: int, no_snippet: bool, no_update: bool, reveal: bool, as_json: bool) -> None:
     """在档案中检索文件、业主档案和报修/投诉/回访/结算记录。
 
     \b
@@ -133,6 +134,9 @@ def search(app: App, words: tuple[str, ...], project: str | None, batch: str | N
         date_from=_date(date_from, "--from"), date_to=_date(date_to, "--to"), signed=_yes_no(signed, "--signed"),
         open=open_, unit=unit, owner=owner, sort=sort, limit=limit, highlight=not no_snippet, reveal=reveal,
     )
+    if page < 1:
+        raise UsageError("--page 应为正整数")
+    query.offset = (page - 1) * max(limit, 1)
     engine = _engine(app)
     results = engine.search(query, auto_update=False if no_update else None)
     if as_json:
@@ -149,8 +153,12 @@ def _print_results(results: Any) -> None:
         con.print(f"[yellow]{results.note}[/yellow]")
     shown = len(results.hits)
     about = "" if results.total_exact else "约 "
-    con.print(f"共找到 {about}[bold]{results.total}[/bold] 条,显示 {shown} 条(用时 {results.elapsed_ms:.0f} 毫秒)")
-    for i, hit in enumerate(results.hits, 1):
+    first = results.query.offset + 1
+    which = f"第 {first}-{first + shown - 1} 条" if shown else "本页无结果"
+    con.print(f"共找到 {about}[bold]{results.total}[/bold] 条,显示{which}(用时 {results.elapsed_ms:.0f} 毫秒)")
+    if results.total > results.query.offset + shown and shown:
+        con.print(f"[dim]下一页:加 --page {results.query.offset // max(results.query.limit, 1) + 2}[/dim]")
+    for i, hit in enumerate(results.hits, first):
         head = Text(f"{i:>3}. ")
         head.append(hit.title or hit.type_label, style="bold")
         head.append(f"  [{hit.type_label}]", style="cyan")

@@ -184,10 +184,11 @@ class WhooshEngine:
         texts: dict[int, HitText] = {}
         exact = True
         if parsed is None or not needs_verification(parsed):
-            chosen = [int(d) for d in order[: query.limit]]
+            chosen = [int(d) for d in order[query.offset : query.offset + query.limit]]
             total = len(order)
         else:
-            chosen, total, exact = self._verified(searcher, order, parsed, query.limit, texts)
+            chosen, total, exact = self._verified(searcher, order, parsed, query.offset + query.limit, texts)
+            chosen = chosen[query.offset :]
         scores = matches.scores[np.searchsorted(matches.docnums, chosen)].tolist() if chosen else []
         hits = [self._hit(searcher, d, s, lits, query, texts.get(d)) for d, s in zip(chosen, scores, strict=True)]
         elapsed = (time.perf_counter() - started) * 1000

@@ -67,6 +67,8 @@ class Query:
     open: bool | None = None
     sort: str = "relevance"
     limit: int = 20
+    # hits to skip (page 2 of 20 per page: offset 20)
+    offset: int = 0
     highlight: bool = True
     reveal: bool = False
 
@@ -134,6 +136,7 @@ class Results:
             "query": self.query.text,
             "total": self.total,
             "total_exact": self.total_exact,
+            "offset": self.query.offset,
             "returned": len(self.hits),
             "elapsed_ms": round(self.elapsed_ms, 1),
             "index_seq": self.index_seq,
@@ -363,6 +366,8 @@ def filters(query: Query) -> list[wq.Query]:
         raise UsageError(f"未知的排序方式 {query.sort!r}(可用:relevance、date、date-asc)")
     if query.limit < 1:
         raise UsageError("--limit 应为正整数")
+    if query.offset < 0:
+        raise UsageError("--page 应为正整数")
     return out
 
 
