@@ -28,6 +28,8 @@ QUERIES = [
     "卫生间 渗漏",
     "维修 OR 渗水",
     "渗漏 NOT 卫生间",
+    "渗漏 OR NOT 卫生间",
+    "NOT 卫生间",
     "(渗漏 OR 空鼓) NOT 已关闭",
     '"墙面 渗漏"',
     "类型:回访记录 维修",
@@ -72,20 +74,31 @@ def test_index_has_segments_and_deletions(indexed: tuple) -> None:
 
 
 @pytest.mark.parametrize("text", QUERIES)
-def test_same_matches_and_scores_as_whoosh(indexed: tuple, text: str) -> None:
+def test_same_matches_and_scores_as_whoosh(indexed: tuple, text: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Same matches and scores as whoosh, as whoosh ranks on an archive of more than 5,000 entries.
+
+    On smaller indexes whoosh's automatic choice preloads ``Or`` branches of
+    more than two parts and then scores prefix expansions differently; its
+    ``DEFAULT_MATCHER`` setting is the ranking it uses on larger ones, and the
+    one the evaluator reproduces at every size.
+    """
+    monkeypatch.setattr(wq.Or, "matcher_type", wq.Or.DEFAULT_MATCHER)
     archive, settings = indexed
     engine = api.open_index(settings, archive)
     q = _query(engine, text)
     searcher = engine._open()
-    expected = {hit.docnum: hit.score for hit in searcher.search(q, limit=None)}
+    # (whoosh's inverse matcher for NOT also yields deleted entries, old versions of edited dossiers: never docgen)
+    dead = searcher.reader().is_deleted
+    expected = {hit.docnum: hit.score for hit in searcher.search(q, limit=None) if not dead(hit.docnum)}
     evaluator = Evaluator(searcher)
     got = evaluator.matches(q)
     assert evaluator.fallbacks == 0
     assert expected, f"the demo archive should match {text!r}"
     assert set(got.docnums.tolist()) == set(expected)
-    if not any(len(t) == 1 for t in text.split()):  # whoosh scores prefix expansions its own way
-        for d, s in zip(got.docnums.tolist(), got.scores.tolist(), strict=True):
-            assert s == pytest.approx(expected[d], rel=1e-9), d
+    for d, s in zip(got.docnums.tolist(), got.scores.tolist(), strict=True):
+        assert s == pytest.approx(expected[d], rel=1e-9), d
+    if len(text) == 1:
+        assert len(set(got.scores.tolist())) > 1  # a one-character query still ranks
 
 
 @pytest.mark.parametrize(
