@@ -105,3 +105,36 @@ def test_search_pages(env: dict[str, str]) -> None:
     assert "本页无结果" in out
     code, out = CliRunner().invoke(cli, ["search", "--page", "0"], env=env).exit_code, ""
     assert code != 0
+
+
+def test_export_xlsx_and_csv(env: dict[str, str], tmp_path: Path) -> None:
+    """Every hit (not just the first page) goes to the file, masked; the workbook opens with a filter row."""
+    from openpyxl import load_workbook
+
+    out_xlsx = tmp_path / "导出" / "结果.xlsx"
+    code, out = run(env, "search", "--kind", "document", "--export", str(out_xlsx), "--limit", "1")
+    assert code == 0, out
+    assert "已导出 1 条" in out and "--page" in out
+    code, out = run(env, "search", "--kind", "document", "--export", str(out_xlsx))
+    assert code == 0 and "已导出 2 条" in out, out
+    wb = load_workbook(out_xlsx)
+    rows = list(wb["检索结果"].iter_rows(values_only=True))
+    assert rows[0][:4] == ("序号", "类别", "编号", "标题") and len(rows) == 3
+    assert wb["检索结果"].auto_filter.ref == "A1:N3"
+    text = " ".join(str(c) for r in rows for c in r if c is not None)
+    assert "138****5678" in text and "13812345678" not in text
+    assert not list(out_xlsx.parent.glob(".*.tmp"))
+
+    out_csv = tmp_path / "结果.csv"
+    code, out = run(env, "search", "漏水", "--export", str(out_csv), "--reveal")
+    assert code == 0, out
+    raw = out_csv.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")  # BOM: Excel and WPS read the Chinese
+    assert "13812345678" in raw.decode("utf-8-sig")  # --reveal, journaled
+
+
+def test_export_refuses_other_formats(env: dict[str, str], tmp_path: Path) -> None:
+    target = tmp_path / "结果.pdf"
+    result = CliRunner().invoke(cli, ["search", "漏水", "--export", str(target)], env=env)
+    assert result.exit_code != 0 and ".xlsx" in result.output
+    assert not target.exists()

@@ -7,12 +7,15 @@ whoosh is imported inside the engine, jieba only when something is indexed.
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from typing import Any
 
 import click
 
 from docgen.cli.common import App, console, emit_json, pass_app
 from docgen.errors import UsageError
+
+EXPORT_ALL = 100_000  # hits an export writes when no --limit is given
 
 
 def _date(value: str | None, flag: str) -> dt.date | None:
@@ -104,17 +107,20 @@ def _stats_line(stats: Any) -> str:
 @click.option("--unit", help="房号,可只写一部分:3栋2单元1203、3栋2单元、3栋。")
 @click.option("--owner", help="业主姓名(精确)。")
 @click.option("--sort", type=click.Choice(["relevance", "date", "date-asc"]), default="relevance", show_default=True, help="排序:相关度、日期(新→旧)、日期(旧→新)。")
-@click.option("--limit", type=int, default=20, show_default=True, help="每页最多显示的条数。")
+@click.option("--limit", type=int, default=None, help="每页最多显示的条数(默认 20;导出时默认全部,最多 100000)。")
 @click.option("--page", type=int, default=1, show_default=True, help="第几页(每页 --limit 条)。")
 @click.option("--no-snippet", is_flag=True, help="不显示摘要(更快)。")
 @click.option("--no-update", is_flag=True, help="检索前不自动更新索引。")
 @click.option("--reveal", is_flag=True, help="显示未遮蔽的身份证号和电话(会记入档案日志)。")
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出(供脚本使用)。")
+@click.option("--export", "export_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="把结果导出为 Excel(.xlsx)或 CSV(.csv)文件。")
 @pass_app
 def search(app: App, words: tuple[str, ...], project: str | None, batch: str | None, doc_type: str | None,
            kind: str | None, stage: str | None, status: str | None, open_: bool | None, date_from: str | None,
-           date_to: str | None, signed: str | None, unit: str | None, owner: str | None, sort: str, limit: int,
-           page: int, no_snippet: bool, no_update: bool, reveal: bool, as_json: bool) -> None:
+           date_to: str | None, signed: str | None, unit: str | None, owner: str | None, sort: str,
+           limit: int | None, page: int, no_snippet: bool, no_update: bool, reveal: bool, as_json: bool,
+           export_path: Path | None) -> None:
     """在档案中检索文件、业主档案和报修/投诉/回访/结算记录。
 
     \b
@@ -124,11 +130,14 @@ def search(app: App, words: tuple[str, ...], project: str | None, batch: str | N
       docgen search 张伟 --unit 3栋2单元
       docgen search 漏水 --kind repair --open --unit 3栋
       docgen search 'type:维修记录 AND (漏水 OR 渗水) NOT 已关闭' --sort date
+      docgen search 渗漏 --kind repair --open --export 未结渗漏报修.xlsx
     检索式支持:字段(类型: 项目: 房号: 业主: 编号: 状态: 类别: 日期:[20260101 TO 20260630])、
     "引号短语"、AND / OR / NOT、括号。身份证号与电话默认遮蔽,--reveal 显示并记入日志。
     """
     from docgen.search.query import Query
 
+    if limit is None:
+        limit = EXPORT_ALL if export_path is not None else 20
     query = Query(
         text=" ".join(words), project=project, batch=batch, type=doc_type, kind=kind, stage=stage, status=status,
         date_from=_date(date_from, "--from"), date_to=_date(date_to, "--to"), signed=_yes_no(signed, "--signed"),
@@ -139,6 +148,15 @@ def search(app: App, words: tuple[str, ...], project: str | None, batch: str | N
     query.offset = (page - 1) * max(limit, 1)
     engine = _engine(app)
     results = engine.search(query, auto_update=False if no_update else None)
+    if export_path is not None:
+        from docgen.search.export import export_results
+
+        rows = export_results(results, export_path)
+        if not as_json:
+            about = "" if results.total_exact else "约 "
+            more = f"(共找到 {about}{results.total} 条;用 --page 导出其余部分)" if results.total > rows + query.offset else ""
+            console().print(f"已导出 {rows} 条到 {export_path}{more}")
+            return
     if as_json:
         emit_json(results.as_dict())
         return
