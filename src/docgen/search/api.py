@@ -19,15 +19,12 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections.abc import Callable
-from typing import Any, Protocol
-
-import numpy as np
+from typing import TYPE_CHECKING, Any, Protocol
 
 from docgen.archive.store import Archive
 from docgen.errors import LockTimeout, NotFoundError
 from docgen.search import journalscan
 from docgen.search.analysis import fold
-from docgen.search.evaluate import Evaluator, Matches, SegmentCache
 from docgen.search.query import (
     FoldedText,
     Hit,
@@ -47,6 +44,9 @@ from docgen.search.schema import META_UID
 from docgen.search.settings import SearchSettings
 from docgen.search.snippets import make_snippet, mask_text
 from docgen.search.store import IndexFolder, IndexStatus, NeedsRebuild, Progress, UpdateStats
+
+if TYPE_CHECKING:  # numpy and the evaluator load with the first search, not with every refresh()
+    from docgen.search.evaluate import Evaluator, SegmentCache
 
 __all__ = [
     "Hit",
@@ -96,7 +96,7 @@ class WhooshEngine:
         self._searcher: Any = None
         self._parser: Any = None
         self._seq_cache: tuple[Any, int] | None = None
-        self._segment_cache = SegmentCache()
+        self._segment_cache: SegmentCache | None = None
         self._evaluator_for: tuple[Any, Evaluator] | None = None
         # below this many candidates every one is confirmed in its text (exact total)
         self.verify_all = 400
@@ -179,7 +179,7 @@ class WhooshEngine:
         matches = evaluator.matches(q)
         # without query text there is no relevance: newest first unless asked otherwise
         sort = "date" if parsed is None and query.sort == "relevance" else query.sort
-        order = self._order(evaluator, matches, sort)
+        order = evaluator.order(matches, sort)
         lits = literals(parsed)
         texts: dict[int, HitText] = {}
         exact = True
@@ -189,7 +189,7 @@ class WhooshEngine:
         else:
             chosen, total, exact = self._verified(searcher, order, parsed, query.offset + query.limit, texts)
             chosen = chosen[query.offset :]
-        scores = matches.scores[np.searchsorted(matches.docnums, chosen)].tolist() if chosen else []
+        scores = matches.scores_of(chosen)
         hits = [self._hit(searcher, d, s, lits, query, texts.get(d)) for d, s in zip(chosen, scores, strict=True)]
         elapsed = (time.perf_counter() - started) * 1000
         out = Results(query, total, hits, elapsed, index_seq=self._seq(searcher), note=note, literals=lits)
@@ -198,22 +198,15 @@ class WhooshEngine:
 
     def _evaluator(self, searcher: Any) -> Evaluator:
         """The evaluator for this searcher (per-segment arrays are kept across refreshes)."""
+        from docgen.search.evaluate import Evaluator, SegmentCache
+
+        if self._segment_cache is None:
+            self._segment_cache = SegmentCache()
         if self._evaluator_for is None or self._evaluator_for[0] is not searcher:
             self._evaluator_for = (searcher, Evaluator(searcher, self._segment_cache))
         return self._evaluator_for[1]
 
-    @staticmethod
-    def _order(evaluator: Evaluator, matches: Matches, sort: str) -> np.ndarray:
-        """All matches in result order: by score (ties: index order), or by date (undated last)."""
-        docnums = matches.docnums
-        if sort == "relevance":
-            return docnums[np.lexsort((docnums, -matches.scores))]
-        dates = evaluator.column("date")[docnums]
-        undated = np.isnan(dates)
-        key = np.where(undated, 0.0, dates if sort == "date-asc" else -dates)
-        return docnums[np.lexsort((docnums, key, undated))]
-
-    def _verified(self, searcher: Any, order: np.ndarray, parsed: Any, limit: int,
+    def _verified(self, searcher: Any, order: Any, parsed: Any, limit: int,
                   texts: dict[int, HitText]) -> tuple[list[int], int, bool]:
         """Confirm long terms in the hits' text: all candidates when few, else in result order until the page is full.
 

@@ -46,6 +46,12 @@ class Matches:
     def __len__(self) -> int:
         return int(self.docnums.size)
 
+    def scores_of(self, docnums: list[int]) -> list[float]:
+        """The scores of some of the matched documents, in the order given."""
+        if not docnums:
+            return []
+        return [float(x) for x in self.scores[np.searchsorted(self.docnums, docnums)]]
+
 
 class SegmentCache:
     """Per-segment arrays that never change while a segment exists: field lengths and sort keys.
@@ -204,6 +210,19 @@ class Evaluator:
         mask &= self.live
         docnums = np.flatnonzero(mask)
         return Matches(docnums, score[docnums])
+
+    def order(self, matches: Matches, sort: str) -> np.ndarray:
+        """All matches in result order: by score (``relevance``; ties in index order) or by date, undated last.
+
+        ``sort`` is ``relevance``, ``date`` (newest first) or ``date-asc``.
+        """
+        docnums = matches.docnums
+        if sort == "relevance":
+            return docnums[np.lexsort((docnums, -matches.scores))]
+        dates = self.column("date")[docnums]
+        undated = np.isnan(dates)
+        key = np.where(undated, 0.0, dates if sort == "date-asc" else -dates)
+        return docnums[np.lexsort((docnums, key, undated))]
 
     @property
     def live(self) -> np.ndarray:
