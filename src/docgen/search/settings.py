@@ -21,9 +21,9 @@ class SearchSettings(BaseModel):
     rebuild_memory_mb: int = Field(default=2048, ge=64)
     # an incremental update commits after this many changed entries (one commit per document is 5.5x slower)
     commit_every: int = Field(default=500, ge=1)
-    # jieba words for ranking (recall never depends on them); off by default: on 20,000
-    # documents a full rebuild took 190 s with them and 135 s without (goal 150 s; both
-    # measured before rebuild_memory_mb)
+    # jieba words for ranking (recall never depends on them); off by default: every cold
+    # process that writes to the index (each CLI edit refreshes it) would load jieba's
+    # dictionary first (~1 s); a 20,000-document rebuild takes 125 s with them, 76-92 s without
     words: bool = False
     # ...taken from the title and metadata and the first this many characters of the text
     # (0: all of it); the head of a paper carries its names, units and subject, and jieba
