@@ -289,3 +289,18 @@ def test_negative_offset_is_refused(filled: tuple) -> None:
     archive, settings, _ = filled
     with pytest.raises(UsageError):
         api.search(archive, settings, Query(text="漏水", offset=-1))
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("日期:[abc TO def]", "无法理解检索式"),  # whoosh's date parser raises a bare Exception
+        ("日期:abc", "无法理解检索式"),
+        ("(((((", "没有可检索的词"),  # brackets alone must not mean "everything"
+        ("()", "没有可检索的词"),
+    ],
+)
+def test_bad_query_strings_are_usage_errors(filled: tuple, text: str, message: str) -> None:
+    archive, settings, _ = filled
+    with pytest.raises(UsageError, match=message):
+        api.search(archive, settings, Query(text=text))

@@ -316,7 +316,12 @@ def parse_text(parser: Any, text: str) -> wq.Query | None:
     normalized = unicodedata.normalize("NFKC", text)
     for a, b in (("“", '"'), ("”", '"'), ("‘", "'"), ("’", "'")):
         normalized = normalized.replace(a, b)
-    q = parser.parse(normalized, normalize=False)
+    try:
+        q = parser.parse(normalized, normalize=False)
+    except UsageError:
+        raise
+    except Exception as exc:  # whoosh's range parsing raises bare Exceptions ("'abc' is not a parseable date")
+        raise UsageError(f"无法理解检索式 {text!r}:{exc}") from exc
     stack = [q]
     while stack:
         node = stack.pop()
@@ -326,8 +331,9 @@ def parse_text(parser: Any, text: str) -> wq.Query | None:
                 raise err
             raise UsageError(f"无法理解检索式 {text!r}:{err}")
         stack.extend(node.children() if hasattr(node, "children") else [])
-    if isinstance(q, wq.NullQuery.__class__):
-        return None
+    if isinstance(q, wq.NullQuery.__class__) or not any(True for _ in q.leaves()):
+        # text that parses to nothing (only brackets or operators) must not turn into "everything"
+        raise UsageError(f"检索式 {text!r} 中没有可检索的词;只按条件筛选时请不写检索式,如 docgen search --kind repair")
     return q
 
 
