@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from docgen.archive import Archive
-from docgen.errors import LockTimeout
+from docgen.errors import LockTimeout, NotFoundError
 from docgen.search import api
 from docgen.search.query import Query
 from docgen.search.schema import META_UID
@@ -108,6 +108,54 @@ def test_damaged_index_is_rebuilt_never_half_used(archive: Archive, tmp_path: Pa
     engine = api.WhooshEngine(archive, settings)
     r = engine.search(Query(text="张伟"))
     assert "重建" in r.note and r.total >= 1
+    engine.close()
+
+
+def _damage_postings(settings: SearchSettings, archive: Archive) -> None:
+    """Flip bytes inside the postings part of every segment (a bad sector), leaving the rest readable.
+
+    The index still opens (its table of contents and term dictionary are
+    intact); the damage shows only when a query reads the postings.
+    """
+    from whoosh.filedb.compound import CompoundStorage
+    from whoosh.filedb.structfile import StructFile
+
+    folder = IndexFolder(settings, archive)
+    for seg in folder.gen_dir(folder.current_name or "").glob("*.seg"):
+        with seg.open("rb") as fh:
+            parts = dict(CompoundStorage(StructFile(fh), use_mmap=False)._dir)
+        data = bytearray(seg.read_bytes())
+        for name, where in parts.items():
+            if name.endswith(".pst"):
+                start, length = where["offset"], where["length"]
+                for k in range(start + length // 10, start + length * 9 // 10, 7):
+                    data[k] ^= 0x5A
+        seg.write_bytes(bytes(data))
+
+
+def test_damaged_postings_are_rebuilt_not_half_used(archive: Archive, tmp_path: Path) -> None:
+    """Damage inside a segment shows only when postings are read: the search rebuilds and answers in full."""
+    src = _src(tmp_path)
+    for i in range(30):
+        archive.add_document("HXSZ/03-2-1203", src, doc_type="repair_record",
+                             text_pages=[f"卫生间漏水第{i}次,地暖不热。" * 20])
+    settings = SearchSettings(index_path=tmp_path / "index", procs=1, auto_update=True)
+    api.rebuild(archive, settings)
+    expected = _results(archive, settings, "漏水")
+    before = IndexFolder(settings, archive).current_name
+    _damage_postings(settings, archive)
+    assert api.status(archive, settings).usable  # it opens: only reading postings can tell
+
+    strict = api.WhooshEngine(archive, settings.model_copy(update={"auto_update": False}))
+    with pytest.raises(NotFoundError, match="损坏"):
+        strict.search(Query(text="漏水", limit=100), auto_update=False)
+    strict.close()
+
+    engine = api.WhooshEngine(archive, settings)
+    r = engine.search(Query(text="漏水", limit=100))
+    assert "重建" in r.note and "损坏" in r.note
+    assert sorted((h.uid, h.kind) for h in r.hits) == expected
+    assert IndexFolder(settings, archive).current_name != before
     engine.close()
 
 

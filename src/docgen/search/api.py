@@ -22,7 +22,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol
 
 from docgen.archive.store import Archive
-from docgen.errors import LockTimeout, NotFoundError
+from docgen.errors import DocgenError, LockTimeout, NotFoundError
 from docgen.search import journalscan
 from docgen.search.analysis import fold
 from docgen.search.query import (
@@ -175,6 +175,21 @@ class WhooshEngine:
                                 wq.Term("kind", META_UID))
         if query.reveal:
             record_reveal(self.archive, query)
+        try:
+            return self._run(searcher, q, parsed, query, note, started)
+        except DocgenError:
+            raise
+        except Exception as exc:
+            # a damaged segment file shows only when its postings are read (zlib, pickle, struct
+            # errors): the index is derived, so rebuild it rather than half-use it, and retry once
+            if not wanted:
+                raise NotFoundError(f"检索索引文件已损坏({type(exc).__name__}: {exc});请运行 docgen index rebuild") from exc
+            self.close()
+            stats = self.folder.rebuild(None, reason=f"索引文件损坏:{type(exc).__name__}")
+            return self._run(self._open(), q, parsed, query, f"已重建索引({stats.reason})", started)
+
+    def _run(self, searcher: Any, q: Any, parsed: Any, query: Query, note: str, started: float) -> Results:
+        """Evaluate, order, confirm and page the query on one searcher."""
         evaluator = self._evaluator(searcher)
         matches = evaluator.matches(q)
         # without query text there is no relevance: newest first unless asked otherwise
