@@ -190,6 +190,25 @@ def test_case_records_one_query(filled: tuple) -> None:
     assert [h.owner for h in r.hits] == ["HXSZ/03-2-1204"]
 
 
+def test_document_and_case_numbers_are_found_as_typed(filled: tuple) -> None:
+    """Numbers stored in capitals (DOC-…, BX-…, an ID ending in X) are found however they are typed."""
+    archive, settings, texts = filled
+    doc_id = sorted(texts)[0]
+    for typed in (doc_id, doc_id.lower(), f"编号:{doc_id}"):
+        r = api.search(archive, settings, Query(text=typed, limit=50))
+        assert [h.doc_id for h in r.hits] == [doc_id], typed
+    case_id = archive.dossier("HXSZ/03-2-1204").complaints[0].id
+    assert case_id[:2].isalpha() and case_id.upper() == case_id
+    r = api.search(archive, settings, Query(text=f"编号:{case_id.lower()}", limit=50))
+    assert [h.doc_id for h in r.hits] == [case_id]
+    with archive.edit_dossier("HXSZ/05-1-0601", "dossier.edit", "身份证号末位为 X") as (dossier, _tx):
+        dossier.owners[0].id_number = "11010519491231002X"
+    api.update(archive, settings)
+    for typed in ("11010519491231002X", "11010519491231002x", "编号:11010519491231002ｘ"):
+        r = api.search(archive, settings, Query(text=typed, kind="dossier", limit=50, reveal=False))
+        assert [h.owner for h in r.hits] == ["HXSZ/05-1-0601"], typed
+
+
 def test_sort_by_date_and_limit(filled: tuple) -> None:
     archive, settings, _ = filled
     r = api.search(archive, settings, Query(kind="document", sort="date", limit=3))

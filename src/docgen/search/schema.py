@@ -17,7 +17,7 @@ from whoosh.query import Query as WhooshQuery
 
 from docgen.search.analysis import ANALYZER_VERSION, GramAnalyzer, KeywordAnalyzer, WordAnalyzer
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 META_UID = "__meta__"
 
 # entry kinds and their Chinese labels
@@ -55,6 +55,18 @@ class CodeField(fields.KEYWORD):
         super().__init__(**kwargs)
         self.analyzer = KeywordAnalyzer()
         self.format = fields.formats.Existence(field_boost=1.0)
+
+    def index(self, value: Any, **kwargs: Any) -> Any:
+        """Index the folded values.
+
+        whoosh hands a list value to the format as ready-made tokens, bypassing
+        the analyzer, so ``DOC-2025-000144`` would be indexed as typed while
+        every query is folded to ``doc-2025-000144`` (document, case and
+        contract numbers, ID numbers ending in X were never found this way).
+        """
+        if isinstance(value, (list, tuple)):
+            value = self.analyzer.texts(list(value), "index")
+        return super().index(value, **kwargs)
 
     def self_parsing(self) -> bool:
         """Fold the user's value (and read partial units) before matching."""
