@@ -22,7 +22,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol
 
 from docgen.archive.store import Archive
-from docgen.errors import DocgenError, LockTimeout, NotFoundError
+from docgen.errors import LockTimeout, NotFoundError
 from docgen.search import journalscan
 from docgen.search.analysis import fold
 from docgen.search.query import (
@@ -175,17 +175,17 @@ class WhooshEngine:
                                 wq.Term("kind", META_UID))
         if query.reveal:
             record_reveal(self.archive, query)
+        from docgen.search.evaluate import DamagedIndex
+
         try:
             return self._run(searcher, q, parsed, query, note, started)
-        except DocgenError:
-            raise
-        except Exception as exc:
-            # a damaged segment file shows only when its postings are read (zlib, pickle, struct
-            # errors): the index is derived, so rebuild it rather than half-use it, and retry once
+        except DamagedIndex as exc:
+            # a damaged segment file shows only when its postings or stored fields are read:
+            # the index is derived, so rebuild it rather than half-use it, and retry once
             if not wanted:
-                raise NotFoundError(f"检索索引文件已损坏({type(exc).__name__}: {exc});请运行 docgen index rebuild") from exc
+                raise NotFoundError(f"检索索引文件已损坏:{exc};请运行 docgen index rebuild") from exc
             self.close()
-            stats = self.folder.rebuild(None, reason=f"索引文件损坏:{type(exc).__name__}")
+            stats = self.folder.rebuild(None, reason="索引文件损坏")
             return self._run(self._open(), q, parsed, query, f"已重建索引({stats.reason})", started)
 
     def _run(self, searcher: Any, q: Any, parsed: Any, query: Query, note: str, started: float) -> Results:
@@ -240,7 +240,7 @@ class WhooshEngine:
         return chosen[:limit], len(chosen), True
 
     def _check(self, searcher: Any, docnum: int, parsed: Any, texts: dict[int, HitText]) -> bool:
-        hit_text = self._hit_text(searcher.stored_fields(docnum))
+        hit_text = self._hit_text(_stored(searcher, docnum))
         texts[docnum] = hit_text
         return verify(parsed, hit_text)
 
@@ -272,7 +272,7 @@ class WhooshEngine:
 
     def _hit(self, searcher: Any, docnum: int, score: float, lits: list[str], query: Query,
              hit_text: HitText | None = None) -> Hit:
-        stored = searcher.stored_fields(docnum)
+        stored = _stored(searcher, docnum)
         kind = stored.get("kind", "")
         date = stored.get("date")
         hit = Hit(
@@ -301,6 +301,16 @@ class WhooshEngine:
             hit.title = mask_text(hit.title)
             hit.original_name = mask_text(hit.original_name)
         return hit
+
+def _stored(searcher: Any, docnum: int) -> dict[str, Any]:
+    """An entry's stored fields; bytes that do not decode are a damaged index (rebuilt by the caller)."""
+    from docgen.search.evaluate import _DECODE_ERRORS, DamagedIndex
+
+    try:
+        return dict(searcher.stored_fields(docnum))
+    except _DECODE_ERRORS as exc:
+        raise DamagedIndex(f"条目 {docnum} 的存储字段无法读取({type(exc).__name__}: {exc})") from exc
+
 
 def record_reveal(archive: Archive, query: Query) -> None:
     """Journal that someone asked to see unmasked ID and phone numbers (an entry that writes no file)."""

@@ -24,6 +24,9 @@ deletions included (tests/test_search_evaluate.py).
 
 from __future__ import annotations
 
+import pickle
+import struct
+import zlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,7 +36,7 @@ from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.matching.wrappers import FilterMatcher
 from whoosh.scoring import BM25F
 
-__all__ = ["Evaluator", "Matches", "SegmentCache"]
+__all__ = ["DamagedIndex", "Evaluator", "Matches", "SegmentCache"]
 
 
 @dataclass
@@ -143,12 +146,37 @@ def _segment_id(reader: Any) -> str | None:
     return None
 
 
-def _postings(reader: Any, fieldname: str, btext: bytes) -> tuple[np.ndarray, np.ndarray]:
-    """All (docnums, weights) of one term in one segment, decoded a block at a time.
+class DamagedIndex(Exception):
+    """Postings that cannot be decoded (a damaged segment file): the caller rebuilds the index."""
+
+
+# what decoding damaged bytes raises in whoosh's stored-field reader (zlib, pickle, struct, ...)
+_DECODE_ERRORS = (zlib.error, pickle.UnpicklingError, EOFError, struct.error, ValueError, IndexError,
+                  KeyError, TypeError, AttributeError, OverflowError)
+
+
+def _postings(reader: Any, fieldname: str, btext: bytes, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """All (docnums, weights) of one term in one segment (``size`` documents), decoded a block at a time.
 
     Deleted documents are left in (the caller masks them with the live set),
-    so whoosh's per-posting deletion filter is unwrapped.
+    so whoosh's per-posting deletion filter is unwrapped.  Bytes that do not
+    decode, or decode to document numbers outside the segment, raise
+    :class:`DamagedIndex`.  Only this narrow step (whoosh's block reader and
+    the numpy decoding, both held to whoosh's results by the tests) is
+    watched, so a programming error elsewhere is never taken for damage and
+    never triggers a rebuild.
     """
+    try:
+        ids, weights = _decode_postings(reader, fieldname, btext)
+    except Exception as exc:  # whoosh's block reader raises bare Exceptions too ("Block tag error")
+        raise DamagedIndex(f"{fieldname}:{btext.decode('utf-8', 'replace')} 的倒排数据无法读取"
+                           f"({type(exc).__name__}: {exc})") from exc
+    if ids.size and (int(ids.min()) < 0 or int(ids.max()) >= size or ids.size != weights.size):
+        raise DamagedIndex(f"{fieldname}:{btext.decode('utf-8', 'replace')} 的倒排数据指向不存在的条目")
+    return ids, weights
+
+
+def _decode_postings(reader: Any, fieldname: str, btext: bytes) -> tuple[np.ndarray, np.ndarray]:
     m = reader.postings(fieldname, btext)
     while isinstance(m, FilterMatcher):
         m = m.child
@@ -343,7 +371,7 @@ class Evaluator:
         for leaf in self.leaves:
             if (fieldname, btext) not in leaf.reader:
                 continue
-            ids, weights = _postings(leaf.reader, fieldname, btext)
+            ids, weights = _postings(leaf.reader, fieldname, btext, leaf.size)
             if not ids.size:
                 continue
             glob = ids + leaf.offset
