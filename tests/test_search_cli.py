@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 from pathlib import Path
 
@@ -138,3 +139,40 @@ def test_export_refuses_other_formats(env: dict[str, str], tmp_path: Path) -> No
     result = CliRunner().invoke(cli, ["search", "漏水", "--export", str(target)], env=env)
     assert result.exit_code != 0 and ".xlsx" in result.output
     assert not target.exists()
+
+
+def test_export_cells_are_text_never_formulas(env: dict[str, str], archive: Archive, tmp_path: Path) -> None:
+    """Scan text and inbox file names reach the cells: a leading = is text, control characters are dropped."""
+    from openpyxl import load_workbook
+
+    src = tmp_path / "x.pdf"
+    src.write_bytes(b"%PDF-1.4\n")
+    archive.add_document("HXSZ/03-2-1203", src, doc_type="repair_record", original_name="=2+3.pdf",
+                         text_pages=['=HYPERLINK("http://x.invalid") 渗水\x02复查'])
+    out_xlsx, out_csv = tmp_path / "a.xlsx", tmp_path / "a.csv"
+    assert run(env, "search", "渗水", "--export", str(out_xlsx))[0] == 0
+    assert run(env, "search", "渗水", "--export", str(out_csv))[0] == 0
+    ws = load_workbook(out_xlsx)["检索结果"]
+    cells = [c for row in ws.iter_rows(min_row=2) for c in row if isinstance(c.value, str)]
+    risky = [c for c in cells if c.value.startswith("=")]
+    assert {c.value for c in risky} >= {"=2+3.pdf"} and all(c.data_type == "s" for c in risky)
+    assert not any("\x02" in c.value for c in cells) and any("渗水复查" in c.value for c in cells)
+    rows = list(csv.reader(out_csv.read_text("utf-8-sig").splitlines()))
+    assert "'=2+3.pdf" in rows[1] and not any(v.startswith("=") for v in rows[1])
+
+
+def test_refused_export_journals_nothing_and_reveal_says_where(env: dict[str, str], archive: Archive,
+                                                                tmp_path: Path) -> None:
+    before = archive.journal.last()["seq"]
+    result = CliRunner().invoke(cli, ["search", "漏水", "--reveal", "--export", str(tmp_path / "x.txt")], env=env)
+    assert result.exit_code != 0 and ".xlsx" in result.output
+    assert archive.journal.last()["seq"] == before  # refused before searching: no reveal journaled
+    blocker = tmp_path / "占用"
+    blocker.write_text("a file, not a folder")
+    result = CliRunner().invoke(cli, ["search", "漏水", "--export", str(blocker / "x.csv")], env=env)
+    assert result.exit_code != 0 and "不是目录" in result.output and "Traceback" not in result.output
+    target = tmp_path / "明文.xlsx"
+    code, out = run(env, "search", "漏水", "--reveal", "--export", str(target), "--json")
+    assert code == 0 and json.loads(out)["rows"] == 1 and target.exists()
+    last = archive.journal.last()
+    assert last["action"] == "search.reveal" and "导出到" in last["summary"] and str(target) in last["summary"]

@@ -136,6 +136,10 @@ def search(app: App, words: tuple[str, ...], project: str | None, batch: str | N
     """
     from docgen.search.query import Query
 
+    if export_path is not None:
+        from docgen.search.export import check_export_path
+
+        check_export_path(export_path)  # before searching: a refused export journals no --reveal
     if limit is None:
         limit = EXPORT_ALL if export_path is not None else 20
     query = Query(
@@ -146,17 +150,22 @@ def search(app: App, words: tuple[str, ...], project: str | None, batch: str | N
     if page < 1:
         raise UsageError("--page 应为正整数")
     query.offset = (page - 1) * max(limit, 1)
+    if export_path is not None:
+        query.purpose = f"导出到 {export_path}"
     engine = _engine(app)
     results = engine.search(query, auto_update=False if no_update else None)
     if export_path is not None:
         from docgen.search.export import export_results
 
         rows = export_results(results, export_path)
-        if not as_json:
-            about = "" if results.total_exact else "约 "
-            more = f"(共找到 {about}{results.total} 条;用 --page 导出其余部分)" if results.total > rows + query.offset else ""
-            console().print(f"已导出 {rows} 条到 {export_path}{more}")
+        if as_json:
+            emit_json({"exported": str(export_path), "rows": rows, "offset": query.offset, "total": results.total,
+                       "total_exact": results.total_exact, "note": results.note})
             return
+        about = "" if results.total_exact else "约 "
+        more = f"(共找到 {about}{results.total} 条;用 --page 导出其余部分)" if results.total > rows + query.offset else ""
+        console().print(f"已导出 {rows} 条到 {export_path}{more}")
+        return
     if as_json:
         emit_json(results.as_dict())
         return
@@ -172,7 +181,8 @@ def _print_results(results: Any) -> None:
     shown = len(results.hits)
     about = "" if results.total_exact else "约 "
     first = results.query.offset + 1
-    which = f"第 {first}-{first + shown - 1} 条" if shown else "本页无结果"
+    pages = -(-results.total // max(results.query.limit, 1))
+    which = f"第 {first}-{first + shown - 1} 条" if shown else f"本页无结果(共 {pages} 页)"
     con.print(f"共找到 {about}[bold]{results.total}[/bold] 条,显示{which}(用时 {results.elapsed_ms:.0f} 毫秒)")
     if results.total > results.query.offset + shown and shown:
         con.print(f"[dim]下一页:加 --page {results.query.offset // max(results.query.limit, 1) + 2}[/dim]")

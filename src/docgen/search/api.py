@@ -315,11 +315,15 @@ def _stored(searcher: Any, docnum: int) -> dict[str, Any]:
 def record_reveal(archive: Archive, query: Query) -> None:
     """Journal that someone asked to see unmasked ID and phone numbers (an entry that writes no file)."""
     shown = mask_text(query.text)
-    with archive.transaction("search.reveal", "", f"检索时显示未遮蔽的身份证号和电话:{shown}") as tx:
+    why = f";{query.purpose}" if query.purpose else ""
+    with archive.transaction("search.reveal", "", f"检索时显示未遮蔽的身份证号和电话:{shown}{why}") as tx:
         tx.detail["query"] = shown
         tx.detail["filters"] = {
-            k: str(v) for k, v in query.__dict__.items() if k not in ("text", "reveal") and v not in (None, "", False)
+            k: str(v) for k, v in query.__dict__.items()
+            if k not in ("text", "reveal", "purpose") and v not in (None, "", False)
         }
+        if query.purpose:
+            tx.detail["purpose"] = query.purpose
 
 
 # --- module-level functions ----------------------------------------------------------

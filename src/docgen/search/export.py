@@ -42,32 +42,67 @@ def _rows(results: Results) -> Iterator[list[Any]]:
         yield _row(i, hit)
 
 
-def export_results(results: Results, path: Path) -> int:
-    """Write the hits of ``results`` to ``path`` (.xlsx or .csv); return the number of rows written."""
-    suffix = path.suffix.lower()
-    if suffix not in FORMATS:
+def check_export_path(path: Path) -> None:
+    """Refuse a target docgen cannot write, before anything is searched (or journaled)."""
+    if path.suffix.lower() not in FORMATS:
         raise UsageError(f"导出文件应以 .xlsx 或 .csv 结尾:{path}")
     if path.is_dir():
         raise UsageError(f"导出路径是一个目录:{path}")
-    path.parent.mkdir(parents=True, exist_ok=True)
+    for parent in path.parents:
+        if parent.exists():
+            if not parent.is_dir():
+                raise UsageError(f"无法导出到 {path}:{parent} 不是目录")
+            break
+
+
+def export_results(results: Results, path: Path) -> int:
+    """Write the hits of ``results`` to ``path`` (.xlsx or .csv); return the number of rows written."""
+    check_export_path(path)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
-        if suffix == ".csv":
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if path.suffix.lower() == ".csv":
             _write_csv(results, tmp)
         else:
             _write_xlsx(results, tmp)
         os.replace(tmp, path)
+    except OSError as exc:
+        raise UsageError(f"无法写入导出文件 {path}:{exc.strerror or exc}") from exc
     finally:
-        with contextlib.suppress(FileNotFoundError):
+        with contextlib.suppress(OSError):
             tmp.unlink()
     return len(results.hits)
+
+
+# a cell starting with one of these is a formula to Excel and WPS (CSV injection): text from
+# scans and inbox file names reaches the cells, so such text is written as plain text
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_XLSX_MAX = 32_767  # characters in one Excel cell
+
+
+def _csv_text(value: Any) -> Any:
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
 
 
 def _write_csv(results: Results, path: Path) -> None:
     with path.open("w", encoding="utf-8-sig", newline="") as fh:
         writer = csv.writer(fh)
         writer.writerow([name for name, _ in COLUMNS])
-        writer.writerows(_rows(results))
+        writer.writerows([_csv_text(v) for v in row] for row in _rows(results))
+
+
+def _xlsx_cell(ws: Any, value: Any) -> Any:
+    """Text as a text cell (never a formula), without the control characters XML cannot hold."""
+    if not isinstance(value, str):
+        return value
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    cell = WriteOnlyCell(ws, value=ILLEGAL_CHARACTERS_RE.sub("", value)[:_XLSX_MAX])
+    cell.data_type = "s"
+    return cell
 
 
 def _write_xlsx(results: Results, path: Path) -> None:
@@ -90,7 +125,7 @@ def _write_xlsx(results: Results, path: Path) -> None:
     ws.append(header)
     rows = 1
     for row in _rows(results):
-        ws.append(row)
+        ws.append([_xlsx_cell(ws, v) for v in row])
         rows += 1
     ws.auto_filter.ref = f"A1:{get_column_letter(len(COLUMNS))}{rows}"
     about = "" if results.total_exact else "约 "
@@ -99,7 +134,8 @@ def _write_xlsx(results: Results, path: Path) -> None:
     info.column_dimensions["B"].width = 60
     query = results.query
     filters = {k: v for k, v in vars(query).items()
-               if k not in ("text", "limit", "offset", "highlight", "reveal", "sort") and v not in (None, "", False)}
+               if k not in ("text", "limit", "offset", "highlight", "reveal", "sort", "purpose")
+               and v not in (None, "", False)}
     for key, value in (
         ("检索式", query.text or "(无)"),
         ("筛选", "、".join(f"{k}={v}" for k, v in filters.items()) or "(无)"),
@@ -108,5 +144,5 @@ def _write_xlsx(results: Results, path: Path) -> None:
         ("索引日志序号", str(results.index_seq)),
         ("遮蔽", "未遮蔽(已记入档案日志)" if query.reveal else "身份证号、电话已遮蔽"),
     ):
-        info.append([key, value])
+        info.append([_xlsx_cell(info, key), _xlsx_cell(info, value)])
     wb.save(path)

@@ -71,6 +71,8 @@ class Query:
     offset: int = 0
     highlight: bool = True
     reveal: bool = False
+    # what unmasked results are for, journaled with --reveal (e.g. "导出到 结果.xlsx")
+    purpose: str = ""
 
 
 @dataclass
