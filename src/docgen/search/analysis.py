@@ -113,11 +113,6 @@ CODE_GRAM = 4
 _CODE_RUN = re.compile(rf"[0-9a-z_/.\-]{{{CODE_GRAM},}}")
 
 
-def code_runs(folded: str) -> list[str]:
-    """Runs of Latin letters, digits and ``-_/.`` long enough for code grams (contract, ID, phone numbers)."""
-    return _CODE_RUN.findall(folded)
-
-
 def code_grams(folded: str) -> list[str]:
     """The 4-character tokens of every code run in folded text.
 
