@@ -355,14 +355,20 @@ class Archive:
         """True if a dossier with this key exists."""
         return self.dossier_file(key).is_file()
 
-    def dossier_keys(self, project: str | None = None) -> Iterator[str]:
-        """Keys of all dossiers (of one project), in order, without reading them."""
+    def _dossier_folders(self, project: str | None) -> Iterator[tuple[str, Path, list[str]]]:
+        """(project code, its dossiers folder, the dossier folder names in order) for each project.
+
+        Only the names are kept (about 70 bytes per dossier); callers stream the dossiers.
+        """
         codes = [check_project_code(project)] if project else self.project_codes()
         for code in codes:
             folder = self.layout.projects / code / "dossiers"
-            if not folder.is_dir():
-                continue
-            names = sorted(e.name for e in os.scandir(folder) if e.is_dir())
+            if folder.is_dir():
+                yield code, folder, sorted(e.name for e in os.scandir(folder) if e.is_dir())
+
+    def dossier_keys(self, project: str | None = None) -> Iterator[str]:
+        """Keys of all dossiers (of one project), in order, without reading them."""
+        for code, _folder, names in self._dossier_folders(project):
             for name in names:
                 yield f"{code}/{name}"
 
@@ -374,13 +380,7 @@ class Archive:
         was a third of the time of listing 20,000 dossiers); a symlinked
         dossier folder is still resolved and refused if it leads outside.
         """
-        codes = [check_project_code(project)] if project else self.project_codes()
-        for code in codes:
-            folder = self.layout.projects / code / "dossiers"
-            if not folder.is_dir():
-                continue
-            # only the names are kept (about 70 bytes per dossier); the dossiers themselves stream
-            names = sorted(e.name for e in os.scandir(folder) if e.is_dir())
+        for code, folder, names in self._dossier_folders(project):
             for name in names:
                 path = folder / name / "dossier.json"
                 if path.parent.is_symlink():
