@@ -240,14 +240,11 @@ class Pipeline:
             return
         total = self.catalog.segment_total(result.sha256)
         if total is not None and len(self.catalog.segments_filed(result.sha256)) >= total:
-            if resumed:
-                path.unlink(missing_ok=True)
-                result.status = "recovered"
-                result.message = f"中断前已拆分归档(共 {total} 份),已清理处理区中的副本"
-                return
-            result.status = "duplicate"
-            result.message = f"这份批量扫描已拆分归档(共 {total} 份)"
-            result.moved_to = str(self.areas.duplicate(path, result.message))
+            self._settle_known(
+                path, result,
+                recovered=f"中断前已拆分归档(共 {total} 份),已清理处理区中的副本" if resumed else None,
+                duplicate=f"这份批量扫描已拆分归档(共 {total} 份)",
+            )
             return
         with ScanFile(path, max_pixels=self.settings.max_image_pixels, max_pages=self.settings.max_pages) as scan:
             result.pages = scan.page_count
@@ -264,14 +261,26 @@ class Pipeline:
     def _already_archived(self, path: Path, result: FileResult, hit: tuple[str, str, str], resumed: bool) -> None:
         owner_key, doc_id, original = hit
         result.owner_key, result.doc_id = owner_key, doc_id
-        if resumed and original == path.name:
+        self._settle_known(
+            path, result,
+            recovered=(f"中断前已归档为 {doc_id}({owner_key}),已清理处理区中的副本"
+                       if resumed and original == path.name else None),
+            duplicate=f"与已归档文件 {doc_id}({owner_key},原文件名 {original})完全相同(sha256 {result.sha256[:12]}…)",
+        )
+
+    def _settle_known(self, path: Path, result: FileResult, *, recovered: str | None, duplicate: str) -> None:
+        """A file whose content is already filed.
+
+        With ``recovered`` (a copy a killed run left in the work area, already
+        filed before it died) the copy is removed; otherwise the file is a
+        duplicate and is set aside with ``duplicate`` as its reason, never deleted.
+        """
+        if recovered is not None:
             path.unlink(missing_ok=True)
-            result.status = "recovered"
-            result.message = f"中断前已归档为 {doc_id}({owner_key}),已清理处理区中的副本"
+            result.status, result.message = "recovered", recovered
             return
-        result.status = "duplicate"
-        result.message = f"与已归档文件 {doc_id}({owner_key},原文件名 {original})完全相同(sha256 {result.sha256[:12]}…)"
-        result.moved_to = str(self.areas.duplicate(path, result.message))
+        result.status, result.message = "duplicate", duplicate
+        result.moved_to = str(self.areas.duplicate(path, duplicate))
 
     # -- reading -------------------------------------------------------------------
     def _read_codes(self, scan: ScanFile) -> list[list[DocumentCode | SeparatorCode]]:
