@@ -114,9 +114,8 @@ def test_export_that_cannot_be_journaled_leaves_no_bag(archive: Archive, tmp_pat
     other = Archive.open(archive.root)
     impatient = Archive.open(archive.root, lock_timeout=0.2)
     dest = tmp_path / "bag"
-    with other._lock:
-        with pytest.raises(LockTimeout):
-            export_bag(impatient, KEY, dest, reason=WHY)
+    with other._lock, pytest.raises(LockTimeout):
+        export_bag(impatient, KEY, dest, reason=WHY)
     assert not dest.exists()
 
 
