@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from docgen import privacy
 from docgen.archive import Archive
 from docgen.errors import UsageError
 from docgen.search import api
@@ -22,6 +23,8 @@ from docgen.search.settings import SearchSettings
 from docgen.vocab import DOC_TYPES
 
 ID_ZHANG = "350102198001011232"
+# a query with a full ID or phone number is a reveal: refused without one (test_full_number_query_is_a_reveal)
+NUMBER_REVEAL = {"reveal": True, "reason": "测试:按完整号码检索"}
 
 TEXTS: list[tuple[str, str, list[str], dict[str, object]]] = [
     ("HXSZ/03-2-1203", "repair_record", ["业主张伟来电反映卫生间漏水,地暖不热。", f"联系电话13812345678,身份证号码{ID_ZHANG}"],
@@ -80,6 +83,8 @@ def _scan(archive: Archive, texts: dict[str, tuple[str, str]], terms: list[str])
 
 
 def _docs(archive: Archive, settings: SearchSettings, text: str = "", **kw: object) -> set[str]:
+    if privacy.full_numbers_in(text):
+        kw = {**NUMBER_REVEAL, **kw}
     r = api.search(archive, settings, Query(text=text, limit=1000, kind="document", **kw))  # type: ignore[arg-type]
     assert r.total == len(r.hits)
     return {h.doc_id for h in r.hits}
@@ -186,7 +191,7 @@ def test_case_records_one_query(filled: tuple) -> None:
     assert {h.owner for h in r.hits} == {"HXSZ/03-2-1203", "HXSZ/05-1-0502"}
     r = api.search(archive, settings, Query(text="地暖不热", kind="complaint"))
     assert [h.doc_id for h in r.hits] == [archive.dossier("HXSZ/03-2-1204").complaints[0].id]
-    r = api.search(archive, settings, Query(text="13987654321", kind="dossier"))
+    r = api.search(archive, settings, Query(text="13987654321", kind="dossier", **NUMBER_REVEAL))  # type: ignore[arg-type]
     assert [h.owner for h in r.hits] == ["HXSZ/03-2-1204"]
 
 
@@ -205,7 +210,7 @@ def test_document_and_case_numbers_are_found_as_typed(filled: tuple) -> None:
         dossier.owners[0].id_number = "11010519491231002X"
     api.update(archive, settings)
     for typed in ("11010519491231002X", "11010519491231002x", "编号:11010519491231002ｘ"):
-        r = api.search(archive, settings, Query(text=typed, kind="dossier", limit=50, reveal=False))
+        r = api.search(archive, settings, Query(text=typed, kind="dossier", limit=50, **NUMBER_REVEAL))  # type: ignore[arg-type]
         assert [h.owner for h in r.hits] == ["HXSZ/05-1-0601"], typed
 
 
@@ -221,20 +226,45 @@ def test_sort_by_date_and_limit(filled: tuple) -> None:
 
 def test_masking_and_reveal_is_journaled(filled: tuple) -> None:
     archive, settings, _ = filled
-    r = api.search(archive, settings, Query(text=ID_ZHANG, kind="document"))
+    r = api.search(archive, settings, Query(text="身份证号码", kind="document"))
     hit = r.hits[0]
     assert ID_ZHANG not in hit.snippet and "13812345678" not in hit.snippet
     assert "350102********1232" in hit.snippet and "138****5678" in hit.snippet
     start, end = hit.highlights[0]
-    assert hit.snippet[start:end] == "350102********1232"
+    assert hit.snippet[start:end] == "身份证号码"
     before = archive.journal.last()["seq"]
-    r = api.search(archive, settings, Query(text=ID_ZHANG, kind="document", reveal=True))
+    with pytest.raises(privacy.ReasonRequired, match="--reason"):
+        api.search(archive, settings, Query(text="身份证号码", kind="document", reveal=True))
+    assert archive.journal.last()["seq"] == before  # refused before searching: nothing shown, nothing journaled
+    r = api.search(archive, settings, Query(text="身份证号码", kind="document", reveal=True, reason="核对身份证复印件"))
     assert ID_ZHANG in r.hits[0].snippet
     entries = list(archive.journal.entries(before))
-    assert [e.action for e in entries] == ["search.reveal"]
+    assert [e.action for e in entries] == ["privacy.reveal"]
     assert ID_ZHANG not in json.dumps(entries[0].detail, ensure_ascii=False)
     assert entries[0].files == []
     assert archive.journal.verify() == []
+
+
+def test_full_number_query_is_a_reveal(filled: tuple) -> None:
+    """A hit for a full ID or phone number tells whose it is: refused without a reveal, journaled masked with one."""
+    archive, settings, _ = filled
+    before = archive.journal.last()["seq"]
+    for typed in (ID_ZHANG, f"身份证 {ID_ZHANG}", "１３８１２３４５６７８", "0591-88886666", "350121196501163583"):
+        with pytest.raises(UsageError, match="--reveal --reason") as err:
+            api.search(archive, settings, Query(text=typed))
+        assert ID_ZHANG not in str(err.value) and "13812345678" not in str(err.value)
+    assert archive.journal.last()["seq"] == before
+    assert api.search(archive, settings, Query(text="1232", kind="document")).total == 1  # part of a number: no reveal
+    r = api.search(archive, settings, Query(text=ID_ZHANG, kind="document", reveal=True, reason="业主来电核对身份"))
+    assert r.total == 1 and ID_ZHANG in r.hits[0].snippet
+    entry = archive.journal.last()
+    assert entry["action"] == "privacy.reveal" and entry["seq"] == before + 1
+    assert entry["target"] == "HXSZ/03-2-1203"  # names whose data was shown, never empty
+    text = json.dumps(entry, ensure_ascii=False)
+    assert ID_ZHANG not in text and "350102********1232" in text
+    detail = entry["detail"]
+    assert detail["why"] == "业主来电核对身份" and detail["where"] == "屏幕"
+    assert detail["total"] == 1 and detail["records"] == [r.hits[0].doc_id] and detail["query"] == "350102********1232"
 
 
 def test_snippet_highlights_original_text(filled: tuple) -> None:

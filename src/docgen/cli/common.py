@@ -22,7 +22,7 @@ from rich.console import Console
 from rich.table import Table
 
 from docgen.config import Config, load_config
-from docgen.errors import DocgenError
+from docgen.errors import DocgenError, UsageError
 
 T = TypeVar("T")
 
@@ -35,6 +35,8 @@ class App:
     archive_path: Path | None = None
     actor: str | None = None
     debug: bool = False
+    # the privacy role of whoever runs the command (docgen.privacy.ROLES); one role until users arrive
+    role: str = "cli"
     _config: Config | None = field(default=None, repr=False)
     _archive: Any = field(default=None, repr=False)
 
@@ -162,6 +164,54 @@ def kv(pairs: Sequence[tuple[str, Any]]) -> None:
     for k, v in pairs:
         pad = " " * (width - len(k)) * 2
         console().print(f"[bold]{k}[/bold]{pad}  {'' if v is None else v}")
+
+
+class DateParam(click.ParamType):
+    """A ``YYYY-MM-DD`` option whose errors say whether the format is wrong or the day does not exist."""
+
+    name = "date"
+
+    def get_metavar(self, param: click.Parameter, ctx: click.Context) -> str:
+        return "YYYY-MM-DD"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        import datetime as dt
+
+        from docgen.dates import parse_date
+
+        if isinstance(value, dt.date):
+            return value
+        try:
+            return parse_date(str(value))
+        except ValueError as exc:
+            self.fail(str(exc), param, ctx)
+
+
+DATE = DateParam()
+
+
+def reveal_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Add ``--reveal`` and ``--reason`` to a command (every reveal says why, and is journaled)."""
+    fn = click.option("--reason", metavar="原因", help="为什么需要看未遮蔽的信息(与 --reveal 同用,必填;记入档案日志)。")(fn)
+    fn = click.option("--reveal", is_flag=True,
+                      help="显示未遮蔽的身份证号码、电话和住址(须用 --reason 说明原因;记入档案日志)。")(fn)
+    return fn
+
+
+def reveal_reason(app: App, reveal: bool, reason: str | None, kind: str = "view") -> str | None:
+    """The checked reason when ``--reveal`` was given, None when not; refuse a bad combination before any work."""
+    from docgen import privacy
+
+    if not reveal:
+        if reason:
+            raise UsageError("--reason 只与 --reveal 一起使用(说明为什么要看未遮蔽的信息)")
+        return None
+    return privacy.check_reveal(app.role, reason, kind)
+
+
+def shown_where(as_json: bool) -> str:
+    """Where a command's output goes, for the reveal journal entry."""
+    return "屏幕(JSON 输出)" if as_json else "屏幕"
 
 
 def parse_assignments(items: Sequence[str]) -> dict[str, str]:

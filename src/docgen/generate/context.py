@@ -25,8 +25,8 @@ from docxtpl import Listing
 from docgen.generate import plan_data
 from docgen.generate.environment import missing
 from docgen.generate.filters import cn_date, cn_datetime, money
-from docgen.idnumbers import mask_address, mask_id_number, mask_phone
 from docgen.models import Batch, BatchUnit, Dossier, Project, RepairTicket, Settlement
+from docgen.privacy import mask_address, mask_id_number, mask_phone
 from docgen.units import parse_unit
 
 Context = dict[str, Any]

@@ -37,6 +37,11 @@ MAGIC: list[tuple[bytes, str]] = [
     (b"BM", "image"),
 ]
 SUPPORTED = "PDF、PNG、JPEG、TIFF、BMP、WebP"
+# suffixes that claim a supported format, and what other content commonly hides behind them
+_CLAIMED = {".pdf": "PDF", ".png": "PNG 图片", ".jpg": "JPEG 图片", ".jpeg": "JPEG 图片", ".tif": "TIFF 图片",
+            ".tiff": "TIFF 图片", ".bmp": "BMP 图片", ".webp": "WebP 图片"}
+_LOOKS_LIKE = [(b"PK\x03\x04", " ZIP 压缩包或 Office 文档"), (b"Rar!", " RAR 压缩包"), (b"7z\xbc\xaf", " 7z 压缩包"),
+               (b"\xd0\xcf\x11\xe0", "旧版 Office 文档"), (b"GIF8", " GIF 图片"), (b"<", "网页或 XML 文本")]
 MIN_TEXT_CHARS = 4
 
 
@@ -83,6 +88,11 @@ def sniff(path: Path) -> str:
     if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
         return "image"
     suffix = path.suffix.lower() or "(无扩展名)"
+    if suffix in _CLAIMED:
+        # a name that promises a scan whose bytes are something else: say so, not "unsupported .pdf"
+        what = next((f"看起来是{label}" for magic, label in _LOOKS_LIKE if head.startswith(magic)), "内容无法识别")
+        raise BadInput(f"文件名是 {suffix},但内容不是 {_CLAIMED[suffix]}({what});"
+                       f"请确认是扫描件原件,只能归档 {SUPPORTED} 格式", "unsupported")
     raise BadInput(f"不支持的文件类型 {suffix}:只能归档 {SUPPORTED} 格式的扫描件", "unsupported")
 
 

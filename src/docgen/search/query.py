@@ -71,8 +71,11 @@ class Query:
     offset: int = 0
     highlight: bool = True
     reveal: bool = False
-    # what unmasked results are for, journaled with --reveal (e.g. "导出到 结果.xlsx")
+    # where unmasked results go, journaled with reveal (e.g. "导出到 结果.xlsx"; empty: the screen)
     purpose: str = ""
+    # why they are revealed (required with reveal) and the asker's role (docgen.privacy.ROLES)
+    reason: str = ""
+    role: str = "cli"
 
 
 @dataclass
@@ -323,7 +326,7 @@ def parse_text(parser: Any, text: str) -> wq.Query | None:
     except UsageError:
         raise
     except Exception as exc:  # whoosh's range parsing raises bare Exceptions ("'abc' is not a parseable date")
-        raise UsageError(f"无法理解检索式 {text!r}:{exc}") from exc
+        raise UsageError(f"无法理解检索式 {text!r}:{_explain(exc)}") from exc
     stack = [q]
     while stack:
         node = stack.pop()
@@ -331,12 +334,25 @@ def parse_text(parser: Any, text: str) -> wq.Query | None:
         if err is not None:
             if isinstance(err, UsageError):
                 raise err
-            raise UsageError(f"无法理解检索式 {text!r}:{err}")
+            raise UsageError(f"无法理解检索式 {text!r}:{_explain(err)}")
         stack.extend(node.children() if hasattr(node, "children") else [])
     if isinstance(q, wq.NullQuery.__class__) or not any(True for _ in q.leaves()):
         # text that parses to nothing (only brackets or operators) must not turn into "everything"
         raise UsageError(f"检索式 {text!r} 中没有可检索的词;只按条件筛选时请不写检索式,如 docgen search --kind repair")
     return q
+
+
+_DATE_HINT = "日期写成 20260630,范围写成 日期:[20260101 TO 20260630](两端和方括号都要写全)"
+
+
+def _explain(err: object) -> str:
+    """A Chinese reason for whoosh's English parse error (the English stays in the chained cause)."""
+    said = str(err)
+    if "month must be" in said:
+        return f"月份应为 1 到 12;{_DATE_HINT}"
+    if "day is out of range" in said:
+        return f"这一天不存在;{_DATE_HINT}"
+    return _DATE_HINT if ("date" in said or "int()" in said or "literal" in said) else f"写法有误({_DATE_HINT})"
 
 
 def filters(query: Query) -> list[wq.Query]:
