@@ -23,6 +23,7 @@ transaction a crash interrupted, and change files through a
 from __future__ import annotations
 
 import contextlib
+import copy
 import datetime as dt
 import getpass
 import json
@@ -36,6 +37,7 @@ from typing import Any, Literal
 from docgen.archive.fsutil import atomic_write, safe_join, sha256_file
 from docgen.archive.journal import Journal, JournalEntry
 from docgen.archive.lock import WriteLock
+from docgen.archive.revisions import stamp_batch, stamp_dossier, stamp_project
 from docgen.archive.records import dump_record, load_record, parse_record
 from docgen.archive.txn import Transaction, recover
 from docgen.errors import ConflictError, DocgenError, NotFoundError, RecordError, UnsafePathError
@@ -154,6 +156,7 @@ class Archive:
         self._lock = WriteLock(self.layout.lock, lock_timeout)
         self.listeners: list[Callable[[JournalEntry], None]] = []
         self._today: Callable[[], dt.date] = dt.date.today
+        self._now: Callable[[], dt.datetime] = lambda: dt.datetime.now().astimezone().replace(microsecond=0)
 
     # -- opening -----------------------------------------------------------
     @classmethod
@@ -198,6 +201,20 @@ class Archive:
     def today(self) -> dt.date:
         """Today's date (injectable for tests: ``archive._today = lambda: date(...)``)."""
         return self._today()
+
+    def now(self) -> dt.datetime:
+        """The current time with its offset, for revision stamps (injectable like ``_today``)."""
+        return self._now()
+
+    def as_actor(self, actor: str) -> Archive:
+        """This archive acting for another user: the same lock, journal and listeners, its own actor.
+
+        A web server opens one Archive and gives each request the logged-in
+        user's view of it, so the journal and ``filed_by`` name who really acted.
+        """
+        clone = copy.copy(self)
+        clone.actor = actor
+        return clone
 
     # -- transactions --------------------------------------------------------
     @contextlib.contextmanager
@@ -284,15 +301,18 @@ class Archive:
         if (self.path(self.layout.project_rel(project.code)) / "project.json").exists():
             raise ConflictError(f"项目 {project.code} 已存在")
         with self.transaction("project.new", project.code, f"新建项目 {project.code} {project.name}") as tx:
+            stamp_project(None, project, self.actor, self.now())
             self.save_project(project, tx)
         return project
 
     @contextlib.contextmanager
     def edit_project(self, code: str, action: str, summary: str) -> Iterator[Project]:
-        """Yield a project to change in place; it is validated and saved on exit."""
+        """Yield a project to change in place; it is validated, stamped with a new revision and saved on exit."""
         with self.transaction(action, code, summary) as tx:
-            project = self.project(code)
+            before = self.project(code)
+            project = before.model_copy(deep=True)
             yield project
+            stamp_project(before, project, self.actor, self.now())
             self.save_project(project, tx)
 
     # -- batches ---------------------------------------------------------------
@@ -335,15 +355,18 @@ class Archive:
         if self.path(self.layout.batch_rel(batch.project, batch.id)).exists():
             raise ConflictError(f"交房批次 {batch.project}/{batch.id} 已存在")
         with self.transaction("batch.new", f"{batch.project}/{batch.id}", f"新建交房批次 {batch.name}") as tx:
+            stamp_batch(None, batch, self.actor, self.now())
             self.save_batch(batch, tx)
         return batch
 
     @contextlib.contextmanager
     def edit_batch(self, project: str, batch_id: str, action: str, summary: str) -> Iterator[Batch]:
-        """Yield a batch to change in place; validated and saved on exit."""
+        """Yield a batch to change in place; validated, stamped (the batch and each changed unit) and saved on exit."""
         with self.transaction(action, f"{project}/{batch_id}", summary) as tx:
-            batch = self.batch(project, batch_id)
+            before = self.batch(project, batch_id)
+            batch = before.model_copy(deep=True)
             yield batch
+            stamp_batch(before, batch, self.actor, self.now())
             self.save_batch(batch, tx)
 
     # -- dossiers --------------------------------------------------------------
@@ -428,20 +451,34 @@ class Archive:
         if self.dossier_exists(dossier.key):
             raise ConflictError(f"档案 {dossier.key}({dossier.unit_label})已存在,一户只能有一份档案")
         if tx is not None:
+            stamp_dossier(None, dossier, self.actor, self.now())
             self.save_dossier(dossier, tx)
             return dossier
         with self.transaction("dossier.new", dossier.key, f"新建档案 {dossier.unit_label} {dossier.owner_names}") as t:
             if self.dossier_exists(dossier.key):
                 raise ConflictError(f"档案 {dossier.key} 已存在")
+            stamp_dossier(None, dossier, self.actor, self.now())
             self.save_dossier(dossier, t)
         return dossier
 
     @contextlib.contextmanager
     def edit_dossier(self, key: str, action: str, summary: str) -> Iterator[tuple[Dossier, Transaction]]:
-        """Yield a dossier (re-read under the lock) and the transaction; saved and journaled on exit."""
+        """Yield a dossier (re-read under the lock) and the transaction; stamped, saved and journaled on exit.
+
+        The dossier's own fields and each case record that changed get a new
+        revision naming the acting user (see :mod:`docgen.archive.revisions`).
+        """
         with self.transaction(action, key, summary) as tx:
-            dossier = self.dossier(key)
+            path = self.dossier_file(key)
+            try:
+                data = path.read_bytes()
+            except FileNotFoundError as exc:
+                raise NotFoundError(f"档案 {key} 不存在") from exc
+            project, unit = split_key(key)
+            before = self._checked_dossier(parse_record(Dossier, data, path), project, unit, path)
+            dossier = parse_record(Dossier, data, path)  # a second parse is cheaper than a deep copy
             yield dossier, tx
+            stamp_dossier(before, dossier, self.actor, self.now())
             self.save_dossier(dossier, tx)
 
     # -- documents -------------------------------------------------------------
@@ -650,16 +687,24 @@ class Archive:
             getattr(dossier, kind).append(record)
         return record
 
-    def update_case(self, record_id: str, changes: dict[str, Any], summary: str = "") -> Any:
-        """Change fields of a case record (validated as a whole); return the new record."""
+    def update_case(self, record_id: str, changes: dict[str, Any], summary: str = "", *,
+                    revision: int | None = None) -> Any:
+        """Change fields of a case record (validated as a whole); return the new record.
+
+        ``revision`` is the revision the change was based on: if someone changed
+        the record since, StaleEditError says who and when (None: no check).
+        """
+        from docgen.archive.revisions import REVISION_FIELDS, check
+
         dossier, kind, _ = self.find_case(record_id)
         model = CASE_MODELS[kind]
         label = CASE_LABEL[kind]
         with self.edit_dossier(dossier.key, f"{kind[:-1]}.update", summary or f"更新{label} {record_id}") as (d, _tx):
             records = getattr(d, kind)
             index = next(i for i, r in enumerate(records) if r.id == record_id)
+            check(records[index], revision, f"{label} {record_id}")
             data = records[index].model_dump(mode="json")
-            unknown = sorted(set(changes) - set(model.model_fields))
+            unknown = sorted(set(changes) - (set(model.model_fields) - REVISION_FIELDS))
             if unknown:
                 raise DocgenError(f"{label}没有字段 {'、'.join(unknown)}(可用字段:{'、'.join(model.model_fields)})")
             data.update(changes)
