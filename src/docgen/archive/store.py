@@ -37,8 +37,8 @@ from typing import Any, Literal
 from docgen.archive.fsutil import atomic_write, safe_join, sha256_file
 from docgen.archive.journal import Journal, JournalEntry
 from docgen.archive.lock import WriteLock
-from docgen.archive.revisions import stamp_batch, stamp_dossier, stamp_project
 from docgen.archive.records import dump_record, load_record, parse_record
+from docgen.archive.revisions import stamp_batch, stamp_dossier, stamp_project
 from docgen.archive.txn import Transaction, recover
 from docgen.errors import ConflictError, DocgenError, NotFoundError, RecordError, UnsafePathError
 from docgen.models import (
