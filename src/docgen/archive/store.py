@@ -667,58 +667,80 @@ class Archive:
             return _do(t)
 
     # -- case records ------------------------------------------------------------
-    def add_case(self, key: str, kind: CaseKind, fields: dict[str, Any]) -> Any:
+    def add_case(self, key: str, kind: CaseKind, fields: dict[str, Any], *, summary: str = "") -> Any:
         """Add a repair, complaint, revisit or settlement to a dossier, numbering it; return it."""
         model = CASE_MODELS[kind]
-        with self.edit_dossier(key, f"{kind[:-1]}.new", f"新建{CASE_LABEL[kind]}") as (dossier, tx):
+        with self.edit_dossier(key, f"{kind[:-1]}.new", summary or f"新建{CASE_LABEL[kind]}") as (dossier, tx):
             year = self.today().year
             record_id = tx.next_id(CASE_PREFIX[kind], year)
-            tx.summary = f"新建{CASE_LABEL[kind]} {record_id}"
-            try:
-                record = model.model_validate({"id": record_id, **fields})
-            except Exception as exc:
-                from pydantic import ValidationError
-
-                from docgen.archive.records import translate
-
-                if isinstance(exc, ValidationError):
-                    raise RecordError(None, translate(exc)) from exc
-                raise
+            tx.summary = f"{summary or '新建' + CASE_LABEL[kind]} {record_id}"
+            record = _validated(model, {"id": record_id, **fields}, f"{CASE_LABEL[kind]} {record_id}")
             getattr(dossier, kind).append(record)
         return record
 
-    def update_case(self, record_id: str, changes: dict[str, Any], summary: str = "", *,
-                    revision: int | None = None) -> Any:
-        """Change fields of a case record (validated as a whole); return the new record.
+    def locate_case(self, record_id: str) -> tuple[str, str]:
+        """The dossier key and kind (``repairs`` …) of a case record; NotFoundError if there is none.
 
-        ``revision`` is the revision the change was based on: if someone changed
-        the record since, StaleEditError says who and when (None: no check).
+        Ids never move between dossiers, so the key found here (without the
+        lock) is the one to edit under the lock.
+        """
+        dossier, kind, _ = self.find_case(record_id)
+        return dossier.key, kind
+
+    def modify_case(
+        self,
+        record_id: str,
+        change: Callable[[dict[str, Any], Any, Dossier], None],
+        *,
+        action: str = "",
+        summary: str = "",
+        revision: int | None = None,
+        kind: str | None = None,
+    ) -> Any:
+        """Read, change and write one case record in one transaction; return the new record.
+
+        ``change(data, record, dossier)`` edits ``data`` (the record's JSON
+        form) in place; it reads the record and its dossier as they are under
+        the write lock, so two users' changes never overwrite each other.
+        ``revision`` is the revision the change was based on: if someone has
+        changed the record since, StaleEditError says who and when.  ``kind``
+        refuses an id of another kind (``BX-…`` given where a settlement is meant).
         """
         from docgen.archive.revisions import REVISION_FIELDS, check
 
-        dossier, kind, _ = self.find_case(record_id)
-        model = CASE_MODELS[kind]
-        label = CASE_LABEL[kind]
-        with self.edit_dossier(dossier.key, f"{kind[:-1]}.update", summary or f"更新{label} {record_id}") as (d, _tx):
-            records = getattr(d, kind)
+        key, found_kind = self.locate_case(record_id)
+        label = CASE_LABEL[found_kind]
+        if kind is not None and found_kind != kind:
+            raise NotFoundError(f"{record_id} 是{label},不是{CASE_LABEL[kind]}")
+        model = CASE_MODELS[found_kind]
+        action = action or f"{found_kind[:-1]}.update"
+        with self.edit_dossier(key, action, summary or f"更新{label} {record_id}") as (d, _tx):
+            records = getattr(d, found_kind)
             index = next(i for i, r in enumerate(records) if r.id == record_id)
-            check(records[index], revision, f"{label} {record_id}")
-            data = records[index].model_dump(mode="json")
-            unknown = sorted(set(changes) - (set(model.model_fields) - REVISION_FIELDS))
-            if unknown:
-                raise DocgenError(f"{label}没有字段 {'、'.join(unknown)}(可用字段:{'、'.join(model.model_fields)})")
-            data.update(changes)
-            try:
-                records[index] = model.model_validate(data)
-            except Exception as exc:
-                from pydantic import ValidationError
-
-                from docgen.archive.records import translate
-
-                if isinstance(exc, ValidationError):
-                    raise RecordError(None, [f"{record_id} " + line for line in translate(exc)]) from exc
-                raise
+            current = records[index]
+            check(current, revision, f"{label} {record_id}")
+            data = current.model_dump(mode="json")
+            kept = {k: data[k] for k in REVISION_FIELDS | {"id"}}
+            change(data, current, d)
+            data.update(kept)  # ids and revisions are the storage layer's, whatever the change did
+            records[index] = _validated(model, data, f"{label} {record_id}")
             return records[index]
+
+    def update_case(self, record_id: str, changes: dict[str, Any], summary: str = "", *,
+                    revision: int | None = None) -> Any:
+        """Set fields of a case record (validated as a whole); return the new record."""
+        from docgen.archive.revisions import REVISION_FIELDS
+
+        def apply(data: dict[str, Any], record: Any, _dossier: Dossier) -> None:
+            model = type(record)
+            known = [f for f in model.model_fields if f not in REVISION_FIELDS and f != "id"]
+            unknown = sorted(set(changes) - set(known))
+            if unknown:
+                label = CASE_LABEL[next(k for k, m in CASE_MODELS.items() if m is model)]
+                raise DocgenError(f"{label}没有字段 {'、'.join(unknown)}(可用字段:{'、'.join(known)})")
+            data.update(changes)
+
+        return self.modify_case(record_id, apply, summary=summary, revision=revision)
 
     # -- checks used by audit and verify -----------------------------------------
     def iter_record_files(self) -> Iterator[Path]:
@@ -745,3 +767,15 @@ class Archive:
     def atomic_write_state(self, name: str, data: bytes) -> None:
         """Write a non-record state file under ``.docgen/`` atomically (no journal)."""
         atomic_write(self.layout.state_dir / name, data)
+
+
+def _validated(model: type[Any], data: dict[str, Any], where: str) -> Any:
+    """Validate a case record from its JSON form; RecordError names the record and the fields in Chinese."""
+    from pydantic import ValidationError
+
+    from docgen.archive.records import translate
+
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise RecordError(None, [f"{where} " + line for line in translate(exc)]) from exc
