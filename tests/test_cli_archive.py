@@ -179,8 +179,15 @@ def test_settlement_new_and_approve(workdir: Path) -> None:
             "--json")
     assert r.exit_code == 0, r.output
     sheet = json.loads(r.output)
+    assert sheet["status"] == "草稿" and sheet["handled_by"] == "小王"
+    r = run(workdir, "settlement", "approve", sheet["id"], "--role", "客户服务部负责人", "--name", "林经理")
+    assert r.exit_code == 1 and "现在应由「经办人」签字" in r.output  # out of order: refused
+    r = run(workdir, "settlement", "approve", sheet["id"], "--name", "小王", "--json")  # the next step by default
+    assert json.loads(r.output)["status"] == "审批中"
     r = run(workdir, "settlement", "approve", sheet["id"], "--role", "客户服务部负责人", "--name", "林经理", "--json")
-    assert [a["role"] for a in json.loads(r.output)["approvals"]] == ["经办人", "客户服务部负责人"]
+    data = json.loads(r.output)
+    assert [a["role"] for a in data["approvals"]] == ["经办人", "客户服务部负责人"]
+    assert data["status"] == "已审批"  # 1,147.00 yuan: the chain ends with 客户服务部负责人
     r = run(workdir, "settlement", "show", sheet["id"], "--json")
     data = json.loads(r.output)
     assert data["approved_total"] == "1147.00" and data["payable"] == "1089.65"

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 
 from conftest import OWNERS, make_id
+from docgen.approvals import approval_chain
 from docgen.archive import Archive
 from docgen.errors import NotFoundError, UnsafePathError, UsageError
 from docgen.generate.catalog import TEMPLATES, check_templates
-from docgen.generate.context import approval_chain
 from docgen.generate.render import GenerateError, TemplateRenderer
 from docgen.generate.service import Generator
 from docgen.generate.text import docx_text

@@ -276,6 +276,12 @@ class RepairTicket(Record):
     """关闭日期."""
     notes: str = ""
     """备注."""
+    revision: int = Field(default=0, ge=0)
+    """Revision of this record, raised by every change; an edit that names an older one is refused."""
+    updated_by: str = ""
+    """Who made the last change."""
+    updated_at: dt.datetime | None = None
+    """When the last change was made (ISO 8601 with offset)."""
 
 
 class Complaint(Record):
@@ -301,6 +307,12 @@ class Complaint(Record):
     """关闭日期."""
     related_repairs: list[str] = Field(default_factory=list)
     """Related repair ticket ids."""
+    revision: int = Field(default=0, ge=0)
+    """Revision of this record, raised by every change; an edit that names an older one is refused."""
+    updated_by: str = ""
+    """Who made the last change."""
+    updated_at: dt.datetime | None = None
+    """When the last change was made (ISO 8601 with offset)."""
 
 
 class Revisit(Record):
@@ -324,6 +336,12 @@ class Revisit(Record):
     """回访记录."""
     related: str | None = None
     """Id of the complaint or repair this revisit follows."""
+    revision: int = Field(default=0, ge=0)
+    """Revision of this record, raised by every change; an edit that names an older one is refused."""
+    updated_by: str = ""
+    """Who made the last change."""
+    updated_at: dt.datetime | None = None
+    """When the last change was made (ISO 8601 with offset)."""
 
     @model_validator(mode="after")
     def _done_has_satisfaction(self) -> Revisit:
@@ -418,6 +436,12 @@ class Settlement(Record):
     """草稿 / 审批中 / 已审批 / 已付款 / 已驳回."""
     handled_by: str = ""
     """经办人."""
+    revision: int = Field(default=0, ge=0)
+    """Revision of this record, raised by every change; an edit that names an older one is refused."""
+    updated_by: str = ""
+    """Who made the last change."""
+    updated_at: dt.datetime | None = None
+    """When the last change was made (ISO 8601 with offset)."""
 
     @property
     def declared_total(self) -> Decimal:
@@ -493,6 +517,12 @@ class Dossier(Record):
     """第三方维修费用结算."""
     notes: str = ""
     """备注."""
+    revision: int = Field(default=0, ge=0)
+    """Revision of this record, raised by every change; an edit that names an older one is refused."""
+    updated_by: str = ""
+    """Who made the last change."""
+    updated_at: dt.datetime | None = None
+    """When the last change was made (ISO 8601 with offset)."""
 
     @field_validator("project")
     @classmethod
@@ -576,6 +606,12 @@ class BatchUnit(Record):
     """验房发现的问题."""
     keys_issued: bool = False
     """钥匙已发放."""
+    revision: int = Field(default=0, ge=0)
+    """Revision of this record, raised by every change; an edit that names an older one is refused."""
+    updated_by: str = ""
+    """Who made the last change."""
+    updated_at: dt.datetime | None = None
+    """When the last change was made (ISO 8601 with offset)."""
 
     @field_validator("unit")
     @classmethod
@@ -622,6 +658,12 @@ class Batch(Record):
     """Units in the batch with their status."""
     notes: str = ""
     """备注."""
+    revision: int = Field(default=0, ge=0)
+    """Revision of this record, raised by every change; an edit that names an older one is refused."""
+    updated_by: str = ""
+    """Who made the last change."""
+    updated_at: dt.datetime | None = None
+    """When the last change was made (ISO 8601 with offset)."""
 
     @field_validator("id")
     @classmethod
@@ -667,6 +709,12 @@ class Project(Record):
     """Project-level documents (预售许可证, 竣工验收备案表, policies …)."""
     notes: str = ""
     """备注."""
+    revision: int = Field(default=0, ge=0)
+    """Revision of this record, raised by every change; an edit that names an older one is refused."""
+    updated_by: str = ""
+    """Who made the last change."""
+    updated_at: dt.datetime | None = None
+    """When the last change was made (ISO 8601 with offset)."""
 
     @field_validator("code")
     @classmethod

@@ -29,7 +29,11 @@ T = TypeVar("T")
 
 @dataclass
 class App:
-    """What every command needs: configuration and the archive, loaded on first use."""
+    """What every command needs: the configuration and a core session acting as the operator, made on first use.
+
+    A CLI run is one :class:`~docgen.session.Session` (the local operator,
+    every project); commands call core services with it and render the result.
+    """
 
     config_path: Path | None = None
     archive_path: Path | None = None
@@ -38,7 +42,7 @@ class App:
     # the privacy role of whoever runs the command (docgen.privacy.ROLES); one role until users arrive
     role: str = "cli"
     _config: Config | None = field(default=None, repr=False)
-    _archive: Any = field(default=None, repr=False)
+    _session: Any = field(default=None, repr=False)
 
     @property
     def config(self) -> Config:
@@ -52,17 +56,19 @@ class App:
         return self._config
 
     @property
+    def session(self) -> Any:
+        """The core session for this run: the archive acting as the operator (the journal names them)."""
+        if self._session is None:
+            from docgen.session import User, Workspace
+
+            workspace = Workspace(self.config)
+            self._session = workspace.session(User(workspace.archive.actor, "operator"))
+        return self._session
+
+    @property
     def archive(self) -> Any:
-        """The opened archive; changes made through it mark the search index for a refresh."""
-        if self._archive is None:
-            self._archive = self.config.open_archive()
-            self._archive.listeners.append(self._note_change)
-        return self._archive
-
-    _changed: bool = field(default=False, repr=False)
-
-    def _note_change(self, _entry: Any) -> None:
-        self._changed = True
+        """The opened archive (acting as the operator); changes through it mark the search index for a refresh."""
+        return self.session.archive
 
     def refresh_index(self) -> None:
         """After a command changed the archive, bring an existing search index up to date.
@@ -72,16 +78,10 @@ class App:
         ``docgen index rebuild`` (or the first search); a busy index writer is
         not waited for long: the journal tells the next update what to index.
         """
-        if not self._changed:
+        if self._session is None:
             return
-        self._changed = False
-        index = Path(self.config.search.index_path)
-        if not (index / "CURRENT").exists():
-            return
-        from docgen.search.api import refresh
-
         try:
-            refresh(self.archive, self.config.search, timeout=2.0)
+            self._session.refresh_index(timeout=2.0)
         except DocgenError as exc:
             click.echo(f"注意:检索索引未能更新({exc});下次检索或 docgen index update 时会补上。", err=True)
 

@@ -43,6 +43,7 @@ COMMANDS: dict[str, str] = {
     "cover-sheet": "docgen.cli.ingest_cmds:cover_sheet",
     "search": "docgen.cli.search_cmds:search",
     "index": "docgen.cli.search_cmds:index",
+    "user": "docgen.cli.user_cmds:user",
 }
 
 
