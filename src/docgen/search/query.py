@@ -23,7 +23,14 @@ from typing import Any
 from whoosh import query as wq
 
 from docgen.errors import UsageError
-from docgen.search.analysis import UnitQuery, code_grams, fold, is_cjk, looks_like_code, parse_unit_query
+from docgen.search.analysis import (
+    UnitQuery,
+    code_grams,
+    fold,
+    is_cjk,
+    looks_like_code,
+    parse_unit_query,
+)
 from docgen.search.schema import KINDS
 from docgen.search.synonyms import SynonymTable
 from docgen.vocab import DOC_TYPES, STAGES, doc_type_code
