@@ -99,3 +99,46 @@ def test_wheel_carries_bundled_data_and_the_tour_runs_from_any_folder(tmp_path: 
     assert kinds == {"handover_plan", "handover_notice", "compensation_agreement", "settlement_sheet"}, kinds
     assert (run / "审计报告.html").is_file()
     assert not (anywhere / "templates").exists() and not (anywhere / "records").exists()
+
+
+# --- finding the bundled data in a source checkout (the same lookups an installed docgen makes) ------
+
+def test_bundled_folders_are_found_in_the_checkout() -> None:
+    from docgen.bundled import SAMPLE_ARCHIVE, SAMPLE_INBOX, TEMPLATES, bundled_path
+
+    assert bundled_path(TEMPLATES) == ROOT / "templates"
+    assert bundled_path(SAMPLE_ARCHIVE) == ROOT / "records"
+    assert bundled_path(SAMPLE_INBOX) == ROOT / "samples" / "inbox"
+    assert bundled_path("no-such-folder") is None
+
+
+def test_templates_fall_back_to_the_built_in_ones_only_without_a_folder(tmp_path: Path) -> None:
+    from docgen.generate.catalog import check_templates, template_path, templates_folder
+    from docgen.generate.settings import GenerateSettings
+
+    missing = GenerateSettings(templates=tmp_path / "templates")
+    assert templates_folder(missing) == ROOT / "templates"
+    assert template_path(missing, "handover_plan") == ROOT / "templates" / "handover_plan.docx"
+    assert all(r.ok for r in check_templates(missing))
+    # an archive's own folder is used as it is: a template missing there is reported, not replaced
+    (tmp_path / "templates").mkdir()
+    shutil.copy2(ROOT / "templates" / "handover_plan.docx", tmp_path / "templates")
+    own = GenerateSettings(templates=tmp_path / "templates")
+    reports = {r.kind: r for r in check_templates(own)}
+    assert reports["handover_plan"].ok and reports["handover_plan"].path == tmp_path / "templates" / "handover_plan.docx"
+    assert not reports["handover_notice"].exists and "不存在" in reports["handover_notice"].error
+
+
+def test_the_tour_uses_a_configured_sample_but_never_a_real_archive(tmp_path: Path) -> None:
+    from docgen.archive import Archive
+    from docgen.demo.tour import find_sample
+
+    # the checkout's sample (a demo archive with its scans beside it)
+    assert find_sample(ROOT / "records") == (ROOT / "records", ROOT / "samples" / "inbox")
+    # nothing configured, or a real archive configured: the bundled sample
+    assert find_sample(tmp_path / "records") == (ROOT / "records", ROOT / "samples" / "inbox")
+    Archive.create(tmp_path / "real" / "records", actor="测试员")
+    assert find_sample(tmp_path / "real" / "records") == (ROOT / "records", ROOT / "samples" / "inbox")
+    # a sample built elsewhere with docgen demo build (no samples/inbox beside it)
+    shutil.copytree(ROOT / "records", tmp_path / "mine" / "records", ignore=shutil.ignore_patterns(".docgen"))
+    assert find_sample(tmp_path / "mine" / "records") == (tmp_path / "mine" / "records", None)
