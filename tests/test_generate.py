@@ -309,7 +309,10 @@ def test_template_syntax_error_reported(tmp_path: Path) -> None:
 
 
 def test_missing_template_file(archive: Archive, tmp_path: Path) -> None:
-    gen = Generator(archive, settings(tmp_path, templates=tmp_path / "nowhere"))
+    # an archive's own templates folder without the file: an error, not the built-in template
+    # (only a folder that does not exist at all falls back to the built-in ones: tests/test_packaging.py)
+    (tmp_path / "own").mkdir()
+    gen = Generator(archive, settings(tmp_path, templates=tmp_path / "own"))
     with pytest.raises(NotFoundError, match="模板文件"):
         gen.notices("B01")
 

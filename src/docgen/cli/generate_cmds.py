@@ -178,7 +178,11 @@ def templates_list(app: App, as_json: bool) -> None:
         emit_json(rows)
         return
     table("文书模板", ["类型", "名称", "数据来源", "文件", "状态"], [(r["kind"], r["title"], r["for"], r["path"].name, "存在" if r["exists"] else "缺失") for r in rows])
-    console().print(f"模板目录:{app.config.generate.templates}")
+    from docgen.generate.catalog import templates_folder
+
+    folder = templates_folder(app.config.generate)
+    builtin = "" if folder == app.config.generate.templates else f"(内置默认模板;{app.config.generate.templates} 不存在)"
+    console().print(f"模板目录:{folder}{builtin}")
 
 
 @templates.command("check")

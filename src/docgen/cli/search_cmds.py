@@ -119,7 +119,7 @@ def _stats_line(stats: Any) -> str:
 @click.option("--from", "date_from", help="起始日期(含),如 2026-01-01。")
 @click.option("--to", "date_to", help="结束日期(含),如 2026-06-30。")
 @click.option("--signed", help="是否已签字:是/否。")
-@click.option("--unit", help="房号,可只写一部分:3栋2单元1203、3栋2单元、3栋。")
+@click.option("--unit", help="房号,可只写一部分:3栋2单元1203、3栋2单元、3栋;不写单元的 3栋1203 指各单元的 1203。")
 @click.option("--owner", help="业主姓名(精确)。")
 @click.option("--sort", type=click.Choice(["relevance", "date", "date-asc"]), default="relevance", show_default=True, help="排序:相关度、日期(新→旧)、日期(旧→新)。")
 @click.option("--limit", type=int, default=None, help="每页最多显示的条数(默认 20;导出时默认全部,最多 100000)。")
@@ -140,14 +140,16 @@ def search(app: App, words: tuple[str, ...], project: str | None, batch: str | N
 
     \b
     例:
-      docgen search 卫生间 漏水
-      docgen search "地暖不热" --project HXSZ --from 2026-01-01
-      docgen search 张伟 --unit 3栋2单元
-      docgen search 漏水 --kind repair --open --unit 3栋
+      docgen search 卫生间 漏水          # 两个词都要有;漏水 也找 渗水、渗漏
+      docgen search 地暖 --project YHW --from 2025-01-01
+      docgen search 武婷 --unit 3栋2单元
+      docgen search 3栋1203              # 不写单元:3栋各单元的 1203
+      docgen search 漏水 --kind repair --open --unit 5栋
       docgen search 'type:维修记录 AND (漏水 OR 渗水) NOT 已关闭' --sort date
       docgen search 渗漏 --kind repair --open --export 未结渗漏报修.xlsx
     检索式支持:字段(类型: 项目: 房号: 业主: 编号: 状态: 类别: 日期:[20260101 TO 20260630])、
-    "引号短语"、AND / OR / NOT、括号。身份证号、电话和住址默认遮蔽;--reveal --reason "原因" 显示并记入日志。
+    "引号短语"、AND / OR / NOT、括号。同义词(漏水/渗水/渗漏、空鼓/起鼓 等)一并检索,
+    加引号只检索原词。身份证号、电话和住址默认遮蔽;--reveal --reason "原因" 显示并记入日志。
     按完整的身份证号码或电话检索也须 --reveal --reason(查到即知号码属于谁)。
     """
     from docgen.search.api import EXPORT_PREFIX
@@ -205,6 +207,10 @@ def _print_results(results: Any) -> None:
     con.print(f"共找到 {about}[bold]{results.total}[/bold] 条,显示{which}(用时 {results.elapsed_ms:.0f} 毫秒)")
     if results.total > results.query.offset + shown and shown:
         con.print(f"[dim]下一页:加 --page {results.query.offset // max(results.query.limit, 1) + 2}[/dim]")
+    if results.synonyms:
+        words = ";".join(f"{term} → {'、'.join(alts)}" for term, alts in results.synonyms.items())
+        first_term = next(iter(results.synonyms))
+        con.print(Text(f"同时检索了同义词:{words}(只检索原词请加引号,如 \"{first_term}\")", style="dim"))
     for i, hit in enumerate(results.hits, first):
         head = Text(f"{i:>3}. ")
         head.append(hit.title or hit.type_label, style="bold")

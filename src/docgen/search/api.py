@@ -37,6 +37,7 @@ from docgen.search.query import (
     make_parser,
     needs_verification,
     parse_text,
+    synonyms_used,
     type_label,
     using_reader,
     verify,
@@ -45,6 +46,7 @@ from docgen.search.schema import META_UID
 from docgen.search.settings import SearchSettings
 from docgen.search.snippets import make_snippet, mask_text
 from docgen.search.store import IndexFolder, IndexStatus, NeedsRebuild, Progress, UpdateStats
+from docgen.search.synonyms import load_synonyms
 
 if TYPE_CHECKING:  # numpy and the evaluator load with the first search, not with every refresh()
     from docgen.search.evaluate import Evaluator, SegmentCache
@@ -171,7 +173,7 @@ class WhooshEngine:
             note = f"已重建索引({stats.reason})"
             searcher = self._open()
         with using_reader(searcher.reader()):
-            parsed = parse_text(self._parser, query.text)
+            parsed = parse_text(self._parser, query.text, load_synonyms(self.settings.synonyms))
         normalized = parsed.normalize() if parsed is not None else None
         parts = ([normalized] if normalized is not None else []) + flist
         # the index's own meta entry (its journal position) is never a result, even for ``NOT x``
@@ -214,6 +216,7 @@ class WhooshEngine:
         elapsed = (time.perf_counter() - started) * 1000
         out = Results(query, total, hits, elapsed, index_seq=self._seq(searcher), note=note, literals=lits)
         out.total_exact = exact
+        out.synonyms = synonyms_used(parsed)
         return out
 
     def _evaluator(self, searcher: Any) -> Evaluator:
