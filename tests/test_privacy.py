@@ -63,10 +63,10 @@ def test_full_numbers_in_a_query_are_found_and_masked() -> None:
 
 def test_role_table() -> None:
     """Today every CLI user may reveal (journaled); the table for the coming roles is explicit."""
-    assert all(privacy.may_reveal("cli", kind) for kind in (privacy.VIEW, privacy.EXPORT, privacy.GENERATE))
+    assert all(privacy.may_reveal("operator", kind) for kind in (privacy.VIEW, privacy.EXPORT, privacy.GENERATE))
     assert privacy.may_reveal("staff") and not privacy.may_reveal("staff", privacy.EXPORT)
     assert not privacy.may_reveal("auditor") and not privacy.may_reveal("admin")
-    with pytest.raises(privacy.RevealRefused, match="审计人员"):
+    with pytest.raises(privacy.RevealRefused, match="审计"):
         privacy.check_reveal("auditor", "核对", privacy.VIEW)
     with pytest.raises(DocgenError, match="未知的角色"):
         privacy.may_reveal("visitor")
@@ -92,7 +92,7 @@ def test_reveal_journals_who_what_why_where(archive: Archive) -> None:
     assert entry["seq"] == before + 1 and entry["action"] == "privacy.reveal" and entry["files"] == []
     assert entry["actor"] == "测试员" == shown.who and entry["target"] == "HXSZ/03-2-1203"
     assert entry["detail"] == {"what": "档案 HXSZ/03-2-1203 业主的电话", "why": "回拨业主", "where": "屏幕", "kind": "view",
-                               "role": "cli", "records": ["HXSZ/03-2-1203"], "count": 1}
+                               "role": "operator", "records": ["HXSZ/03-2-1203"], "count": 1}
     assert "回拨业主" in entry["summary"] and "屏幕" in entry["summary"]
     assert archive.journal.verify() == []
     json.dumps(entry, ensure_ascii=False)
@@ -104,3 +104,13 @@ def test_targets_name_the_records() -> None:
     assert privacy.target_of(["HXSZ/03-2-1203", "YHW/01-1-0101"]) == "全部项目"
     many = privacy.listed([f"HXSZ/{i}" for i in range(300)])
     assert many["count"] == 300 and len(many["records"]) == 200 and many["records_truncated"]
+
+
+def test_the_role_table_and_the_privacy_policy_agree() -> None:
+    from docgen.permissions import ROLES, allowed
+
+    assert set(privacy.ROLES) == set(ROLES)
+    for role in ROLES:
+        assert allowed(role, "reveal") == privacy.may_reveal(role, privacy.VIEW), role
+        if privacy.may_reveal(role, privacy.GENERATE) or privacy.may_reveal(role, privacy.EXPORT):
+            assert allowed(role, "reveal"), role

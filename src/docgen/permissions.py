@@ -10,7 +10,9 @@ Roles (角色):
   edit dossier data, the certificate paperwork;
 - ``staff`` 客服: cases (repairs, complaints, revisits, settlements), paperwork,
   handover day, certificates;
-- ``auditor`` 审计: read everything, audit, verify, the journal; nothing that writes;
+- ``auditor`` 审计: read everything (masked), audit, verify, the journal; nothing that
+  writes, no reveal (an auditor works from masked reports; the policy is
+  :data:`docgen.privacy.ROLES`);
 - ``manager`` 经理: figures (including per person), approvals at the steps
   assigned to them, the audit;
 - ``admin`` 系统管理员: users, audit rules, templates; no personal data;
@@ -55,7 +57,7 @@ PERMISSION_LABELS: dict[str, str] = {
 PERMISSIONS: dict[str, frozenset[str]] = {
     "archivist": frozenset({"read", "reveal", "file", "edit", "certificates"}),
     "staff": frozenset({"read", "reveal", "cases", "generate", "handover", "certificates"}),
-    "auditor": frozenset({"read", "reveal", "audit"}),
+    "auditor": frozenset({"read", "audit"}),
     "manager": frozenset({"read", "reveal", "approve", "audit", "figures", "figures_people"}),
     "admin": frozenset({"read", "users", "rules", "templates"}),
     "operator": frozenset(PERMISSION_LABELS),

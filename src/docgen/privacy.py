@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from docgen.errors import DocgenError, UsageError
+from docgen.permissions import ROLE_LABELS
 
 if TYPE_CHECKING:
     from docgen.archive.store import Archive
@@ -48,21 +49,22 @@ class Role:
     reveals: frozenset[str]
 
 
-#: Who may reveal what.  ``cli`` is today's only caller.  The other rows are the
-#: department's intended roles for the multi-user issue: clerks call owners and
-#: prepare agreements but do not send data out; the archivist and the head of
-#: the department hand bags to registry offices and lawyers; an auditor works
-#: from masked reports and asks the archivist for a bag; the administrator runs
-#: the system and needs no one's ID number.
+#: Who may reveal what, by the roles of :mod:`docgen.permissions` (the role
+#: table's ``reveal`` permission is exactly "may reveal for viewing" here; a
+#: test holds the two together).  The operator is the person at the archive's
+#: own terminal; clerks call owners and prepare agreements but do not send data
+#: out; the archivist and the manager hand bags to registry offices and
+#: lawyers; an auditor works from masked reports and asks the archivist for a
+#: bag; the administrator runs the system and needs no one's ID number.
 ROLES: dict[str, Role] = {
-    "cli": Role("命令行用户", frozenset({VIEW, EXPORT, GENERATE})),
-    "archivist": Role("档案管理员", frozenset({VIEW, EXPORT, GENERATE})),
-    "manager": Role("客服部负责人", frozenset({VIEW, EXPORT, GENERATE})),
-    "staff": Role("客服专员", frozenset({VIEW, GENERATE})),
-    "auditor": Role("审计人员", frozenset()),
-    "admin": Role("系统管理员", frozenset()),
+    "operator": Role(ROLE_LABELS["operator"], frozenset({VIEW, EXPORT, GENERATE})),
+    "archivist": Role(ROLE_LABELS["archivist"], frozenset({VIEW, EXPORT, GENERATE})),
+    "manager": Role(ROLE_LABELS["manager"], frozenset({VIEW, EXPORT, GENERATE})),
+    "staff": Role(ROLE_LABELS["staff"], frozenset({VIEW, GENERATE})),
+    "auditor": Role(ROLE_LABELS["auditor"], frozenset()),
+    "admin": Role(ROLE_LABELS["admin"], frozenset()),
 }
-DEFAULT_ROLE = "cli"
+DEFAULT_ROLE = "operator"
 HOW = '--reveal --reason "原因"'  # how a CLI user asks for a reveal (a web form passes its own words)
 REASON_MAX = 200
 ACTION = "privacy.reveal"

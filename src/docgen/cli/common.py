@@ -39,8 +39,6 @@ class App:
     archive_path: Path | None = None
     actor: str | None = None
     debug: bool = False
-    # the privacy role of whoever runs the command (docgen.privacy.ROLES); one role until users arrive
-    role: str = "cli"
     _config: Config | None = field(default=None, repr=False)
     _session: Any = field(default=None, repr=False)
 
@@ -64,6 +62,11 @@ class App:
             workspace = Workspace(self.config)
             self._session = workspace.session(User(workspace.archive.actor, "operator"))
         return self._session
+
+    @property
+    def role(self) -> str:
+        """The role of whoever runs the command: the local operator (docgen.permissions, docgen.privacy.ROLES)."""
+        return "operator"
 
     @property
     def archive(self) -> Any:

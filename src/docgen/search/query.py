@@ -83,7 +83,7 @@ class Query:
     purpose: str = ""
     # why they are revealed (required with reveal) and the asker's role (docgen.privacy.ROLES)
     reason: str = ""
-    role: str = "cli"
+    role: str = "operator"
 
 
 @dataclass
