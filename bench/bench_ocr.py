@@ -19,7 +19,11 @@ is read back to back, with the same images, by:
 Per kind of scan it reports character accuracy (1 − edit distance / length,
 whitespace ignored, NFKC-folded), key fields exact, printed lines **lost or
 garbled** (a line whose own characters are less than 90% right, from the
-alignment of the page's text with the true text), how many of those docgen
+alignment of the page's text with the true text: substitutions, deletions and
+insertions inside the line; text inserted between lines, such as a seal's,
+is extra, not a garbled line; a printed line of
+punctuation only, the "。" the renderer wraps onto a line of its own, is not
+counted as a line), how many of those docgen
 **flagged** as doubtful (a doubtful line's box overlaps the printed line), how
 many lines it flagged that were right, and seconds per page with the ratio
 after/before measured in the same run.
@@ -150,11 +154,14 @@ def fold(text: str) -> str:
     return "".join(unicodedata.normalize("NFKC", text).split())
 
 
-def align_errors(ref: str, hyp: str) -> tuple[int, list[int]]:
-    """Levenshtein distance and, per reference character, the edits charged to it (insertions go to the previous one)."""
+def align_errors(ref: str, hyp: str) -> tuple[int, list[int], list[int]]:
+    """Levenshtein distance; per reference character the substitutions and deletions charged to it; where insertions fall.
+
+    An insertion at ``i`` is extra text just before ``ref[i]`` (``i == len(ref)``: after the end).
+    """
     n, m = len(ref), len(hyp)
     if n == 0:
-        return m, []
+        return m, [], [0] * m
     d = np.zeros((n + 1, m + 1), dtype=np.int32)
     d[:, 0] = np.arange(n + 1)
     d[0, :] = np.arange(m + 1)
@@ -169,6 +176,7 @@ def align_errors(ref: str, hyp: str) -> tuple[int, list[int]]:
         cur = np.minimum.accumulate(cur - np.arange(m + 1)) + np.arange(m + 1)
         d[i] = cur
     errors = [0] * n
+    inserted: list[int] = []
     i, j = n, m
     while i > 0 or j > 0:
         if i > 0 and j > 0 and d[i, j] == d[i - 1, j - 1] + (ref[i - 1] != hyp[j - 1]):
@@ -178,9 +186,9 @@ def align_errors(ref: str, hyp: str) -> tuple[int, list[int]]:
             errors[i - 1] += 1
             i -= 1
         else:
-            errors[max(0, i - 1)] += 1
+            inserted.append(i)
             j -= 1
-    return int(d[n, m]), errors
+    return int(d[n, m]), errors, inserted
 
 
 @dataclass
@@ -204,13 +212,17 @@ def score(doc: Doc, printed: list[PrintedLine], text: str, seconds: float, doubt
     refs = [fold(p.text) for p in printed]
     ref = "".join(refs)
     hyp = fold(text)
-    dist, errors = align_errors(ref, hyp)
+    dist, errors, inserted = align_errors(ref, hyp)
+    line_of = [k for k, line in enumerate(refs) for _ch in line]
+    for i in inserted:  # text inserted inside a line garbles it; between lines (a seal's text) it is extra
+        if 0 < i < len(ref) and line_of[i - 1] == line_of[i]:
+            errors[i] += 1
     lost: list[int] = []
     pos = 0
     for k, line in enumerate(refs):
         wrong = sum(errors[pos:pos + len(line)])
         pos += len(line)
-        if line and 1 - wrong / len(line) < LOST_BELOW:
+        if any(ch.isalnum() for ch in line) and 1 - wrong / len(line) < LOST_BELOW:  # not a lone "。"
             lost.append(k)
     flagged = {k for k, p in enumerate(printed) if any(_overlaps(p, box) for box in doubtful_boxes)}
     missed = [f for f in doc.fields if fold(f) not in hyp]
@@ -221,7 +233,7 @@ def score(doc: Doc, printed: list[PrintedLine], text: str, seconds: float, doubt
         flagged=flagged,
         false_flags=len(flagged - set(lost)),
         seconds=seconds,
-        lines=len(refs),
+        lines=sum(1 for line in refs if any(ch.isalnum() for ch in line)),
         doubtful=len(doubtful_boxes),
         missed_fields=missed,
     )
@@ -229,7 +241,8 @@ def score(doc: Doc, printed: list[PrintedLine], text: str, seconds: float, doubt
 
 def _overlaps(line: PrintedLine, box: list[int]) -> bool:
     """A doubtful box (x0, y0, x1, y1 in page pixels) covers at least a third of the printed line's height at its middle."""
-    from shapely.geometry import Polygon, box as rect
+    from shapely.geometry import Polygon
+    from shapely.geometry import box as rect
 
     quad = Polygon(line.box)
     inter = quad.intersection(rect(*box)).area

@@ -242,6 +242,7 @@ def scan_page(
     if wear.blur:
         page = page.filter(ImageFilter.GaussianBlur(wear.blur))
     if wear.noise:
+        page = page.copy()  # an image made from a numpy array is read-only
         px = page.load()
         assert px is not None
         for _ in range(int(w * h * wear.noise)):
@@ -330,7 +331,7 @@ def _fold(page: Image.Image, line: tuple[int, int, int, int], rng: random.Random
     import numpy as np
 
     w, h = page.size
-    x0, y0, x1, y1 = line
+    _x0, y0, _x1, y1 = line
     mid = (y0 + y1) / 2 + rng.uniform(-0.25, 0.25) * (y1 - y0)
     slope = math.tan(math.radians(rng.uniform(-1.5, 1.5)))
     ys = np.arange(h, dtype=np.float32)[:, None]
