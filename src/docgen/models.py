@@ -241,6 +241,11 @@ class Document(Record):
         """The Chinese label of the document type."""
         return DOC_TYPES[self.type][0]
 
+    @property
+    def doubtful_lines(self) -> int:
+        """How many lines OCR left in doubt on all pages (OCR 存疑): 0 for a document read with confidence."""
+        return sum(len(p.doubtful) for p in self.pages)
+
 
 class Owner(Record):
     """An owner or co-owner (业主/共有人) of a household."""

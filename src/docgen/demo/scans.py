@@ -238,7 +238,7 @@ def scan_page(
         page = _fold(page, printed[wear.fold][1], rng)
     fill_colour = (wear.paper,) * 3 if page.mode == "RGB" else wear.paper
     if wear.rotate:
-        page = page.rotate(wear.rotate, resample=Image.Resampling.BICUBIC, expand=False, fillcolor=fill_colour)  # type: ignore[arg-type]
+        page = page.rotate(wear.rotate, resample=Image.Resampling.BICUBIC, expand=False, fillcolor=fill_colour)
     if wear.blur:
         page = page.filter(ImageFilter.GaussianBlur(wear.blur))
     if wear.noise:

@@ -402,7 +402,8 @@ class _Rereader:
         """Detect and read inside a crop (the detector may cut the line differently, e.g. around a seal)."""
         gray = _stretch(_gray(crop))
         raw = self.engine._detect_and_read(np.asarray(_rgb(gray)))
-        raw = [r for r in raw if r[1].strip()]
+        middle = crop.shape[0] / 2  # the line is in the middle of its padded crop; a neighbour's edge is not
+        raw = [r for r in raw if r[1].strip() and abs(float(r[0][:, 1].mean()) - middle) < crop.shape[0] * 0.22]
         raw.sort(key=lambda r: float(r[0][:, 0].mean()))
         if not raw:
             return []
@@ -436,15 +437,21 @@ class _Rereader:
         if abs(self.residual) > 0.3:
             fill = 255 if self.page.mode == "L" else (255, 255, 255)
             deskewed = self.page.rotate(-self.residual, resample=Image.Resampling.BICUBIC, fillcolor=fill)
-        ink = _ink_mask(deskewed, self.color)
-        for y0, y1, strong in self.candidate_bands(ink, lines, med_h):
+        small = _small_gray(deskewed, self.color)
+        ink = _ink_mask(small)
+        faint = _faint_mask(small)
+        for y0, y1, strong in self.candidate_bands(ink, faint, lines, med_h):
             self.read_band(deskewed, y0, y1, med_h, strong)
 
-    def candidate_bands(self, ink: np.ndarray, lines: list[OcrLine], med_h: float) -> list[tuple[int, int, bool]]:
+    def candidate_bands(
+        self, ink: np.ndarray, faint: np.ndarray, lines: list[OcrLine], med_h: float
+    ) -> list[tuple[int, int, bool]]:
         """Bands of the deskewed page (full-resolution y0, y1) with ink that no line covers.
 
         ``strong`` is true for ink that looks like a line of text (wide, dense)
-        or that sits where the block's line rhythm says a line should be.
+        or that sits where the block's line rhythm says a line should be.  In
+        those places ``faint`` (any ink a few grey levels darker than the paper)
+        is enough: a toner-starved line or one character.
         """
         rows = ink.sum(axis=1)
         threshold = max(3, int(0.004 * ink.shape[1]))
@@ -483,7 +490,7 @@ class _Rereader:
             y0, y1 = int(c - 0.55 * med_h), int(c + 0.55 * med_h)
             if any(a <= c <= b and b - a <= 1.8 * med_h for a, b, _strong in out):
                 continue
-            mask = self.uncovered(ink, max(0, y0 // 2), max(1, y1 // 2), lines)
+            mask = self.uncovered(faint, max(0, y0 // 2), max(1, y1 // 2), lines)
             if mask.sum() * 2 >= 0.5 * med_h * self.em_k:
                 out.append((y0, y1, True))
         return out
@@ -668,13 +675,24 @@ def _overprinted(crop: np.ndarray, color: bool) -> bool:
     return float((mid & ~near).mean()) > 0.008
 
 
-def _ink_mask(page: Image.Image, color: bool) -> np.ndarray:
-    """Where the (half-size) page is darker than its own paper: faint and low-contrast ink included, speckle not."""
-    gray = page.convert("L") if not color else Image.fromarray(np.asarray(page)[:, :, 0])  # red seal dropped
-    small = gray.reduce(2).filter(ImageFilter.MedianFilter(3))
+def _small_gray(page: Image.Image, color: bool) -> Image.Image:
+    """The page at half size in grey, speckle removed; for a colour scan its red channel (a red seal drops out)."""
+    gray = page.convert("L") if not color else Image.fromarray(np.asarray(page)[:, :, 0])
+    return gray.reduce(2).filter(ImageFilter.MedianFilter(3))
+
+
+def _ink_mask(small: Image.Image) -> np.ndarray:
+    """Where the (half-size) page is clearly darker than its own paper: low-contrast ink included, speckle not."""
     arr = np.asarray(small, dtype=np.float32)
     bg = _background(small)
     return np.asarray((arr < bg * 0.82) & (arr < bg - 18))
+
+
+def _faint_mask(small: Image.Image) -> np.ndarray:
+    """Where the page is even a few grey levels darker than its paper (checked only where a line should be)."""
+    arr = np.asarray(small.filter(ImageFilter.MedianFilter(3)), dtype=np.float32)
+    bg = _background(small)
+    return np.asarray(arr < bg - np.maximum(4.0, bg * 0.018))
 
 
 # -- geometry -------------------------------------------------------------------------
@@ -744,15 +762,19 @@ def _rhythm_gaps(lines: list[OcrLine]) -> list[float]:
     rows = [r for r in _rows([ln for ln in lines if ln.text.strip()]) if r]
     centres = [statistics.fmean(ln.y for ln in r) for r in rows]
     heights = [statistics.fmean(ln.height for ln in r) for r in rows]
-    if len(centres) < 3:
+    if len(centres) < 2:
         return []
     pitches = [b - a for a, b in itertools.pairwise(centres)]
-    pitch = statistics.median(pitches)
+    similar = [abs(heights[i] - heights[i + 1]) < 0.3 * max(heights[i], heights[i + 1]) for i in range(len(pitches))]
+    candidates = [p for p, ok in zip(pitches, similar, strict=True) if ok and p > 0]
+    if not candidates:
+        return []
+    base = min(candidates)  # a missing line only makes a pitch longer: the shortest ones are the block's rhythm
+    pitch = statistics.median(p for p in candidates if p < 1.3 * base)
     out: list[float] = []
     for i, p in enumerate(pitches):
-        similar = abs(heights[i] - heights[i + 1]) < 0.3 * max(heights[i], heights[i + 1])
         slots = round(p / pitch)
-        if similar and p > 1.6 * pitch and abs(p - slots * pitch) < 0.3 * pitch:
+        if similar[i] and p > 1.6 * pitch and abs(p - slots * pitch) < 0.3 * pitch:
             out.extend(centres[i] + k * p / slots for k in range(1, slots))
     return out
 
