@@ -152,8 +152,8 @@ def text_em(text: str) -> float:
 def _fit(text: str, width: float, em_px: float) -> float:
     """Characters read against the box's width: 1.0 when the reading fills the box exactly."""
     expected = width / max(1.0, em_px)
-    if expected < 1.5:  # one or two characters: too small to judge by width
-        return 1.0
+    if expected < 3.0:  # up to two characters: too small to judge a short reading, not a long one
+        return 1.0 if text_em(text) <= 2.5 else text_em(text) / max(1.0, expected)
     return text_em(text) / expected
 
 
@@ -363,6 +363,8 @@ class _Rereader:
         sure = _sure(best_score, _fit(best_text, line.width, em)) or (
             seen.get(_squash(best_text), 0) >= 2 and best_q >= 0.75
         )
+        if _content(best_text) == _content(first) and first.strip():
+            best_text = first  # only punctuation differs: a cleaned crop loses commas and points more often than it finds them
         if best_text != first:
             line.text, line.score, line.reread = best_text, best_score, True
             self.result.rereads += 1
@@ -403,7 +405,7 @@ class _Rereader:
         gray = _stretch(_gray(crop))
         raw = self.engine._detect_and_read(np.asarray(_rgb(gray)))
         middle = crop.shape[0] / 2  # the line is in the middle of its padded crop; a neighbour's edge is not
-        raw = [r for r in raw if r[1].strip() and abs(float(r[0][:, 1].mean()) - middle) < crop.shape[0] * 0.22]
+        raw = [r for r in raw if r[1].strip() and abs(float(r[0][:, 1].mean()) - middle) < crop.shape[0] * 0.15]
         raw.sort(key=lambda r: float(r[0][:, 0].mean()))
         if not raw:
             return []
@@ -812,6 +814,11 @@ def _weighted(readings: list[tuple[str, float]]) -> float:
 
 def _sure(score: float, fit: float) -> bool:
     return score >= ACCEPT_SCORE and FIT_RANGE[0] <= fit <= FIT_RANGE[1]
+
+
+def _content(text: str) -> str:
+    """The letters, digits and Chinese characters of a text (punctuation and spaces left out)."""
+    return "".join(ch for ch in text if ch.isalnum())
 
 
 def _squash(text: str) -> str:
