@@ -225,7 +225,7 @@ def test_pipeline_stores_doubts_and_every_face_shows_them(archive, tmp_path: Pat
     assert result is not None and result.status == "filed", result.message
     [flag] = result.ocr_doubtful
     assert flag["page"] == 1 and flag["row"] == 3 and flag["reason"]
-    owner, doc = archive.find_document(result.doc_id)
+    _owner, doc = archive.find_document(result.doc_id)
     assert doc.doubtful_lines == 1 and doc.pages[0].size == [image.width, image.height]
     png = document_crop(archive, doc.id, 1, 1)
     crop = Image.open(io.BytesIO(png))
