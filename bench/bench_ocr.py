@@ -297,9 +297,8 @@ def main() -> None:
     if args.bare:
         def bare(img: Image.Image) -> tuple[str, float, list[list[int]], int]:
             t = time.perf_counter()
-            raw = engine._ocr(np.asarray(img.convert("RGB")))
-            txts = getattr(raw, "txts", None) or ()
-            return "\n".join(txts), time.perf_counter() - t, [], 0
+            raw = engine._raw(np.asarray(img.convert("RGB")))
+            return "\n".join(text for _box, text, _score in raw), time.perf_counter() - t, [], 0
     only = set(args.only.split(",")) if args.only else None
     table: dict[str, dict[str, list[Reading]]] = {}
     for d, doc in enumerate(make_docs(n)):
