@@ -145,7 +145,9 @@ class DoubtfulLine(Record):
     tried: list[str] = Field(default_factory=list, exclude_if=_empty)
     """What was tried to read it again and what each attempt gave, e.g. 放大 1.5 倍:0.71."""
     row: int | None = None
-    """The line of the page's stored text that holds the reading (from 1); for a line nothing was read from, the line it comes before."""
+    """The line of the page's stored text that holds the reading (from 1); for a missing line, the line it comes before."""
+    missing: bool = Field(default=False, exclude_if=_empty)
+    """True for a line that is not in the stored text: a line the detector missed, of which nothing or only an unsure reading came."""
 
 
 class PageInfo(Record):

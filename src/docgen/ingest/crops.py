@@ -95,7 +95,7 @@ def mark_doubtful(text: str, info: PageInfo | None) -> str:
     for k, d in enumerate(info.doubtful, start=1):
         conf = f",置信度 {d.confidence:.2f}" if d.confidence is not None else ""
         row = d.row if d.row is not None else len(lines) + 1
-        if d.text.strip() and 1 <= row <= len(lines):
+        if d.text.strip() and not d.missing and 1 <= row <= len(lines):
             marks.setdefault(row, []).append(f"#{k} {d.reason}{conf}")
         else:
             read = f",读出「{d.text}」" if d.text.strip() else ""

@@ -88,6 +88,8 @@ class OcrLine:
     """Why the line is still doubtful ("" when it is not)."""
     tried: list[str] = field(default_factory=list)
     """What was done to read it again, in order, with what each attempt gave."""
+    shown: bool = True
+    """False for an unsure reading of a line the detector missed: kept in its doubt record, not in the page's text."""
 
 
 @dataclass(slots=True)
@@ -102,6 +104,8 @@ class Doubt:
     tried: list[str] = field(default_factory=list)
     row: int | None = None
     """The line of :attr:`OcrPage.text` (from 1) holding the reading; for a missing line, the one it comes before."""
+    missing: bool = False
+    """True when the line is not in the page's text (nothing, or only an unsure reading, came from where a line is)."""
 
 
 @dataclass(slots=True)
@@ -279,11 +283,12 @@ class OcrEngine:
         x0, y0 = np.floor(back.min(axis=0)).astype(int)
         x1, y1 = np.ceil(back.max(axis=0)).astype(int)
         box = (max(0, int(x0)), max(0, int(y0)), min(size[0], int(x1)), min(size[1], int(y1)))
-        texted = [r for r in rows if any(ln.text.strip() for ln in r)]
-        row = next((i for i, r in enumerate(texted, start=1) if any(ln is line for ln in r)), None)
+        texted = [r for r in rows if any(ln.shown and ln.text.strip() for ln in r)]
+        row = next((i for i, r in enumerate(texted, start=1) if any(ln is line for ln in r)), None) if line.shown else None
         if row is None:  # nothing read: the row it comes before
             row = next((i for i, r in enumerate(texted, start=1) if statistics.fmean(x.y for x in r) > line.y), len(texted) + 1)
-        return Doubt(box, line.text, round(line.score, 3) if line.text.strip() else None, line.doubt, list(line.tried), row)
+        return Doubt(box, line.text, round(line.score, 3) if line.text.strip() else None, line.doubt, list(line.tried), row,
+                     missing=not (line.shown and line.text.strip()))
 
 
 class _Rereader:
@@ -442,12 +447,12 @@ class _Rereader:
         small = _small_gray(deskewed, self.color)
         ink = _ink_mask(small)
         faint = _faint_mask(small)
-        for y0, y1, strong in self.candidate_bands(ink, faint, lines, med_h):
-            self.read_band(deskewed, y0, y1, med_h, strong)
+        for y0, y1, strong, xs in self.candidate_bands(ink, faint, lines, med_h):
+            self.read_band(deskewed, y0, y1, med_h, strong, xs)
 
     def candidate_bands(
         self, ink: np.ndarray, faint: np.ndarray, lines: list[OcrLine], med_h: float
-    ) -> list[tuple[int, int, bool]]:
+    ) -> list[tuple[int, int, bool, tuple[int, int]]]:
         """Bands of the deskewed page (full-resolution y0, y1) with ink that no line covers.
 
         ``strong`` is true for ink that looks like a line of text (wide, dense)
@@ -473,7 +478,7 @@ class _Rereader:
         if start is not None:
             bands.append((start, len(rows)))
         slots = _rhythm_gaps(lines)
-        out: list[tuple[int, int, bool]] = []
+        out: list[tuple[int, int, bool, tuple[int, int]]] = []
         for b0, b1 in bands:
             y0, y1 = b0 * 2, b1 * 2
             if y1 - y0 < med_h * 0.4:
@@ -487,14 +492,20 @@ class _Rereader:
             in_slot = any(abs(mid - c) < med_h * 0.6 for c in slots)
             density = float(ink[b0:b1][:, mask].mean())
             wide = left * 2 > 6 * med_h * self.em_k and density > 0.04
-            out.append((y0, y1, line_like and (in_slot or wide)))
+            out.append((y0, y1, line_like and (in_slot or wide), _extent(mask)))
         for c in slots:  # where a line should be: a smaller amount of ink counts (one character, faint or under a seal)
             y0, y1 = int(c - 0.55 * med_h), int(c + 0.55 * med_h)
-            if any(a <= c <= b and b - a <= 1.8 * med_h for a, b, _strong in out):
+            if any(a <= c <= b and b - a <= 1.8 * med_h for a, b, _strong, _xs in out):
                 continue
-            mask = self.uncovered(faint, max(0, y0 // 2), max(1, y1 // 2), lines)
-            if mask.sum() * 2 >= 0.5 * med_h * self.em_k:
-                out.append((y0, y1, True))
+            # the core of the slot only (a skewed neighbour's edge reaches its rim), and not the page's own edges
+            core0, core1 = int(c - 0.3 * med_h) // 2, int(c + 0.3 * med_h) // 2 + 1
+            mask = self.uncovered(faint, max(0, core0), max(1, core1), lines)
+            edge = max(1, int(0.03 * mask.size))
+            mask[:edge] = False
+            mask[-edge:] = False
+            a, z, count = _cluster(mask, max(2, int(med_h * self.em_k / 2)))
+            if count * 2 >= 0.6 * med_h * self.em_k:  # a character's worth together: not a lone "。" nor speckle
+                out.append((y0, y1, True, (a, z)))
         return out
 
     @staticmethod
@@ -510,8 +521,8 @@ class _Rereader:
                 mask[a:z] = False
         return mask
 
-    def read_band(self, img: Image.Image, y0: int, y1: int, med_h: float, strong: bool) -> None:
-        """Read an uncovered band; add what reads well, flag what does not (when it looks like text)."""
+    def read_band(self, img: Image.Image, y0: int, y1: int, med_h: float, strong: bool, xs: tuple[int, int]) -> None:
+        """Read an uncovered band; add what reads well, flag what does not when it looks like a line of text."""
         pad = int(med_h * (0.15 if y1 - y0 < 1.2 * med_h else 0.5))  # a rhythm slot is already a line high
         box = (0, max(0, y0 - pad), img.width, min(img.height, y1 + pad))
         crop = np.asarray(img.crop(box).convert("RGB"))
@@ -526,41 +537,49 @@ class _Rereader:
                 f.y += box[1]
                 if f.quad is not None:
                     f.quad = f.quad + np.array([box[0], box[1]], dtype=np.float32)
-            fresh = [f for f in found if not self.duplicate(f)]
+            # a part of a line already read (the band cut through it) is neither new nor doubtful
+            fresh = [f for f in found if f.height >= 0.6 * med_h and not self.duplicate(f)]
             q = statistics.fmean(_quality(f.text, f.score, _fit(f.text, f.width, self.em_px(f))) for f in fresh) if fresh else 0.0
             tried.append(f"{how}:{_short(' '.join(f.text for f in fresh))} {q:.2f}" if fresh else f"{how}:未读出")
             if q > best_q:
                 best, best_q = fresh, q
             if q >= ACCEPT_SCORE:
                 break
-        for f in best:
-            f.reread = True
-            f.quad = self.to_straight(f)
-            f.tried = list(tried)
-            if best_q < ACCEPT_SCORE:
-                f.doubt = "漏检的一行,重读后仍不确定"
-            self.lines.append(f)
-            self.result.rereads += 1
-        if best:
-            self.result.notes.append(f"漏检的一行(y≈{(y0 + y1) // 2}):{'、'.join(t.split(':')[0] for t in tried)};"
-                                     f"{'已补读' if best_q >= ACCEPT_SCORE else '仍存疑'}")
+        where = f"y≈{(y0 + y1) // 2}"
+        if best and best_q >= ACCEPT_SCORE:
+            for f in best:
+                f.reread, f.quad, f.tried = True, self.to_straight(f), list(tried)
+                self.lines.append(f)
+                self.result.rereads += 1
+            self.result.notes.append(f"漏检的一行({where}):{'、'.join(t.split(':')[0] for t in tried)};已补读")
             return
-        if not strong:
-            return  # a seal, a signature or a picture: ink, but not where a line of text should be
-        height = y1 - y0
-        corners = np.array([[40, y0], [img.width - 40, y0], [img.width - 40, y1], [40, y1]], dtype=np.float32)
-        missing = OcrLine("", 0.0, (y0 + y1) / 2, 40.0, float(height), float(img.width - 80), True, None,
-                          "行距中缺一行:有墨迹但未能识别", tried)
+        if not strong:  # a seal, a signature or a picture: ink, but not where a line of text should be
+            self.result.notes.append(f"未覆盖的墨迹({where}):不像一行文字,未补入")
+            return
+        x0, x1 = xs
+        x0, x1 = max(0, x0 * 2 - int(med_h)), min(img.width, x1 * 2 + int(med_h))
+        text = " ".join(f.text for f in sorted(best, key=lambda f: f.x))
+        corners = np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]], dtype=np.float32)
+        missing = OcrLine(text, round(_weighted([(f.text, f.score) for f in best]), 3) if best else 0.0, (y0 + y1) / 2,
+                          float(x0), float(y1 - y0), float(x1 - x0), True, None,
+                          "行距中缺一行:有墨迹但未能识别" if not best else "漏检的一行,重读后仍不确定", tried, shown=False)
         missing.quad = self.to_straight(missing, corners)
         self.lines.append(missing)
-        self.result.notes.append(f"行距中缺一行(y≈{(y0 + y1) // 2}):{'、'.join(t.split(':')[0] for t in tried)};仍存疑")
+        self.result.notes.append(f"{missing.doubt}({where}):{'、'.join(t.split(':')[0] for t in tried)};仍存疑")
 
     def duplicate(self, found: OcrLine) -> bool:
+        """Whether a line found again is one already read: the same text, or the same place."""
         ft = _squash(found.text)
-        return any(
-            abs(found.y - ln.y) < ln.height * 0.6 and ft and (ft in _squash(ln.text) or _squash(ln.text) in ft)
-            for ln in self.lines
-        )
+        for ln in self.lines:
+            if not ln.text.strip():
+                continue
+            if abs(found.y - ln.y) < ln.height * 0.6 and ft and (ft in _squash(ln.text) or _squash(ln.text) in ft):
+                return True
+            dy = min(found.y + found.height / 2, ln.y + ln.height / 2) - max(found.y - found.height / 2, ln.y - ln.height / 2)
+            dx = min(found.x + found.width, ln.x + ln.width) - max(found.x, ln.x)
+            if dy > 0.3 * found.height and dx > 0.5 * found.width:
+                return True
+        return False
 
     def to_straight(self, line: OcrLine, corners: np.ndarray | None = None) -> np.ndarray:
         """Corners of a line found in the deskewed frame, in the straightened page (the frame of the other boxes)."""
@@ -677,6 +696,28 @@ def _overprinted(crop: np.ndarray, color: bool) -> bool:
     return float((mid & ~near).mean()) > 0.008
 
 
+def _extent(mask: np.ndarray) -> tuple[int, int]:
+    """First and last True column of a mask (half-size), or the whole width when it is empty."""
+    cols = np.flatnonzero(mask)
+    return (int(cols[0]), int(cols[-1])) if cols.size else (0, int(mask.size))
+
+
+def _cluster(mask: np.ndarray, gap: int) -> tuple[int, int, int]:
+    """The run of True columns (gaps up to ``gap`` bridged) holding the most of them: first, last, count."""
+    cols = np.flatnonzero(mask)
+    if not cols.size:
+        return 0, 0, 0
+    best = (int(cols[0]), int(cols[0]), 1)
+    start, count = int(cols[0]), 1
+    for prev, col in itertools.pairwise(cols.tolist()):
+        if col - prev > gap:
+            start, count = col, 0
+        count += 1
+        if count > best[2]:
+            best = (start, col, count)
+    return best
+
+
 def _small_gray(page: Image.Image, color: bool) -> Image.Image:
     """The page at half size in grey, speckle removed; for a colour scan its red channel (a red seal drops out)."""
     gray = page.convert("L") if not color else Image.fromarray(np.asarray(page)[:, :, 0])
@@ -771,8 +812,14 @@ def _rhythm_gaps(lines: list[OcrLine]) -> list[float]:
     candidates = [p for p, ok in zip(pitches, similar, strict=True) if ok and p > 0]
     if not candidates:
         return []
-    base = min(candidates)  # a missing line only makes a pitch longer: the shortest ones are the block's rhythm
-    pitch = statistics.median(p for p in candidates if p < 1.3 * base)
+    # the block's rhythm: the shortest pitch that occurs twice (a missing line only makes a pitch longer; a seal's
+    # text read as a row of its own makes one odd short pitch, which does not repeat); with too few rows, the shortest
+    pitch = min(candidates)
+    for p in sorted(candidates):
+        alike = [q for q in candidates if abs(q - p) <= 0.15 * p]
+        if len(alike) >= 2:
+            pitch = statistics.median(alike)
+            break
     out: list[float] = []
     for i, p in enumerate(pitches):
         slots = round(p / pitch)
@@ -798,8 +845,8 @@ def _rows(lines: list[OcrLine]) -> list[list[OcrLine]]:
 
 def _assemble(lines: list[OcrLine]) -> tuple[str, float | None, list[list[OcrLine]]]:
     rows = _rows(lines)
-    text = "\n".join(t for t in (" ".join(ln.text for ln in row if ln.text.strip()) for row in rows) if t)
-    read = [ln for ln in lines if ln.text.strip()]
+    text = "\n".join(t for t in (" ".join(ln.text for ln in row if ln.shown and ln.text.strip()) for row in rows) if t)
+    read = [ln for ln in lines if ln.shown and ln.text.strip()]
     return text, (_weighted_score(read) if read else None), rows
 
 

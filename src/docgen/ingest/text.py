@@ -315,7 +315,8 @@ def page_text(scan: ScanFile, i: int, *, dpi: int, ocr: OcrFn, before_ocr: Calla
     else:
         raw, confidence, notes = read.text, read.confidence, list(read.notes)
         doubts = [
-            DoubtfulLine(box=list(d.box), text=d.text, confidence=d.confidence, reason=d.reason, tried=list(d.tried), row=d.row)
+            DoubtfulLine(box=list(d.box), text=d.text, confidence=d.confidence, reason=d.reason, tried=list(d.tried), row=d.row,
+                         missing=d.missing)
             for d in read.doubtful
         ]
     text = normalize_text(raw)
