@@ -60,7 +60,8 @@ def document_view(doc: Document, reveal: bool = False) -> dict[str, Any]:
         "sha256": doc.sha256,
         "size": doc.size,
         "pages": [
-            {**p.model_dump(mode="json"), "origin_label": TEXT_ORIGIN_LABELS[p.origin]} for p in doc.pages
+            {**(p.model_dump(mode="json") if reveal else _masked_page(p)), "origin_label": TEXT_ORIGIN_LABELS[p.origin]}
+            for p in doc.pages
         ],
         "signed": doc.signed,
         "supersedes": doc.supersedes,
@@ -70,6 +71,14 @@ def document_view(doc: Document, reveal: bool = False) -> dict[str, Any]:
         "filed_at": doc.filed_at.isoformat() if doc.filed_at else None,
         "filed_by": doc.filed_by,
     }
+
+
+def _masked_page(page: Any) -> dict[str, Any]:
+    """A page's OCR record with what was read on doubtful lines masked (a line may hold an ID number)."""
+    data: dict[str, Any] = page.model_dump(mode="json")
+    if data.get("doubtful"):
+        data["doubtful"] = [_mask_strings(line, ()) for line in data["doubtful"]]
+    return data
 
 
 def dossier_view(d: Dossier, reveal: bool = False) -> dict[str, Any]:

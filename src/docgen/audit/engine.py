@@ -20,6 +20,7 @@ from docgen.audit.checks import (
     Emitter,
     check_accuracy,
     check_completeness,
+    check_ocr_doubts,
     check_timeliness,
 )
 from docgen.audit.crossindex import CrossIndex
@@ -116,6 +117,9 @@ class Auditor:
             return
         if self.where.batch or self.where.stage:
             return
+        for f in check_ocr_doubts(project.documents, emit):
+            if f:
+                yield f
         for path, problem in project.warnings():
             f = emit(
                 "ACCURACY.CREDIT_CODE",

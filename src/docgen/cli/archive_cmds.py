@@ -445,18 +445,24 @@ def document_add(app: App, owner_key: str, file: Path, doc_type: str, doc_date: 
 @document.command("show")
 @click.argument("doc_id")
 @click.option("--text", "with_text", is_flag=True,
-              help="逐页显示识别出的文字及其来源和置信度(身份证号码、电话和住址遮蔽,除非 --reveal)。")
+              help="逐页显示识别出的文字及其来源和置信度(OCR 存疑的行以 ⚠ 标出;身份证号码、电话和住址遮蔽,除非 --reveal)。")
+@click.option("--crops", "crops_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="把 OCR 存疑各行的截图(PNG)写到此目录,便于对照原件录入(截图未遮蔽,须 --reveal --reason)。")
 @JSON
 @reveal_options
 @pass_app
-def document_show(app: App, doc_id: str, with_text: bool, as_json: bool, reveal: bool, reason: str | None) -> None:
+def document_show(app: App, doc_id: str, with_text: bool, crops_dir: Path | None, as_json: bool, reveal: bool,
+                  reason: str | None) -> None:
     """查看文件 DOC_ID 的归档信息(以及 --text 逐页文字)。"""
     why = reveal_reason(app, reveal, reason)
+    if crops_dir is not None and not reveal:
+        raise UsageError('OCR 存疑行的截图是原件的一部分,无法遮蔽个人信息:请加 --reveal --reason "原因"(记入日志)')
     owner, doc = app.archive.find_document(doc_id)
     owner_key = app.archive.owner_key(owner)
     pages = app.archive.document_text(owner, doc) if with_text else []
     if reveal:
-        what = f"文件 {doc.id}({doc.type_label})的{'文字和' if with_text else ''}文件名"
+        what = f"文件 {doc.id}({doc.type_label})的{'文字和' if with_text else ''}文件名" + (
+            f"及 OCR 存疑行截图(写到 {crops_dir})" if crops_dir is not None else "")
         _reveal(app, why, target=owner_key, what=what, as_json=as_json, shown=[doc.id])
     pages = document_text_view(owner, pages, reveal)
     view = document_view(doc, reveal)
@@ -471,17 +477,38 @@ def document_show(app: App, doc_id: str, with_text: bool, as_json: bool, reveal:
         ("日期", doc.date), ("来源", view["source_label"]), ("原文件名", view["original_name"]),
         ("已签署", "是" if doc.signed else "否"), ("替代", doc.supersedes or ""), ("被替代", doc.superseded_by or ""),
         ("识别方式", f"{doc.identified_by or ''} {'' if doc.confidence is None else f'置信度 {doc.confidence:.2f}'}"),
-        ("归档", f"{doc.filed_at or ''} {doc.filed_by}"), ("sha256", doc.sha256), ("位置", view["path"])])
+        ("归档", f"{doc.filed_at or ''} {doc.filed_by}"), ("sha256", doc.sha256), ("位置", view["path"]),
+        *([("OCR 存疑", f"{doc.doubtful_lines} 行(--text 查看,--crops 目录 导出截图)")] if doc.doubtful_lines else [])])
     if with_text:
         infos = {p.n: p for p in doc.pages}
         if not pages:
             console().print("(没有识别出的文字)")
+        from docgen.ingest.crops import mark_doubtful
+
         for i, text in enumerate(pages, start=1):
             info = infos.get(i)
             origin = TEXT_ORIGIN_LABELS[info.origin] if info else "未知"
             conf = f",置信度 {info.confidence:.3f}" if info and info.confidence is not None else ""
-            console().rule(f"第 {i} 页({origin}{conf})")
-            console().print(text, markup=False)
+            doubt = f",OCR 存疑 {len(info.doubtful)} 行" if info and info.doubtful else ""
+            console().rule(f"第 {i} 页({origin}{conf}{doubt})")
+            console().print(mark_doubtful(text, info, None if reveal else privacy.mask_text), markup=False)
+    if crops_dir is not None:
+        _write_crops(app, doc, crops_dir)
+
+
+def _write_crops(app: App, doc: Any, folder: Path) -> None:
+    """Write the picture of every OCR 存疑 line of a document into ``folder``."""
+    from docgen.ingest.crops import document_crop
+
+    if not doc.doubtful_lines:
+        console().print(f"{doc.id} 没有 OCR 存疑的行。")
+        return
+    folder.mkdir(parents=True, exist_ok=True)
+    for page in doc.pages:
+        for k, _line in enumerate(page.doubtful, start=1):
+            out = folder / f"{doc.id}-第{page.n}页-存疑{k}.png"
+            out.write_bytes(document_crop(app.archive, doc.id, page.n, k))
+            console().print(f"已写出截图 {out}")
 
 
 @document.command("types")

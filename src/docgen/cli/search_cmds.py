@@ -114,7 +114,7 @@ def _stats_line(stats: Any) -> str:
 @click.option("--type", "doc_type", help="文件类型(代码或中文名,如 维修记录)。")
 @click.option("--kind", help="条目类别:document 文件、dossier 业主档案、repair 报修单、complaint 投诉、revisit 回访、settlement 结算会签。")
 @click.option("--stage", help="档案阶段:签约、交房、办证、保修期。")
-@click.option("--status", help="状态(报修单、投诉、结算的状态,如 维修中)。")
+@click.option("--status", help="状态(报修单、投诉、结算的状态,如 维修中;OCR 有存疑行的文件为 OCR存疑)。")
 @click.option("--open", "open_", is_flag=True, default=None, help="只看未结的报修单、投诉、结算。")
 @click.option("--from", "date_from", help="起始日期(含),如 2026-01-01。")
 @click.option("--to", "date_to", help="结束日期(含),如 2026-06-30。")
