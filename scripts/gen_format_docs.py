@@ -136,6 +136,7 @@ ORDER = [
     ("Project (`project.json`)", models.Project),
     ("Company (`developer`)", models.Company),
     ("Phase (`phases[]`)", models.Phase),
+    ("Building (`phases[].structure[]`)", models.Building),
     ("InitialRegistration", models.InitialRegistration),
     ("Batch (`batches/<id>.json`)", models.Batch),
     ("BatchUnit (`units[]`)", models.BatchUnit),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 import click
@@ -128,8 +129,11 @@ def complaint_new(app: App, key: str, category: str, description: str, first_res
 @JSON
 @pass_app
 def complaint_update(app: App, complaint_id: str, assignments: tuple[str, ...], as_json: bool) -> None:
-    """更新投诉字段,如 status=处理中。"""
-    _show(app.archive.update_case(complaint_id, parse_assignments(assignments)), as_json, "已更新投诉")
+    """更新投诉字段,如 status=处理中 related_repairs=BX-2026-00012,BX-2026-00013(多个用逗号分隔,留空即清除)。"""
+    changes: dict[str, Any] = dict(parse_assignments(assignments))
+    if "related_repairs" in changes:  # a list: ids separated by commas (half- or full-width) or 、
+        changes["related_repairs"] = [x for x in re.split(r"[,,、\s]+", changes["related_repairs"]) if x]
+    _show(app.archive.update_case(complaint_id, changes), as_json, "已更新投诉")
 
 
 @complaint.command("close")
@@ -239,7 +243,8 @@ def settlement_new(app: App, key: str, contractor: str, contract_no: str, items:
         "created_on": _today(app), "contractor": contractor, "contract_no": contract_no,
         "items": [_item(s) for s in items], "repair_ids": list(repairs), "deductions": deds,
         "payee": payee or contractor, "bank": bank, "account": account, "handled_by": handled_by,
-        "approvals": [{"role": "经办人", "name": handled_by}] if handled_by else []})
+        "approvals": [{"role": "经办人", "name": handled_by, "decision": "同意", "date": _today(app)}]
+        if handled_by else []})  # the 经办人 fills in the sheet and signs it first
     if as_json:
         emit_json(record.model_dump(mode="json"))
         return
