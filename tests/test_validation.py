@@ -22,6 +22,7 @@ from conftest import build_small_archive, make_id
 from docgen.archive import Archive
 from docgen.audit.engine import Auditor
 from docgen.audit.findings import RULES
+from docgen.cli.main import cli
 from docgen.errors import DocgenError, RecordError, ValidationFailed
 from docgen.models import Building, Dossier, Owner
 from docgen.validation import Context, RuleViolations, dossier_problems, unit_problem
@@ -460,13 +461,7 @@ def workdir(tmp_path: Path) -> Path:
 
 
 def run(workdir: Path, *args: str) -> Result:
-    return CliRunner().invoke(cli_main(), ["--config", str(workdir / "docgen.toml"), *args], catch_exceptions=False)
-
-
-def cli_main() -> Any:
-    from docgen.cli.main import cli
-
-    return cli
+    return CliRunner().invoke(cli, ["--config", str(workdir / "docgen.toml"), *args], catch_exceptions=False)
 
 
 def test_cli_refuses_with_the_sentence_and_no_traceback(workdir: Path) -> None:

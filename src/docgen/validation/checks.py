@@ -264,7 +264,7 @@ def approval_problems(s: Settlement, ctx: Context, rec: str = "", path: str = ""
     return out
 
 
-def _settlement(out: list[Problem], ctx: Context, d: Dossier, s: Settlement, repair_ids: Collection[str]) -> None:
+def _settlement(out: list[Problem], ctx: Context, s: Settlement, repair_ids: Collection[str]) -> None:
     rec = f"结算会签 {s.id}"
     path = f"settlements[{s.id}]"
     ref = s.id
@@ -379,7 +379,7 @@ def dossier_problems(d: Dossier, ctx: Context) -> list[Problem]:
                                      f"{path}.related", ref))
 
     for s in d.settlements:
-        _settlement(out, ctx, d, s, repair_ids)
+        _settlement(out, ctx, s, repair_ids)
     return out
 
 
