@@ -35,6 +35,7 @@ from typing import Any, Literal
 
 from docgen.archive.fsutil import atomic_write, safe_join, sha256_file
 from docgen.archive.journal import Journal, JournalEntry
+from docgen.archive.journalindex import JournalIndex
 from docgen.archive.lock import WriteLock
 from docgen.archive.records import dump_record, load_record, parse_record
 from docgen.archive.txn import Transaction, recover
@@ -105,6 +106,11 @@ class ArchiveLayout:
         return self.state_dir / "write.lock"
 
     @property
+    def journal_index(self) -> Path:
+        """The journal's derived index (SQLite; rebuilt from the journal when missing)."""
+        return self.state_dir / "journal-index.sqlite3"
+
+    @property
     def projects(self) -> Path:
         """The folder of projects."""
         return self.root / "projects"
@@ -151,6 +157,7 @@ class Archive:
         self.layout = ArchiveLayout(self.root)
         self.actor = actor or _default_actor()
         self.journal = Journal(self.layout.journal)
+        self.journal_index = JournalIndex(self.layout.journal_index, self.layout.journal)
         self._lock = WriteLock(self.layout.lock, lock_timeout)
         self.listeners: list[Callable[[JournalEntry], None]] = []
         self._today: Callable[[], dt.date] = dt.date.today
@@ -204,6 +211,9 @@ class Archive:
     def transaction(self, action: str, target: str, summary: str, *, bulk: bool = False) -> Iterator[Transaction]:
         """Take the write lock, repair interrupted work, and yield a transaction committed on exit.
 
+        After the repair the journal index is brought up to date, so the
+        transaction's check that each file it replaces is what the journal last
+        recorded sees rolled-forward work as journaled.
         An exception inside the block aborts the transaction: nothing changes.
         ``bulk=True`` (thousands of files in one change) replaces the fsync of
         each file by one file-system flush before the commit point; see txn.py.
@@ -213,6 +223,7 @@ class Archive:
         self._lock.acquire()
         try:
             recover(self)
+            self.journal_index.sync()
             tx = Transaction(self, action, target, summary, bulk=bulk)
             try:
                 yield tx
