@@ -108,6 +108,8 @@ class Auditor:
             if f:
                 yield f
             return
+        for doc in project.documents:  # project documents share the archive's id space with the dossiers'
+            self.cross.seen_record_id(code, doc.id)
         if self.where.batch or self.where.stage:
             return
         for path, problem in project.warnings():
