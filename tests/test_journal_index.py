@@ -125,3 +125,22 @@ def test_entries_filters(archive: Archive) -> None:
     raw = archive.layout.journal.read_bytes()
     e = under[0]
     assert raw[e.offset:e.offset + e.length].endswith(b"\n") and b'"seq":%d' % e.seq in raw[e.offset:e.offset + e.length]
+
+
+def test_written_to_sqlite_in_batches_and_still_exact(archive: Archive) -> None:
+    """New lines wait in memory (a SQLite commit costs more than the update); every PERSIST_ENTRIES they are stored."""
+    from docgen.archive.journalindex import PERSIST_ENTRIES
+
+    start = int(_meta(archive)["offset"])
+    writers = [Archive.open(archive.root, actor=f"w{i}") for i in range(2)]  # two writers, each with its own memory
+    for i in range(PERSIST_ENTRIES + 5):
+        _edit(writers[i % 2], f"第{i}次", "HXSZ/03-2-1204" if i % 3 else "HXSZ/05-1-0601")
+        truth = _truth(archive)
+        other = writers[(i + 1) % 2]
+        with other.transaction("test.look", "", "看一眼"):  # synced under the lock: the writer's view
+            recorded = other.journal_index.recorded(REL)
+        assert recorded is not None and (recorded.after, recorded.seq) == truth[REL]
+    stored = int(_meta(archive)["offset"])
+    assert start < stored < archive.layout.journal.stat().st_size
+    got = Archive.open(archive.root).journal_index.last_changes(_truth(archive))
+    assert {p: (c.after, c.seq) for p, c in got.items()} == _truth(archive)

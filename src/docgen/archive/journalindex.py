@@ -34,7 +34,7 @@ import re
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -124,6 +124,49 @@ def _complete_lines(fh: Any, offset: int) -> Iterator[tuple[int, bytes]]:
         pos += len(raw)
 
 
+PERSIST_ENTRIES = 64
+PERSIST_BYTES = 256 * 1024
+
+
+def _change(path: str, after: Any, entry: dict[str, Any]) -> LastChange:
+    return LastChange(
+        path, after if isinstance(after, str) else None, int(entry.get("seq", 0)), str(entry.get("ts", "")),
+        str(entry.get("actor", "")), str(entry.get("action", "")), str(entry.get("target", "")),
+        str(entry.get("summary", "")),
+    )
+
+
+@dataclass
+class _Pending:
+    """Journal lines a writer has read past the index's stored offset (kept in memory until persisted)."""
+
+    start: int  # the index's stored offset these lines continue from
+    end: int  # offset after the last complete line read
+    last_hash: str  # hash of the last entry read (the next line's ``prev``)
+    changes: dict[str, LastChange] = field(default_factory=dict)
+    ids: dict[str, int] = field(default_factory=dict)
+    entries: int = 0
+    nbytes: int = 0
+
+    def add(self, pos: int, line: bytes) -> None:
+        """Take one journal line into account."""
+        self.end = pos + len(line) + 1
+        self.nbytes += len(line) + 1
+        self.entries += 1
+        try:
+            entry = json.loads(line)
+            int(entry["seq"])
+        except (ValueError, KeyError, TypeError):
+            return  # a garbled line: docgen verify reports it
+        self.last_hash = str(entry.get("hash", ""))
+        for f in entry.get("files") or []:
+            if isinstance(f, dict) and isinstance(f.get("path"), str):
+                self.changes[f["path"]] = _change(f["path"], f.get("after"), entry)
+        for key, value in ids_in_entry(entry):
+            if value > self.ids.get(key, 0):
+                self.ids[key] = value
+
+
 class JournalIndex:
     """The journal's derived index; :meth:`sync` under the write lock, query from anywhere."""
 
@@ -131,6 +174,7 @@ class JournalIndex:
         self.db_path = Path(db_path)
         self.journal_path = Path(journal_path)
         self._conn: sqlite3.Connection | None = None
+        self._pending: _Pending | None = None  # journal lines read but not yet written to SQLite
         self._inode = 0
         self._mutex = threading.Lock()  # a generator's worker thread commits transactions too
 
@@ -171,17 +215,18 @@ class JournalIndex:
     def close(self) -> None:
         """Close the connection (it is reopened on next use)."""
         with self._mutex:
-            if self._conn is not None:
-                self._conn.close()
-                self._conn = None
+            self._drop_connection()
 
     # -- writing (under the archive's write lock) ---------------------------------------
     def sync(self) -> None:
         """Bring the index up to the journal's end: read only the lines since the last sync.
 
         Call only while holding the archive's write lock (every transaction does,
-        right after repairing interrupted work).  Rebuilds when the journal no
-        longer continues where the index stopped.
+        right after repairing interrupted work).  New lines are kept in memory
+        and written to SQLite only every ``PERSIST_ENTRIES`` entries (or
+        ``PERSIST_BYTES``): a commit costs several fsyncs, more than the rest of
+        a journaled update, and the lines are cheap to read again.  Rebuilds when
+        the journal no longer continues where the index stopped.
         """
         with self._mutex:
             if self._conn is not None and self._replaced():
@@ -189,19 +234,27 @@ class JournalIndex:
             conn = self._open()
             meta = self._meta(conn)
             offset, last_hash = int(meta.get("offset", "0")), meta.get("hash", "")
+            if self._pending is None or self._pending.start != offset:  # first use, or another process persisted
+                self._pending = _Pending(offset, offset, last_hash)
+            pending = self._pending
             try:
                 size = self.journal_path.stat().st_size
             except FileNotFoundError:
                 size = 0
-            if size == offset:
+            if size == pending.end:
                 return
-            if size < offset or not self._continues(offset, last_hash):
+            if size < pending.end or not self._continues(pending.end, pending.last_hash):
                 self._drop_connection()
                 self._rebuild()
                 self._open()
                 return
             with open(self.journal_path, "rb") as fh:
-                self._apply(conn, _complete_lines(fh, offset))
+                for pos, line in _complete_lines(fh, pending.end):
+                    pending.add(pos, line)
+            if pending.entries >= PERSIST_ENTRIES or pending.nbytes >= PERSIST_BYTES:
+                with open(self.journal_path, "rb") as fh:
+                    self._apply(conn, _complete_lines(fh, pending.start))
+                self._pending = _Pending(pending.end, pending.end, pending.last_hash)
 
     def rebuild(self) -> None:
         """Throw the index away and build it again from the whole journal (under the write lock)."""
@@ -216,6 +269,7 @@ class JournalIndex:
             return True
 
     def _drop_connection(self) -> None:
+        self._pending = None
         if self._conn is not None:
             self._conn.close()
             self._conn = None
@@ -362,6 +416,8 @@ class JournalIndex:
         transaction syncs first), when nothing can have been journaled since.
         """
         with self._mutex:
+            if self._pending is not None and path in self._pending.changes:
+                return self._pending.changes[path]
             row = self._open().execute(self._LAST_SQL, (path,)).fetchone()
         return self._row_change(path, row) if row is not None else None
 
@@ -369,14 +425,24 @@ class JournalIndex:
         """:meth:`highest_id` for a writer (under the lock, after :meth:`sync`)."""
         with self._mutex:
             row = self._open().execute("SELECT value FROM counters WHERE key = ?", (key,)).fetchone()
-        return int(row[0]) if row else 0
+            pending = self._pending.ids.get(key, 0) if self._pending is not None else 0
+        return max(int(row[0]) if row else 0, pending)
 
     def paths_with(self, after: str) -> list[str]:
         """Paths whose last journaled content has this sha256 (where an identical copy should be)."""
-        with self._reader() as (conn, _offset):
-            if conn is None:
-                return []
-            return [r[0] for r in conn.execute("SELECT path FROM files WHERE after = ? LIMIT 20", (bytes.fromhex(after),))]
+        with self._reader() as (conn, offset):
+            found: dict[str, None] = {}
+            if conn is not None:
+                rows = conn.execute("SELECT path FROM files WHERE after = ? LIMIT 50", (bytes.fromhex(after),))
+                found = dict.fromkeys(r[0] for r in rows)
+            for _pos, _len, entry in self._tail(offset):
+                for f in entry.get("files") or []:
+                    if isinstance(f, dict) and isinstance(f.get("path"), str):
+                        if f.get("after") == after:
+                            found[f["path"]] = None
+                        else:
+                            found.pop(f["path"], None)
+        return list(found)
 
     # -- readers ----------------------------------------------------------------------------
     def last_changes(self, paths: Iterable[str]) -> dict[str, LastChange]:
@@ -393,12 +459,7 @@ class JournalIndex:
             for _pos, _len, entry in self._tail(offset):
                 for f in entry.get("files") or []:
                     if isinstance(f, dict) and f.get("path") in want:
-                        after = f.get("after")
-                        out[f["path"]] = LastChange(
-                            f["path"], after if isinstance(after, str) else None, int(entry.get("seq", 0)),
-                            str(entry.get("ts", "")), str(entry.get("actor", "")), str(entry.get("action", "")),
-                            str(entry.get("target", "")), str(entry.get("summary", "")),
-                        )
+                        out[f["path"]] = _change(f["path"], f.get("after"), entry)
         return out
 
     def last_change(self, path: str) -> LastChange | None:
