@@ -124,6 +124,16 @@ def _complete_lines(fh: Any, offset: int) -> Iterator[tuple[int, bytes]]:
         pos += len(raw)
 
 
+def _parse(line: bytes) -> dict[str, Any] | None:
+    """A journal line as an entry (None if it is not one)."""
+    try:
+        entry = json.loads(line)
+        int(entry["seq"])
+    except (ValueError, KeyError, TypeError):
+        return None
+    return entry if isinstance(entry, dict) else None
+
+
 PERSIST_ENTRIES = 64
 PERSIST_BYTES = 256 * 1024
 
@@ -148,15 +158,12 @@ class _Pending:
     entries: int = 0
     nbytes: int = 0
 
-    def add(self, pos: int, line: bytes) -> None:
-        """Take one journal line into account."""
+    def add(self, pos: int, line: bytes, entry: dict[str, Any] | None) -> None:
+        """Take one journal line (parsed: ``entry``, None if garbled) into account."""
         self.end = pos + len(line) + 1
         self.nbytes += len(line) + 1
         self.entries += 1
-        try:
-            entry = json.loads(line)
-            int(entry["seq"])
-        except (ValueError, KeyError, TypeError):
+        if entry is None:
             return  # a garbled line: docgen verify reports it
         self.last_hash = str(entry.get("hash", ""))
         for f in entry.get("files") or []:
@@ -243,14 +250,20 @@ class JournalIndex:
                 size = 0
             if size == pending.end:
                 return
-            if size < pending.end or not self._continues(pending.end, pending.last_hash):
+            continues = size > pending.end
+            if continues:
+                with open(self.journal_path, "rb") as fh:
+                    for pos, line in _complete_lines(fh, pending.end):
+                        entry = _parse(line)
+                        if pos == pending.end and pending.end and (entry is None or entry.get("prev") != pending.last_hash):
+                            continues = False  # the journal no longer continues where the index stopped
+                            break
+                        pending.add(pos, line, entry)
+            if not continues:
                 self._drop_connection()
                 self._rebuild()
                 self._open()
                 return
-            with open(self.journal_path, "rb") as fh:
-                for pos, line in _complete_lines(fh, pending.end):
-                    pending.add(pos, line)
             if pending.entries >= PERSIST_ENTRIES or pending.nbytes >= PERSIST_BYTES:
                 with open(self.journal_path, "rb") as fh:
                     self._apply(conn, _complete_lines(fh, pending.start))
@@ -273,18 +286,6 @@ class JournalIndex:
         if self._conn is not None:
             self._conn.close()
             self._conn = None
-
-    def _continues(self, offset: int, last_hash: str) -> bool:
-        """True if the journal line that starts at ``offset`` chains to the last entry indexed."""
-        if offset == 0:
-            return True
-        with open(self.journal_path, "rb") as fh:
-            for _pos, line in _complete_lines(fh, offset):
-                try:
-                    return bool(json.loads(line).get("prev") == last_hash)
-                except (ValueError, AttributeError):
-                    return False
-        return True  # only a torn tail follows: nothing to read yet
 
     def _rebuild(self) -> None:
         """Build a fresh index in a temporary file and move it into place atomically."""
