@@ -422,6 +422,18 @@ class JournalIndex:
             row = self._open().execute(self._LAST_SQL, (path,)).fetchone()
         return self._row_change(path, row) if row is not None else None
 
+    def recorded_after(self, path: str) -> str | None:
+        """The hash the journal last wrote for ``path`` (None: deleted or never journaled); writer only, like :meth:`recorded`.
+
+        The per-file check of every write: a single-table lookup, without the
+        entry's details (fetch those with :meth:`recorded` when they differ).
+        """
+        with self._mutex:
+            if self._pending is not None and path in self._pending.changes:
+                return self._pending.changes[path].after
+            row = self._open().execute("SELECT after FROM files WHERE path = ?", (path,)).fetchone()
+        return row[0].hex() if row is not None and row[0] is not None else None
+
     def recorded_highest_id(self, key: str) -> int:
         """:meth:`highest_id` for a writer (under the lock, after :meth:`sync`)."""
         with self._mutex:

@@ -143,10 +143,9 @@ def check_unchanged(archive: Archive, rel: str, found: str | None) -> None:
     lookup is one query.  A file the journal never knew and that does not exist
     is fine (a new file); so is one the journal deleted and that is still gone.
     """
-    last = archive.journal_index.recorded(rel)
-    expected = last.after if last is not None else None
-    if found != expected:
-        raise UnrecordedChangeError(rel, found, last)
+    index = archive.journal_index
+    if found != index.recorded_after(rel):
+        raise UnrecordedChangeError(rel, found, index.recorded(rel))
 
 
 # -- what is on disk vs what the journal says ---------------------------------------------
