@@ -226,6 +226,8 @@ class Verifier:
             return
         if value is not None:
             self.view.hashes.put(fp, CHECKED)
+        if digest is not None and value is not None and value not in (DELETED, CHECKED) and _hash_value(digest) == value:
+            return  # the common case: what the journal says
         kind = _kind(rel)
         what = f"{describe_path(rel)}({rel})"
         seq = self.view.seqs.get(fp) or 0
