@@ -52,7 +52,8 @@ records/
           dossier.json                  the dossier with its documents' metadata and case records
           documents/DOC-2026-000123.pdf the dossier's files, named by document id
           documents/DOC-2026-000123.txt their text
-  .docgen/                              not records: the write lock, transactions in flight
+  .docgen/                              not records: the write lock, transactions in flight, and
+                                        journal-index.sqlite3 (derived from the journal; safe to delete)
 ```
 
 A dossier's key is `PROJECT/UNIT`, e.g. `HXSZ/03-2-1203`; commands also accept
@@ -74,8 +75,12 @@ atomically and journal the change. If you must edit a file:
   records of the same dossier, rooms that exist, controlled vocabularies, the countersign chain,
   no control characters; `VALID.*` in docs/audit.md) are checked when docgen saves a change: a
   hand edit that breaks one still loads, and the audit reports it;
-- a hand edit is not in the journal, and `docgen verify` reports the file as changed outside
-  docgen: make the next change through a command, or record why in the dossier's `notes`.
+- a hand edit is not in the journal: `docgen verify` reports the file as changed outside docgen,
+  and every command that would write that file refuses (it would carry the unrecorded change
+  into the record). Take the edit into the journal with `docgen accept PATH --reason "…"`
+  (who changed it and why), or put the journaled content back with `docgen restore PATH --from
+  BACKUP`; then carry on. docgen keeps hashes, not old versions, so restoring needs a backup
+  (or an identical copy elsewhere in the archive).
 
 ## The journal
 
@@ -92,6 +97,14 @@ atomically and journal the change. If you must edit a file:
 (`docgen verify`). Showing or exporting personal data unmasked (`--reveal --reason …`) is journaled too,
 with no files: action `privacy.reveal`, `target` the record shown, `detail` = `what`, `why`, `where`,
 `kind` (view, export, generate), `role` and the records shown (`docgen/privacy.py`).
+
+For each file, an entry's `before` is the previous entry's `after` (verify checks it): every
+write first checks that the file on disk is what the journal last recorded. `docgen accept`
+journals a change made outside docgen with `before` = the journaled hash, `after` = the file as
+found, and `detail` `{"reason", "found", "journaled"}`; `docgen restore` journals `before` =
+`after` = the journaled hash, with what it found and the backup it used in `detail`. An entry
+that issued ids carries `detail.counters` (`{"DOC-2026": 571}`): the highest number per prefix
+and year, so ids never repeat even if `counters.json` is rolled back.
 
 ## Writes and crashes
 

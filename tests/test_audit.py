@@ -405,3 +405,15 @@ def test_unknown_batch_filter_is_an_error_not_an_empty_audit(archive: Archive) -
     with pytest.raises(NotFoundError, match="没有交房批次 B99"):
         Auditor(archive, where=AuditFilter(batch="B99"))
     assert Auditor(archive, where=AuditFilter(project="HXSZ", batch="B01")).where.batch == "B01"
+
+
+def test_same_id_in_two_dossiers_is_reported(archive: Archive, tmp_path: Path) -> None:
+    """Ids must be unique archive-wide: a rolled-back counters.json once gave two documents one id (issue 10)."""
+    src = tmp_path / "a.pdf"
+    src.write_bytes(b"%PDF-1.4 a")
+    doc = archive.add_document("HXSZ/03-2-1203", src, doc_type="repair_record")
+    src.write_bytes(b"%PDF-1.4 b")
+    archive.add_document("HXSZ/05-1-0601", src, doc_type="repair_record", doc_id=doc.id)
+    dupes = [f for f in Auditor(archive).run() if f.rule == "ACCURACY.DUPLICATE_RECORD_ID"]
+    assert [(f.key, f.ref) for f in dupes] == [("HXSZ/05-1-0601", doc.id)]
+    assert "HXSZ/03-2-1203" in dupes[0].message

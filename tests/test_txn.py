@@ -61,6 +61,9 @@ def _assert_consistent(archive: Archive) -> None:
             assert path.is_file() and sha256_file(path) == digest, rel
     leftovers = list(archive.layout.txn_dir.iterdir()) if archive.layout.txn_dir.exists() else []
     assert leftovers == []
+    # the derived journal index (what every write checks against) says the same as the journal
+    indexed = Archive.open(archive.root).journal_index.last_changes(last_after)
+    assert {rel: c.after for rel, c in indexed.items()} == last_after
 
 
 @pytest.mark.parametrize("point", ["before-manifest", "after-manifest", "after-apply"])
@@ -80,6 +83,39 @@ def test_crash_at_each_point_of_a_transaction(archive: Archive, point: str) -> N
         assert after == "crash-0" and "补完" in messages[0]
         assert notes in (before, "crash-0")
     _assert_consistent(reopened)
+
+
+@pytest.mark.parametrize("point", ["after-manifest", "after-apply"])
+def test_next_ordinary_write_after_a_crash_rolls_forward_and_is_not_refused(archive: Archive, point: str) -> None:
+    """The crashed transaction's files are on disk before its journal entry: the next write must finish it, not refuse."""
+    proc = _run(archive.root, "crash", 1, env={"DOCGEN_FAILPOINT": point})
+    proc.wait(timeout=60)
+    assert proc.returncode == 137
+    reopened = Archive.open(archive.root, actor="next")
+    with reopened.edit_dossier("HXSZ/05-1-0601", "dossier.set", "next") as (d, _tx):
+        assert d.notes == "crash-0"  # rolled forward before the check
+        d.notes = "after the crash"
+    assert reopened.dossier("HXSZ/05-1-0601").notes == "after the crash"
+    _assert_consistent(reopened)
+    from docgen.audit.fixity import verify_archive
+
+    assert verify_archive(reopened)[0] == []
+
+
+def test_killed_while_the_journal_index_is_rebuilt(archive: Archive) -> None:
+    """The index is derived: kill a writer at any point and the next one still agrees with the journal."""
+    archive.journal_index.close()
+    archive.layout.journal_index.unlink()
+    for trial in range(3):
+        proc = _run(archive.root, f"i{trial}", 50)
+        time.sleep(0.3 + 0.2 * trial)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=30)
+        if trial == 1 and archive.layout.journal_index.exists():
+            archive.layout.journal_index.unlink()
+        _assert_consistent(Archive.open(archive.root))
+        with Archive.open(archive.root).edit_dossier("HXSZ/05-1-0601", "dossier.set", "after kill") as (d, _tx):
+            d.notes = f"after kill {trial}"
 
 
 @pytest.mark.slow

@@ -164,3 +164,80 @@ def test_cli_verify_not_an_archive(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["--archive", str(tmp_path), "verify"])
     assert result.exit_code == 1
     assert "不是 docgen 档案库" in result.output
+
+
+# -- text sidecars and every other file the journal knows (issue 10, item 8) -----------------------
+def test_changed_text_sidecar_is_reported(filed: tuple[Archive, str]) -> None:
+    archive, doc_id = filed
+    rel = f"projects/HXSZ/dossiers/03-2-1204/documents/{doc_id}.txt"
+    path = archive.root / rel
+    path.write_text(path.read_text("utf-8").replace("王芳", "王方"), "utf-8")  # what search and the audit read
+    problems, _ = verify_archive(archive)
+    assert [(p.code, p.path) for p in problems] == [("FIXITY.TEXT_CHANGED", rel)]
+    assert f"文件 {doc_id} 的文字稿" in problems[0].message and "检索和审计读到的是改过的文字" in problems[0].message
+
+
+def test_journaled_document_no_record_mentions_is_still_compared(filed: tuple[Archive, str]) -> None:
+    archive, _ = filed
+    doc = archive.project("HXSZ").documents[0]
+    # the record no longer lists it (edited too), but the journal knows the file: it is still compared
+    record = archive.root / "projects/HXSZ/project.json"
+    data = json.loads(record.read_text("utf-8"))
+    data["documents"] = []
+    record.write_text(json.dumps(data, ensure_ascii=False, indent=2), "utf-8")
+    (archive.root / "projects/HXSZ/documents" / doc.file).write_bytes(b"swapped")
+    found = codes(archive)
+    assert found["FIXITY.RECORD_CHANGED"] == ["projects/HXSZ/project.json"]
+    assert found["FIXITY.HASH_MISMATCH"] == [f"projects/HXSZ/documents/{doc.file}"]
+
+
+# -- the journal's chain of hashes per file (issue 10, item 7) -------------------------------------
+def test_entry_whose_before_is_not_the_previous_after_is_reported(filed: tuple[Archive, str]) -> None:
+    """What the old code journaled after a sed edit: ``before`` = the forged hash, so the edit was laundered."""
+    from docgen.archive.fsutil import sha256_file
+    from docgen.archive.journal import FileChange
+
+    archive, _ = filed
+    rel = "projects/HXSZ/dossiers/03-2-1204/dossier.json"
+    path = archive.root / rel
+    path.write_text(path.read_text("utf-8").replace("13987654321", "13900000000"), "utf-8")
+    forged = sha256_file(path)
+    path.write_text(path.read_text("utf-8").replace('"notes": ""', '"notes": "x"'), "utf-8")
+    entry = archive.journal.append(actor="旧版本", action="dossier.set", target=KEY, summary="修改 notes", txn="t",
+                                   files=[FileChange(rel, forged, sha256_file(path))])
+    problems, _ = verify_archive(archive)
+    assert [(p.code, p.path) for p in problems] == [("FIXITY.UNRECORDED_CHANGE", rel)]
+    message = problems[0].message
+    assert f"日志第 {entry.seq} 条" in message and "在 docgen 之外被改动过" in message and "此前第 " in message
+
+
+def test_rolled_back_counters_laundered_by_old_code_show_as_duplicate_ids(filed: tuple[Archive, str], tmp_path: Path) -> None:
+    """The trial's second case: two documents DOC-2026-000571. The same id twice is an error wherever it is."""
+    archive, doc_id = filed
+    src = tmp_path / "again.pdf"
+    src.write_bytes(b"%PDF-1.4 another scan")
+    archive.add_document("HXSZ/05-1-0502", src, doc_type="repair_record", doc_id=doc_id)
+    problems, _ = verify_archive(archive)
+    dupes = [p for p in problems if p.code == "FIXITY.DUPLICATE_ID"]
+    assert [p.path for p in dupes] == ["projects/HXSZ/dossiers/05-1-0502/dossier.json"]
+    assert doc_id in dupes[0].message and KEY in dupes[0].message
+
+
+def test_counters_behind_the_ids_in_use(filed: tuple[Archive, str]) -> None:
+    archive, doc_id = filed
+    counters = archive.root / "counters.json"
+    data = json.loads(counters.read_text("utf-8"))
+    key = doc_id.rsplit("-", 1)[0]
+    data[key] = 0
+    counters.write_text(json.dumps(data), "utf-8")
+    found = codes(archive)
+    assert found["FIXITY.COUNTER_BEHIND"] == ["counters.json"] and found["FIXITY.RECORD_CHANGED"] == ["counters.json"]
+
+
+def test_a_transaction_left_half_done_is_named(filed: tuple[Archive, str]) -> None:
+    archive, _ = filed
+    folder = archive.layout.txn_dir / "abc123"
+    folder.mkdir(parents=True)
+    (folder / "manifest.json").write_text("{}", "utf-8")
+    problems, _ = verify_archive(archive)
+    assert [(p.code, p.severity) for p in problems] == [("FIXITY.PENDING_TXN", "warning")]

@@ -37,7 +37,9 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from docgen.archive.fsutil import atomic_write, safe_join, sha256_file
 from docgen.archive.journal import Journal, JournalEntry
+from docgen.archive.journalindex import JournalIndex
 from docgen.archive.lock import WriteLock
+from docgen.archive.reconcile import describe_path
 from docgen.archive.records import dump_record, load_record, parse_record
 from docgen.archive.revisions import stamp_batch, stamp_dossier, stamp_project
 from docgen.archive.txn import Transaction, recover
@@ -119,6 +121,11 @@ class ArchiveLayout:
         return self.state_dir / "write.lock"
 
     @property
+    def journal_index(self) -> Path:
+        """The journal's derived index (SQLite; rebuilt from the journal when missing)."""
+        return self.state_dir / "journal-index.sqlite3"
+
+    @property
     def projects(self) -> Path:
         """The folder of projects."""
         return self.root / "projects"
@@ -138,6 +145,32 @@ class ArchiveLayout:
 
 
 Owner = Dossier | Project
+
+
+@dataclass(frozen=True, slots=True)
+class UnreadableRecord:
+    """A record file that could not be read: which one and what is wrong.
+
+    Archive-wide work (listing, batch generation, index rebuild) reports these
+    and carries on with the other records instead of stopping at the first
+    bad hand edit; ``error`` is what a single read would have raised.
+    """
+
+    key: str
+    rel: str
+    problems: tuple[str, ...]
+    error: DocgenError
+
+    @classmethod
+    def from_error(cls, key: str, rel: str, error: DocgenError) -> UnreadableRecord:
+        """Describe a failed read (a RecordError's problems, else its message)."""
+        problems = tuple(error.problems) if isinstance(error, RecordError) else (str(error),)
+        return cls(key, rel, problems, error)
+
+    @property
+    def message(self) -> str:
+        """``档案 HXSZ/03-2-1204(3栋2单元1204)的档案记录(projects/…/dossier.json)无法读取:JSON 格式错误…``."""
+        return f"{describe_path(self.rel)}({self.rel})无法读取:{';'.join(self.problems)}"
 
 
 def owner_rel(layout: ArchiveLayout, owner: Owner) -> str:
@@ -165,6 +198,7 @@ class Archive:
         self.layout = ArchiveLayout(self.root)
         self.actor = actor or _default_actor()
         self.journal = Journal(self.layout.journal)
+        self.journal_index = JournalIndex(self.layout.journal_index, self.layout.journal)
         self._lock = WriteLock(self.layout.lock, lock_timeout)
         self.listeners: list[Callable[[JournalEntry], None]] = []
         self._today: Callable[[], dt.date] = dt.date.today
@@ -274,6 +308,9 @@ class Archive:
     def transaction(self, action: str, target: str, summary: str, *, bulk: bool = False) -> Iterator[Transaction]:
         """Take the write lock, repair interrupted work, and yield a transaction committed on exit.
 
+        After the repair the journal index is brought up to date, so the
+        transaction's check that each file it replaces is what the journal last
+        recorded sees rolled-forward work as journaled.
         An exception inside the block aborts the transaction: nothing changes.
         ``bulk=True`` (thousands of files in one change) replaces the fsync of
         each file by one file-system flush before the commit point; see txn.py.
@@ -283,6 +320,7 @@ class Archive:
         self._lock.acquire()
         try:
             recover(self)
+            self.journal_index.sync()
             tx = Transaction(self, action, target, summary, bulk=bulk)
             try:
                 yield tx
@@ -471,29 +509,53 @@ class Archive:
                 yield f"{code}/{name}"
 
     def iter_dossiers(self, project: str | None = None) -> Iterator[Dossier]:
-        """Stream every dossier (of one project): one in memory at a time.
+        """Stream every dossier (of one project): one in memory at a time; an unreadable one raises.
 
         The folders come from listing the archive itself, so each file is read
         straight from its directory entry (no per-key path resolution, which
         was a third of the time of listing 20,000 dossiers); a symlinked
         dossier folder is still resolved and refused if it leads outside.
+        Work over the whole archive should use :meth:`scan_dossiers`.
+        """
+        for item in self.scan_dossiers(project):
+            if isinstance(item, UnreadableRecord):
+                raise item.error
+            yield item
+
+    def scan_dossiers(self, project: str | None = None) -> Iterator[Dossier | UnreadableRecord]:
+        """Like :meth:`iter_dossiers`, but yield an :class:`UnreadableRecord` for a dossier that cannot be read.
+
+        So that one corrupt ``dossier.json`` does not stop a listing, a batch or
+        an index rebuild: the caller names it, carries on, and fails at the end.
         """
         for code, folder, names in self._dossier_folders(project):
             for name in names:
                 path = folder / name / "dossier.json"
-                if path.parent.is_symlink():
-                    yield self.dossier(f"{code}/{name}")  # the slow, checked path
-                    continue
                 try:
-                    data = path.read_bytes()
-                except FileNotFoundError:
-                    continue  # a folder without a dossier (being created or removed): not a dossier
-                dossier = parse_record(Dossier, data, path)
-                if dossier.project != code or dossier.unit != name:
-                    project_code, unit = split_key(f"{code}/{name}")
-                    if dossier.key != f"{project_code}/{unit}":
-                        raise RecordError(path, [f"字段 project/unit: 为 {dossier.key},与所在目录 {project_code}/{unit} 不符"])
+                    if path.parent.is_symlink():
+                        dossier = self.dossier(f"{code}/{name}")  # the slow, checked path
+                    else:
+                        try:
+                            data = path.read_bytes()
+                        except FileNotFoundError:
+                            continue  # a folder without a dossier (being created or removed): not a dossier
+                        except OSError as exc:
+                            raise RecordError(path, [f"无法读取:{exc.strerror}"]) from exc
+                        dossier = parse_record(Dossier, data, path)
+                        if dossier.project != code or dossier.unit != name:
+                            project_code, unit = split_key(f"{code}/{name}")
+                            if dossier.key != f"{project_code}/{unit}":
+                                raise RecordError(path, [f"字段 project/unit: 为 {dossier.key},与所在目录 {project_code}/{unit} 不符"])
+                except (DocgenError, ValueError) as exc:  # ValueError: a folder name that is no unit number
+                    error = exc if isinstance(exc, DocgenError) else RecordError(path, [str(exc)])
+                    yield UnreadableRecord.from_error(f"{code}/{name}", f"projects/{code}/dossiers/{name}/dossier.json", error)
+                    continue
                 yield dossier
+
+    def unreadable(self, key: str, error: DocgenError) -> UnreadableRecord:
+        """Describe why reading the dossier or project ``key`` failed (for commands that carry on)."""
+        rel = f"{self.layout.dossier_rel(key)}/dossier.json" if "/" in key else f"{self.layout.project_rel(key)}/project.json"
+        return UnreadableRecord.from_error(key, rel, error)
 
     def dossier(self, key: str) -> Dossier:
         """Read one dossier; NotFoundError if there is none for the key."""
@@ -598,6 +660,8 @@ class Archive:
             return path.read_text("utf-8").split("\f")
         except FileNotFoundError:
             return []
+        except UnicodeDecodeError as exc:
+            raise RecordError(path, [f"文件 {doc.id} 的文字稿不是 UTF-8 编码的文本(第 {exc.start} 字节起)"]) from exc
 
     def find_document(self, doc_id: str) -> tuple[Owner, Document]:
         """Find a document by id anywhere in the archive; NotFoundError if absent.

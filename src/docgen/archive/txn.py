@@ -17,6 +17,17 @@ what is still staged and appends the journal entry unless the journal's last
 line already is this transaction.  Either way the archive stays readable and
 the journal's chain verifies.
 
+Before staging a write or a delete, the transaction checks that the file is
+what the journal last recorded (``reconcile.check_unchanged``, one lookup in
+the journal index): a file changed outside docgen is never overwritten, which
+would carry the unrecorded change into the record as if docgen had made it.
+The check sees the journal as recovery left it (recovery runs first, under the
+same lock), so a rolled-forward transaction's files count as journaled.
+
+Ids from :meth:`Transaction.next_id` are above both ``counters.json`` and the
+highest number the journal shows issued (``detail.counters`` of each entry), so
+an id is never handed out twice even when ``counters.json`` was rolled back.
+
 A *bulk* transaction (thousands of files, e.g. building the sample archive)
 skips the per-file fsync of steps 1 and 3 and instead flushes the whole file
 system once (``sync(2)``) before writing the manifest and once before the
@@ -73,6 +84,7 @@ class Transaction:
         self._ops: list[dict[str, Any]] = []
         self._targets: dict[str, int] = {}
         self._counters: dict[str, int] | None = None
+        self._issued: dict[str, int] = {}
         self.entry: JournalEntry | None = None
         self.after_commit: list[Callable[[], None]] = []
         self._dir_made = False
@@ -98,8 +110,13 @@ class Transaction:
         self._ops.append(op)
 
     def _before(self, rel: str, path: Path | None = None) -> str | None:
+        """The file's hash now, after checking it is what the journal last recorded (see the module doc)."""
+        from docgen.archive.reconcile import check_unchanged
+
         path = path if path is not None else self.archive.path(rel)
-        return sha256_file(path) if path.is_file() else None
+        digest = sha256_file(path) if path.is_file() else None
+        check_unchanged(self.archive, rel, digest)
+        return digest
 
     def put_bytes(self, rel: str, data: bytes, *, new_only: bool = False) -> str:
         """Stage ``data`` to become the file at archive-relative ``rel``; return its sha256.
@@ -133,13 +150,39 @@ class Transaction:
         """Stage the deletion of archive-relative ``rel``."""
         self._add({"op": "delete", "path": rel, "staged": None, "before": self._before(rel), "after": None})
 
+    def record_outside_change(self, rel: str, *, journaled: str | None, found: str | None) -> None:
+        """Journal a change made outside docgen as accepted (``docgen accept``); no file is touched.
+
+        ``before`` is what the journal last recorded and ``after`` what is on
+        disk, so the journal's chain of hashes per file stays unbroken.
+        """
+        self.archive.path(rel)
+        self._add({"op": "accept", "path": rel, "staged": None, "before": journaled, "after": found})
+
+    def put_restored(self, rel: str, source: Path, *, journaled: str) -> str:
+        """Stage ``source`` (holding exactly the journaled content) over a file changed outside docgen (``docgen restore``)."""
+        self.archive.path(rel)
+        staged = self._stage_name()
+        digest = copy_fsync(source, staged, sync=not self.bulk)
+        if digest != journaled:
+            raise ConflictError(f"{source} 的内容在复制时变了,未恢复 {rel}")
+        self._add({"op": "put", "path": rel, "staged": staged.name, "before": journaled, "after": digest})
+        return digest
+
     def next_id(self, prefix: str, year: int, width: int = 5) -> str:
-        """Return the next id for ``prefix`` and ``year`` (``BX-2026-00001``), counted in ``counters.json``."""
+        """Return the next id for ``prefix`` and ``year`` (``BX-2026-00001``), counted in ``counters.json``.
+
+        Never one the journal shows issued already, whatever ``counters.json`` says.
+        """
         if self._counters is None:
             self._counters = self.archive.read_counters()
         key = f"{prefix}-{year}"
-        value = self._counters.get(key, 0) + 1
+        current = self._counters.get(key, 0)
+        if key not in self._issued:
+            current = max(current, self.archive.journal_index.recorded_highest_id(key))
+        value = current + 1
         self._counters[key] = value
+        self._issued[key] = value
         return f"{prefix}-{year}-{value:0{width}d}"
 
     @property
@@ -153,6 +196,7 @@ class Transaction:
         if self._counters is not None:
             data = json.dumps(self._counters, ensure_ascii=False, indent=2, sort_keys=True).encode()
             self.put_bytes(self.archive.layout.counters_rel, data + b"\n")
+            self.detail["counters"] = dict(sorted(self._issued.items()))  # the journal's own memory of ids issued
         self.dir.mkdir(parents=True, exist_ok=True)
         manifest: dict[str, Any] = {
             "id": self.id,
@@ -195,6 +239,7 @@ def apply_manifest(archive: Archive, folder: Path, manifest: dict[str, Any]) -> 
             with contextlib.suppress(FileNotFoundError):
                 target.unlink()
                 touched_dirs.add(target.parent)
+        # "accept": a change made outside docgen, journaled as it is; nothing to do on disk
     if not (manifest.get("bulk") and sync_all()):
         for d in touched_dirs:
             fsync_dir(d)

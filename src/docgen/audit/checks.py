@@ -194,6 +194,16 @@ def check_accuracy(folder: str, d: Dossier, rules: Rules, emit: Emitter, cross: 
                 f"owners[{i}].id_number",
             )
     yield from check_ocr_doubts(d.documents, emit)
+    case_ids = [r.id for kind in ("repairs", "complaints", "revisits", "settlements") for r in getattr(d, kind)]
+    for record_id in [*(doc.id for doc in d.documents), *case_ids]:
+        other_owner = cross.seen_record_id(d.key, record_id)
+        if other_owner:
+            yield emit(
+                "ACCURACY.DUPLICATE_RECORD_ID",
+                f"编号 {record_id} 同时出现在 {other_owner} 和本档案中;编号在档案库中必须唯一"
+                "(多半是 counters.json 被回退后重复编号),请人工核对哪一份应改用新编号。",
+                record_id,
+            )
     checks = rules.text_checks
     duplicate_ok = rules.duplicate_ok
     for doc in d.documents:

@@ -104,6 +104,7 @@ class CrossIndex:
         self._keyoff = array("I", [0])
         self.hashes = CompactMap()
         self.ids = CompactMap()
+        self.record_ids = CompactMap(1 << 8)
         self._name_of = name_of
 
     def key(self, ordinal: int) -> str:
@@ -137,7 +138,16 @@ class CrossIndex:
         other_name = self._name_of(other_key, id_number) if self._name_of else "(另一业主)"
         return other_key, other_name
 
+    def seen_record_id(self, key: str, record_id: str) -> str | None:
+        """Record a document or case id for a dossier (or project); return the other owner that already uses it."""
+        me = self.ordinal(key)
+        other = self.record_ids.setdefault(fingerprint(record_id), me)
+        if other == me:
+            return None
+        other_key = self.key(other)
+        return other_key if other_key != key else None
+
     @property
     def nbytes(self) -> int:
         """Approximate memory held (tables and key buffer)."""
-        return self.hashes.nbytes + self.ids.nbytes + len(self._keybuf) + 4 * len(self._keyoff)
+        return self.hashes.nbytes + self.ids.nbytes + self.record_ids.nbytes + len(self._keybuf) + 4 * len(self._keyoff)

@@ -131,6 +131,8 @@ class Auditor:
             if f:
                 yield f
             return
+        for doc in project.documents:  # project documents share the archive's id space with the dossiers'
+            self.cross.seen_record_id(code, doc.id)
         ctx = self.context(code, project)
         if self.where.stage:
             return

@@ -26,7 +26,7 @@ RULES: dict[str, tuple[Severity, str]] = {
     "COMPLETE.FILE_MISSING": ("error", "文件记录在档,但文件本身缺失"),
     "ACCURACY.ID_NUMBER": ("error", "身份证号码有误"),
     "ACCURACY.PHONE": ("warning", "电话号码格式有误"),
-    "ACCURACY.DUPLICATE_RECORD_ID": ("error", "档案内编号重复"),
+    "ACCURACY.DUPLICATE_RECORD_ID": ("error", "编号重复"),
     "ACCURACY.CREDIT_CODE": ("warning", "开发商统一社会信用代码有误"),
     "ACCURACY.AMOUNT_WORDS": ("error", "大写金额与小写金额不符"),
     "ACCURACY.AMOUNT_RECORD": ("error", "文件金额与档案记录不符"),

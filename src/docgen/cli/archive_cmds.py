@@ -248,9 +248,16 @@ def dossier() -> None:
 def dossier_list(app: App, project_code: str | None, stage: str | None, batch_id: str | None, limit: int,
                  as_json: bool, reveal: bool, reason: str | None) -> None:
     """列出业主档案(逐户读取,内存不随档案数增长)。"""
+    from docgen.archive.store import UnreadableRecord
+    from docgen.cli.common import fail_if_unreadable
+
     why = reveal_reason(app, reveal, reason)
     rows: list[dict[str, Any]] = []
-    for d in app.archive.iter_dossiers(project_code.upper() if project_code else None):
+    unreadable: list[str] = []
+    for d in app.archive.scan_dossiers(project_code.upper() if project_code else None):
+        if isinstance(d, UnreadableRecord):
+            unreadable.append(d.message)
+            continue
         if (stage and d.stage != stage) or (batch_id and d.batch != batch_id):
             continue
         rows.append(dossier_row(d, reveal))
@@ -262,10 +269,11 @@ def dossier_list(app: App, project_code: str | None, stage: str | None, batch_id
                 what=f"档案列表中 {len(rows)} 户业主的电话", as_json=as_json, shown=keys)
     if as_json:
         emit_json(rows)
-        return
-    table(f"业主档案({len(rows)} 户)", ["档案", "房号", "业主", "电话", "阶段", "批次", "付款", "产权证", "文件", "未结"],
-          [(r["key"], r["unit"], r["owners"], r["phone"], r["stage"], r["batch"], r["payment_status"],
-            r["certificate_status"], r["documents"], r["open_cases"]) for r in rows])
+    else:
+        table(f"业主档案({len(rows)} 户)", ["档案", "房号", "业主", "电话", "阶段", "批次", "付款", "产权证", "文件", "未结"],
+              [(r["key"], r["unit"], r["owners"], r["phone"], r["stage"], r["batch"], r["payment_status"],
+                r["certificate_status"], r["documents"], r["open_cases"]) for r in rows])
+    fail_if_unreadable(unreadable, "其余档案已列出")
 
 
 @dossier.command("show")

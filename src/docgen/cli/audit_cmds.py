@@ -1,4 +1,4 @@
-"""CLI for the audit: ``docgen audit``, ``docgen verify``, ``docgen export``, ``docgen rules``.
+"""CLI for the audit: ``docgen audit``, ``docgen verify`` (with ``accept``/``restore``), ``docgen export``, ``docgen rules``.
 
 Each command parses its options, calls one core function in ``docgen.audit``
 and shows the result.  ``audit`` and ``verify`` exit with status 3 when they
@@ -155,6 +155,61 @@ def verify_cmd(app: App, as_json: bool) -> None:
         sys.exit(FINDINGS_EXIT)
 
 
+def _show_reconciled(result: object, verb: str) -> None:
+    from docgen.archive.reconcile import describe_path
+
+    done = result.done  # type: ignore[attr-defined]
+    entry = result.entry  # type: ignore[attr-defined]
+    for rel in result.unchanged:  # type: ignore[attr-defined]
+        console().print(f"{rel}:与日志记载一致,无需{verb}")
+    for state in done:
+        console().print(f"已{verb} {state.path}({describe_path(state.path)})")
+    if entry is not None:
+        console().print(f"已记入日志第 {entry.seq} 条。")
+    for note in result.notes:  # type: ignore[attr-defined]
+        console().print(f"[yellow]注意[/yellow] {note}")
+
+
+@click.command("accept")
+@click.argument("paths", nargs=-1, required=True)
+@click.option("--reason", default="", help="认可的原因:谁改的、为什么(必填,记入日志)。")
+@pass_app
+def accept_cmd(app: App, paths: tuple[str, ...], reason: str) -> None:
+    """认可在 docgen 之外对文件的改动:把文件现在的内容记入日志(文件本身不变)。
+
+    PATH 为 docgen verify 列出的路径(也可写档案库中的实际路径,或档案编号如
+    HXSZ/03-2-1203 表示其 dossier.json)。只有能正常读取的记录文件和文字稿可以认可;
+    归档文件(PDF、图片)不能认可,只能恢复。
+
+    \b
+    例:docgen accept projects/HXSZ/dossiers/03-2-1203/dossier.json --reason "张三按业主来电更正电话"
+        docgen accept counters.json --reason "从备份恢复了旧的计数器"
+    """
+    from docgen.archive.reconcile import accept_changes
+
+    _show_reconciled(accept_changes(app.archive, paths, reason), "认可")
+
+
+@click.command("restore")
+@click.argument("paths", nargs=-1, required=True)
+@click.option("--from", "source", type=click.Path(path_type=Path), help="备份:档案库的副本(目录)或该文件的副本。")
+@pass_app
+def restore_cmd(app: App, paths: tuple[str, ...], source: Path | None) -> None:
+    """把在 docgen 之外被改动或删除的文件恢复为日志记载的内容(记入日志)。
+
+    docgen 在日志中只保存每个文件的哈希,不保存旧版本:从 --from 指定的备份中取出
+    同一路径的文件,核对其哈希与日志记载的一致后放回;不给 --from 时,只在档案库中
+    另有相同内容的文件(如各户相同的住宅质量保证书)时才能恢复。
+
+    \b
+    例:docgen restore projects/HXSZ/dossiers/03-2-1203/dossier.json --from /备份/records
+        docgen restore counters.json --from /备份/records/counters.json
+    """
+    from docgen.archive.reconcile import restore_files
+
+    _show_reconciled(restore_files(app.archive, paths, source), "恢复")
+
+
 @click.command("export")
 @click.argument("dossier")
 @click.option("--bagit", "bag_dir", required=True, type=click.Path(path_type=Path, file_okay=False), help="写出 BagIt 包的目录(须不存在或为空)。")
@@ -257,4 +312,4 @@ def rules_check(app: App, path: Path | None) -> None:
     console().print(f"规则有效:{source}")
 
 
-__all__ = ["audit_cmd", "export_cmd", "rules_group", "verify_cmd"]
+__all__ = ["accept_cmd", "audit_cmd", "export_cmd", "restore_cmd", "rules_group", "verify_cmd"]

@@ -226,3 +226,19 @@ def parse_assignments(items: Sequence[str]) -> dict[str, str]:
         key, value = item.split("=", 1)
         out[key.strip()] = value.strip()
     return out
+
+
+def fail_if_unreadable(messages: Sequence[str], done: str = "其余记录已处理") -> None:
+    """After a command carried on past unreadable records, name each one and exit 1.
+
+    The results for the readable records were already shown; this makes the
+    command fail (exit 1) so that a script or scheduler notices.
+    """
+    if not messages:
+        return
+    for message in messages:
+        click.echo(f"· {message}", err=True)
+    raise DocgenError(
+        f"有 {len(messages)} 份记录无法读取(见上),{done};请按提示修正这些文件"
+        "(docgen verify 可查看它们是否在 docgen 之外被改过,docgen restore 可从备份恢复)"
+    )

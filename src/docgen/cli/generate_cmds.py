@@ -75,6 +75,7 @@ def _show(result: Any, as_json: bool) -> None:
                 "fonts": result.fonts,
                 "font_note": result.font_note,
                 "warnings": result.warnings,
+                "unreadable": result.unreadable,
                 "documents": [
                     {
                         "doc_id": d.doc_id,
@@ -132,6 +133,9 @@ def notices_cmd(app: App, batch: str, units: tuple[str, ...], pdf: bool, out: Pa
     with _progress(not as_json) as progress:
         result = _generator(app, out).notices(batch, units=list(units) or None, pdf=pdf, reveal=reveal, reason=why, progress=progress)
     _show(result, as_json)
+    from docgen.cli.common import fail_if_unreadable
+
+    fail_if_unreadable(result.unreadable, "其余各户的通知书已生成并归档")
 
 
 @generate.command("compensation")

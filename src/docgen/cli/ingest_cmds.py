@@ -142,6 +142,10 @@ def ingest(app: App, paths: tuple[Path, ...], into: str | None, doc_type: str | 
         console().print(f"共 {len(results)} 个文件:{summary}")
     if any(r.status == "failed" or any(p.status == "failed" for p in r.parts) for r in results):
         raise SystemExit(1)
+    from docgen.cli.common import fail_if_unreadable
+
+    fail_if_unreadable(sorted({u for r in results for u in [*r.unreadable, *(x for p in r.parts for x in p.unreadable)]}),
+                       "其余文件已处理,受影响的文件在待确认区(docgen review)")
 
 
 # -- watch ----------------------------------------------------------------------------

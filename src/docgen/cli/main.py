@@ -33,6 +33,8 @@ COMMANDS: dict[str, str] = {
     "demo": "docgen.cli.demo_cmds:demo",
     "audit": "docgen.cli.audit_cmds:audit_cmd",
     "verify": "docgen.cli.audit_cmds:verify_cmd",
+    "accept": "docgen.cli.audit_cmds:accept_cmd",
+    "restore": "docgen.cli.audit_cmds:restore_cmd",
     "export": "docgen.cli.audit_cmds:export_cmd",
     "rules": "docgen.cli.audit_cmds:rules_group",
     "generate": "docgen.cli.generate_cmds:generate",

@@ -264,6 +264,9 @@ def _run_index(app: App, as_json: bool, *, rebuild: bool) -> None:
         emit_json(stats.as_dict())
     else:
         console().print(_stats_line(stats))
+    from docgen.cli.common import fail_if_unreadable
+
+    fail_if_unreadable(stats.unreadable, "其余记录已编入索引")
 
 
 @index.command("status")

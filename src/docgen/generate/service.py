@@ -31,7 +31,7 @@ from typing import Any
 
 from docgen import privacy
 from docgen.archive import Archive, Transaction
-from docgen.errors import DocgenError, NotFoundError, UnsafePathError, UsageError
+from docgen.errors import DocgenError, NotFoundError, RecordError, UnsafePathError, UsageError
 from docgen.generate import context as ctx_mod
 from docgen.generate.catalog import TEMPLATES, template_path
 from docgen.generate.pdf import convert_to_pdf, has_cjk_font, plan_fonts
@@ -85,6 +85,7 @@ class GenerateResult:
     fonts: list[str] = field(default_factory=list)
     font_note: str = ""
     warnings: list[str] = field(default_factory=list)
+    unreadable: list[str] = field(default_factory=list)  # records skipped because they cannot be read
 
 
 def _noop(stage: str, done: int, total: int, label: str) -> None:
@@ -174,14 +175,21 @@ class Generator:
         today = self.archive.today()
         self._reveal(reveal, reason, target=f"{batch.project}/{batch.id}",
                      what=f"交房批次 {batch.project}/{batch.id} 中 {len(chosen)} 户的交房通知书中业主的电话")
+        unreadable: list[str] = []
 
         def jobs() -> Iterable[Job]:
             for bu in chosen:  # contexts are built lazily: one dossier in memory at a time
-                dossier = self.archive.dossier(f"{batch.project}/{bu.unit}")
+                key = f"{batch.project}/{bu.unit}"
+                try:
+                    dossier = self.archive.dossier(key)
+                except (RecordError, NotFoundError) as exc:  # one bad dossier must not stop the batch
+                    unreadable.append(self.archive.unreadable(key, exc).message)
+                    continue
                 ctx = ctx_mod.notice_context(project, batch, bu, dossier, today, reveal=reveal)
                 yield Job("handover_notice", dossier.key, dossier.unit_label, f"档案 {dossier.key}", batch.id, ctx)
 
         result = self._run("handover_notice", jobs(), total=len(chosen), pdf=pdf, progress=progress)
+        result.unreadable = unreadable
         lead = (batch.window_start - today).days
         if lead < 0:
             result.warnings.append(f"集中交付首日({batch.window_start:%Y-%m-%d})已过 {-lead} 天,请核对交付安排")

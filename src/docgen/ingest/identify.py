@@ -85,6 +85,7 @@ class Catalog:
         self.root = Path(root)
         self.max_age = max_age
         self._files: dict[str, tuple[int, int, OwnerFacts | None]] = {}
+        self._problems: dict[str, str] = {}  # record file path -> why it cannot be read
         self._seq: int | None = None
         self._at = 0.0
 
@@ -112,6 +113,7 @@ class Catalog:
                     self._consider(os.path.join(d.path, "dossier.json"), seen)
         for gone in set(self._files) - seen:
             del self._files[gone]
+            self._problems.pop(gone, None)
         self._seq, self._at = seq, now
 
     def _consider(self, path: str, seen: set[str]) -> None:
@@ -127,9 +129,30 @@ class Catalog:
             with open(path, "rb") as fh:
                 data = fh.read()
             facts = _facts(Path(path), data)
-        except (OSError, ValueError, KeyError, TypeError):
-            facts = None  # a broken record is the audit's business; it just cannot match
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            facts = None  # it cannot match; identification names it where it matters
+            self._problems[path] = _problem(exc)
+        else:
+            self._problems.pop(path, None)
         self._files[path] = (st.st_mtime_ns, st.st_size, facts)
+
+    def unreadable(self) -> list[str]:
+        """Every record file that could not be read, named with what is wrong (in Chinese)."""
+        return [self._describe(path, problem) for path, problem in sorted(self._problems.items())]
+
+    def problem(self, key: str) -> str | None:
+        """Why the record of a dossier key or project code cannot be read (None if it can, or does not exist)."""
+        parts = key.split("/")
+        tail = ("dossiers", parts[1], "dossier.json") if len(parts) == 2 else ("project.json",)
+        path = os.path.join(self.root, "projects", parts[0], *tail)
+        problem = self._problems.get(path)
+        return self._describe(path, problem) if problem is not None else None
+
+    def _describe(self, path: str, problem: str) -> str:
+        from docgen.archive.reconcile import describe_path
+
+        rel = Path(os.path.relpath(path, self.root)).as_posix()
+        return f"{describe_path(rel)}({rel})无法读取:{problem}"
 
     def owners(self) -> Iterable[OwnerFacts]:
         """Facts of every readable record."""
@@ -169,6 +192,19 @@ class Catalog:
     def owner(self, key: str) -> OwnerFacts | None:
         """The facts of one owner key."""
         return next((f for f in self.owners() if f.key == key), None)
+
+
+def _problem(exc: Exception) -> str:
+    """What is wrong with a record file, for a person (the catalog reads JSON without full validation)."""
+    if isinstance(exc, UnicodeDecodeError):
+        return f"不是 UTF-8 编码的文本(第 {exc.start} 字节起)"
+    if isinstance(exc, json.JSONDecodeError):
+        return f"JSON 格式错误:{exc}"
+    if isinstance(exc, KeyError):
+        return f"缺少必填字段 {exc.args[0]}"
+    if isinstance(exc, OSError):
+        return f"无法读取:{exc.strerror}"
+    return str(exc) or type(exc).__name__
 
 
 def _facts(path: Path, data: bytes) -> OwnerFacts:
@@ -228,6 +264,7 @@ class Identification:
     signed: bool = False
     candidates: list[Candidate] = field(default_factory=list)
     reasons: list[str] = field(default_factory=list)
+    unreadable: list[str] = field(default_factory=list)  # records that could not be considered
 
     @property
     def complete(self) -> bool:
@@ -274,7 +311,11 @@ def by_filename(name: str, catalog: Catalog) -> Identification | None:
         return None
     project = tokens[0].upper()
     if project not in catalog.project_codes():
-        return None
+        problem = catalog.problem(project)
+        if problem is None:
+            return None
+        reason = f"文件名指向项目 {project},但{problem};请修正后用 docgen review 归档这份扫描件"
+        return Identification("filename", None, None, 0.0, reasons=[reason], unreadable=[problem])
     date = None
     m = _DATE_RE.match(tokens[-1])
     if m:
@@ -294,6 +335,10 @@ def by_filename(name: str, catalog: Catalog) -> Identification | None:
             owner_key = f"{project}/{unit.code}"
             rest = rest[1:]
             if catalog.owner(owner_key) is None:
+                problem = catalog.problem(owner_key)
+                if problem is not None:
+                    reason = f"文件名指向档案 {owner_key}({unit.label}),但{problem};请修正该档案文件后用 docgen review 归档这份扫描件"
+                    return Identification("filename", None, None, 0.0, date=date, reasons=[reason], unreadable=[problem])
                 reason = f"文件名中的房号 {unit.label} 在项目 {project} 中没有档案"
                 return Identification("filename", None, None, 0.0, date=date, reasons=[reason])
     doc_type = None
@@ -373,7 +418,17 @@ def type_from_text(text: str) -> tuple[str | None, float]:
 
 
 def by_content(text: str, catalog: Catalog) -> Identification:
-    """Match unit numbers, contract numbers, ID numbers and names in the text against every dossier."""
+    """Match unit numbers, contract numbers, ID numbers and names in the text against every dossier.
+
+    Records that cannot be read took no part; they are listed in ``unreadable``
+    so that a file sent to review says which dossiers were not considered.
+    """
+    ident = _match_content(text, catalog)
+    ident.unreadable = catalog.unreadable()
+    return ident
+
+
+def _match_content(text: str, catalog: Catalog) -> Identification:
     flat = compact(text).upper()
     if not flat:
         return Identification("content", reasons=["没有读到任何文字,无法按内容识别"])

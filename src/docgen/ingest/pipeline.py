@@ -67,6 +67,7 @@ class FileResult:
     parts: list[FileResult] = field(default_factory=list)
     ocr_doubtful: list[dict[str, Any]] = field(default_factory=list)
     """Lines OCR left in doubt (OCR 存疑): page, line number in the page's text, box, what was read, why."""
+    unreadable: list[str] = field(default_factory=list)  # records identification could not read
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
@@ -373,6 +374,12 @@ class Pipeline:
             "text_pages": [t.text for t in texts],
             "pages": [_page_info(t).model_dump(mode="json") for t in texts],
         }
+        if ident.unreadable:  # the right dossier may be one that cannot be read: say which
+            result.unreadable = list(ident.unreadable)
+            missing = [u for u in ident.unreadable if not any(u in r for r in ident.reasons)]
+            if missing:
+                ident.reasons.append(f"另有 {len(missing)} 份记录无法读取,未参与识别:{';'.join(missing[:3])}")
+                sidecar["reasons"] = ident.reasons
         result.status = "review"
         result.owner_key, result.doc_type = ident.owner_key, ident.doc_type
         result.review_id = self.areas.to_review(path, sidecar)

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from docgen.archive.store import Archive, Owner, owner_rel
+from docgen.errors import DocgenError
 from docgen.models import Document, Dossier, Project
 from docgen.search.analysis import unit_prefixes
 from docgen.vocab import DOC_TYPES, REPAIR_OPEN
@@ -257,8 +258,11 @@ def owner_entries(archive: Archive, owner: Owner, project_names: dict[str, str])
 def project_names(archive: Archive) -> dict[str, str]:
     """Project code -> name."""
     out: dict[str, str] = {}
-    for project in archive.projects():
-        out[project.code] = project.name
+    for code in archive.project_codes():
+        try:
+            out[code] = archive.project(code).name
+        except DocgenError:
+            out[code] = code  # an unreadable project.json: its owner is reported where it is read
     return out
 
 

@@ -31,7 +31,7 @@ from typing import Any
 from docgen.archive.fsutil import atomic_write
 from docgen.archive.lock import WriteLock
 from docgen.archive.store import Archive
-from docgen.errors import DocgenError, LockTimeout, NotFoundError
+from docgen.errors import DocgenError, LockTimeout, NotFoundError, RecordError
 from docgen.search import analysis, journalscan
 from docgen.search.entries import BASE_WORDS, Entry, owner_entries, owner_words, project_names
 from docgen.search.journalscan import JournalPosition
@@ -58,6 +58,29 @@ class IndexLock(WriteLock):
         )
 
 
+def _unreadable(archive: Archive, key: str, exc: RecordError | NotFoundError) -> str:
+    """Name a record the index had to skip: the dossier/project file, or the file inside it that failed."""
+    owner_file = archive.unreadable(key, exc)
+    if isinstance(exc, RecordError) and exc.path is not None and exc.path.name not in ("dossier.json", "project.json"):
+        return f"{exc}(索引中没有 {key} 的最新内容)"
+    return owner_file.message
+
+
+def _cancel(writer: Any) -> None:
+    """Cancel a whoosh writer, stopping a multiprocessing writer's workers first.
+
+    ``MpWriter.cancel`` only flags its worker processes in the parent; they
+    would go on reading job files from the folder the caller is about to
+    remove and print tracebacks.  Terminated workers exit silently.
+    """
+    for task in getattr(writer, "tasks", []):
+        with contextlib.suppress(Exception):
+            task.terminate()
+            task.join(5)
+    with contextlib.suppress(Exception):
+        writer.cancel()
+
+
 class NeedsRebuild(Exception):
     """The index cannot be used as is (missing, other version, damaged); the message says why."""
 
@@ -77,6 +100,7 @@ class UpdateStats:
     seconds: float = 0.0
     commits: int = 0
     words_added: int = 0
+    unreadable: list[str] = field(default_factory=list)  # records skipped because they cannot be read
 
     def as_dict(self) -> dict[str, Any]:
         """JSON form."""
@@ -294,8 +318,13 @@ class IndexFolder:
                 names = project_names(self.archive)
                 keys = self._all_owner_keys()
                 for i, key in enumerate(keys):
-                    owner = self.archive.owner(key)
-                    for entry in owner_entries(self.archive, owner, names):
+                    try:
+                        owner = self.archive.owner(key)
+                        entries = list(owner_entries(self.archive, owner, names))
+                    except (RecordError, NotFoundError) as exc:  # one bad record must not stop the rebuild
+                        stats.unreadable.append(_unreadable(self.archive, key, exc))
+                        continue
+                    for entry in entries:
                         writer.add_document(uid=entry.uid, hash=entry.hash, **self._fields(entry))
                         stats.added += 1
                     stats.owners += 1
@@ -306,8 +335,7 @@ class IndexFolder:
                     progress("写入索引", len(keys), len(keys))
                 writer.commit()
             except BaseException:
-                with contextlib.suppress(Exception):
-                    writer.cancel()
+                _cancel(writer)
                 raise
             stats.commits = 1
             stats.words_added = len(words)
@@ -395,9 +423,12 @@ class IndexFolder:
                         existing = {d["uid"]: d.get("hash", "") for d in s.documents(owner=key)}
                 try:
                     owner: Any = self.archive.owner(key)
+                    expected: list[Entry] = list(owner_entries(self.archive, owner, names))
                 except NotFoundError:
-                    owner = None
-                expected: list[Entry] = list(owner_entries(self.archive, owner, names)) if owner is not None else []
+                    owner, expected = None, []
+                except RecordError as exc:  # unreadable: keep what the index has, name it, go on
+                    stats.unreadable.append(_unreadable(self.archive, key, exc))
+                    continue
                 new_words = owner_words(owner, names) - dict_words if owner is not None else set()
                 if new_words:
                     dict_words |= new_words
