@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+from rich.markup import escape
 
 from docgen.cli.common import App, console, emit_json, pass_app, table
 from docgen.errors import UsageError
@@ -23,6 +24,8 @@ _STATUS = {
     "duplicate": ("[yellow]重复[/yellow]", "重复"),
     "review": ("[yellow]待确认[/yellow]", "待确认"),
     "failed": ("[red]失败[/red]", "失败"),
+    "waiting": ("[cyan]等待[/cyan]", "等待"),
+    "skipped": ("[dim]跳过[/dim]", "跳过"),
 }
 _METHOD = {"qr": "二维码", "filename": "文件名", "content": "内容匹配", "direct": "指定", "manual": "人工"}
 
@@ -47,17 +50,26 @@ def _pipeline(app: App, progress: Callable[[str], None] | None = None) -> Any:
     return Pipeline(app.archive, app.config.ingest, hooks=[hook] if hook else [], progress=progress)
 
 
+def _shown(text: str) -> str:
+    """A name or message for the terminal: readable, on one line, and never taken for rich markup."""
+    from docgen.ingest.names import display_name
+
+    return escape(display_name(text))
+
+
 def _line(result: Any) -> str:
     """One terminal line per file."""
     status = _STATUS.get(result.status, (result.status, result.status))[0]
-    parts = [f"{status} {result.name}"]
+    parts = [f"{status} {_shown(result.name)}"]
     if result.status in ("filed", "recovered") and result.owner_key:
         how = _METHOD.get(result.method or "", result.method or "")
         conf = f" {result.confidence:.2f}" if result.confidence is not None else ""
         kind = f" {doc_type_label(result.doc_type)}" if result.doc_type else ""
         parts.append(f"→ {result.owner_key}{kind} {result.doc_id or ''}({how}{conf})")
     else:
-        parts.append(f"— {result.message}")
+        parts.append(f"— {_shown(result.message)}")
+    if result.status == "skipped":
+        return " ".join(parts)
     pages = f"{result.pages} 页," if result.pages else ""
     pages += f"OCR {result.ocr_pages} 页," if result.ocr_pages else ""
     parts.append(f"[dim]({pages}{result.seconds:.2f} 秒)[/dim]")
@@ -65,13 +77,17 @@ def _line(result: Any) -> str:
     for part in result.parts:
         text += "\n    " + _line(part)
     for warning in result.warnings:
-        text += f"\n    [yellow]注意:{warning}[/yellow]"
+        text += f"\n    [yellow]注意:{_shown(warning)}[/yellow]"
     return text
 
 
 def _plain(result: Any) -> str:
+    """One log line per file (names readable, one line whatever the name holds)."""
+    from docgen.ingest.names import display_name
+
     label = _STATUS.get(result.status, (result.status, result.status))[1]
-    return f"{label} {result.name} {result.owner_key or ''} {result.doc_id or ''} {result.message}".strip()
+    text = f"{label} {display_name(result.name)} {result.owner_key or ''} {result.doc_id or ''} {display_name(result.message)}"
+    return text.strip()
 
 
 # -- ingest -------------------------------------------------------------------------
@@ -121,7 +137,10 @@ def ingest(app: App, paths: tuple[Path, ...], into: str | None, doc_type: str | 
         for r in results:
             counts[r.status] = counts.get(r.status, 0) + 1
         summary = ",".join(f"{_STATUS.get(k, (k, k))[1]} {v}" for k, v in counts.items()) or "没有文件"
-        console().print(f"共 {len(results)} 个文件:{summary}")
+        processed = [r for r in results if r.status != "skipped"]
+        skipped = len(results) - len(processed)
+        console().print(f"共 {len(processed)} 个文件:{summary}" if not skipped else
+                        f"共 {len(processed)} 个文件,跳过 {skipped} 个:{summary}")
     if any(r.status == "failed" or any(p.status == "failed" for p in r.parts) for r in results):
         raise SystemExit(1)
 
@@ -141,9 +160,14 @@ def watch(app: App, poll: bool | None, once: bool, stable: float | None, log_fil
     settings.inbox.mkdir(parents=True, exist_ok=True)
     log_path = log_file or settings.log_file or (settings.areas_root / "logs" / "ingest.log")
     log_path.parent.mkdir(parents=True, exist_ok=True)
-    log = open(log_path, "a", encoding="utf-8")  # noqa: SIM115 - kept open for the whole run
+    settings.log_file = log_path  # never taken for an arrival, wherever it is
+    # backslashreplace: a name with bytes that are not text must never stop the watcher (it is shown as text anyway)
+    log = open(log_path, "a", encoding="utf-8", errors="backslashreplace")  # noqa: SIM115 - open for the whole run
+    skipped = [0]
 
     def on_result(result: Any) -> None:
+        if result.status == "skipped":
+            skipped[0] += 1
         console().print(_line(result))
         stamp = dt.datetime.now().astimezone().isoformat(timespec="seconds")
         log.write(f"{stamp} {_plain(result)}\n")
@@ -169,14 +193,15 @@ def watch(app: App, poll: bool | None, once: bool, stable: float | None, log_fil
         console().print(f"[dim]  正在识别 {message}…[/dim]")
 
     with _pipeline(app, progress) as pipeline:
-        watcher = Watcher(pipeline, poll=poll, stable_seconds=stable, on_result=on_result)
+        watcher = Watcher(pipeline, poll=poll, stable_seconds=stable, on_result=on_result, on_skip=on_result)
         try:
             watcher.run(stop, once=once)
         except KeyboardInterrupt:
             stop.set()
         finally:
             log.close()
-    console().print(f"已处理 {watcher.processed} 个文件。")
+    tail = f",跳过 {skipped[0]} 个(原因见上)" if skipped[0] else ""
+    console().print(f"已处理 {watcher.processed} 个文件{tail}。")
 
 
 # -- review ----------------------------------------------------------------------------
@@ -205,7 +230,8 @@ def review_list(app: App, as_json: bool) -> None:
             f"{c['owner_key']} {doc_type_label(c['doc_type']) if c.get('doc_type') else '?'} {c['confidence']:.2f}"
             for c in e.get("candidates", [])[:3]
         )
-        rows.append([e["id"], e.get("original_name", ""), cands or "无", ";".join(e.get("reasons", []))[:80]])
+        rows.append([e["id"], _shown(str(e.get("original_name", ""))), cands or "无",
+                     escape(";".join(e.get("reasons", []))[:80])])
     table("待确认", ["编号", "文件", "候选(档案 类型 置信度)", "说明"], rows)
     console().print("归档:docgen review file 编号 --dossier HXSZ/03-2-1203 --type 房屋交接书")
 
