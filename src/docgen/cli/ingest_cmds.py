@@ -133,12 +133,12 @@ def ingest(app: App, paths: tuple[Path, ...], into: str | None, doc_type: str | 
     if as_json:
         emit_json([r.as_dict() for r in results])
     else:
-        counts: dict[str, int] = {}
-        for r in results:
-            counts[r.status] = counts.get(r.status, 0) + 1
-        summary = ",".join(f"{_STATUS.get(k, (k, k))[1]} {v}" for k, v in counts.items()) or "没有文件"
         processed = [r for r in results if r.status != "skipped"]
         skipped = len(results) - len(processed)
+        counts: dict[str, int] = {}
+        for r in processed:
+            counts[r.status] = counts.get(r.status, 0) + 1
+        summary = ",".join(f"{_STATUS.get(k, (k, k))[1]} {v}" for k, v in counts.items()) or "没有文件"
         console().print(f"共 {len(processed)} 个文件:{summary}" if not skipped else
                         f"共 {len(processed)} 个文件,跳过 {skipped} 个:{summary}")
     if any(r.status == "failed" or any(p.status == "failed" for p in r.parts) for r in results):

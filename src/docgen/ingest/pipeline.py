@@ -13,10 +13,13 @@ The duplicate check and the filing happen under the archive's write lock, so
 two watchers given two copies of one scan file it once.
 
 Arrivals still being written: a file claimed from the inbox whose size changed
-after the claim (its writer still holds it open) is put back under its name,
-and one whose format says its end is missing while a continuation appears at
-its name (a scanner that reopens the file to append) is held and joined with
-that continuation when it is claimed.  Neither is failed as a fragment.
+after the claim (its writer still holds it open) is put back under its name.
+For the watcher (``hold=True``), one whose format says its end is missing is
+held in the processing area instead of being opened: a scanner that reopens
+the file to append creates a continuation at its name, which is joined to it
+when claimed; with no continuation the watcher releases it after
+``incomplete_seconds`` and it is processed as it is.  No fragment is failed
+while its writer may still be at work.
 
 Names: a file keeps the bytes of its name in every area; what is logged,
 shown, journaled and written to sidecars or metadata is its readable text
@@ -118,6 +121,7 @@ class _Arrival:
 
     source: Path
     stat: tuple[int, int] | None
+    hold: bool = False
     fragments: list[tuple[Path, tuple[int, int]]] = field(default_factory=list)
 
 
@@ -220,8 +224,13 @@ class Pipeline:
         """The files waiting in the inbox (sub-folders too unless ``recursive`` is off) and those skipped, with why."""
         return list_arrivals(self.settings.inbox, exclude=self.excluded(), recursive=self.settings.recursive)
 
-    def ingest_inbox_file(self, path: Path, **options: Any) -> FileResult | None:
-        """Claim one waiting inbox file by atomic rename and process it; None if another worker took it."""
+    def ingest_inbox_file(self, path: Path, *, hold: bool = False, **options: Any) -> FileResult | None:
+        """Claim one waiting inbox file by atomic rename and process it; None if another worker took it.
+
+        ``hold``: a file whose end is missing is held for its continuation
+        (status ``waiting``) instead of being processed; the watcher sets it and
+        releases what it holds (:meth:`release_held`).
+        """
         try:
             before = _stat(path)
             claimed = self.worker.claim(path)
@@ -229,7 +238,7 @@ class Pipeline:
             return None
         except OSError as exc:  # permissions on a share, say: report it, leave the file where it is
             return FileResult(text_name(path.name), "failed", f"无法从收件箱取走文件(文件仍在原处):{exc.strerror or exc}")
-        return self._process_arrival(claimed, path, before, **options)
+        return self._process_arrival(claimed, path, before, hold=hold, **options)
 
     def ingest_paths(self, paths: Iterable[Path], *, move: bool = False, **options: Any) -> Iterator[FileResult]:
         """Ingest files and folders given by a person; files outside the inbox are copied unless ``move``.
@@ -314,11 +323,16 @@ class Pipeline:
         held = self._held.pop(_key(source), None)
         return self.process(held) if held is not None else None
 
-    def _process_arrival(self, claimed: Path, source: Path, before: tuple[int, int], **options: Any) -> FileResult:
-        arrival = _Arrival(source, before)
+    def _process_arrival(
+        self, claimed: Path, source: Path, before: tuple[int, int], *, hold: bool = False, **options: Any
+    ) -> FileResult:
+        arrival = _Arrival(source, before, hold)
         head = self._held.pop(_key(source), None)
         if head is not None:
-            claimed = self._join(head, claimed, arrival)
+            if head_kind(read_head(claimed)) is None:  # the rest of the held fragment, not a new file of its own
+                claimed = self._join(head, claimed, arrival)
+            else:
+                self._held[_key(source)] = head  # a new scan under the same name: the fragment waits on its own
         return self.process(claimed, arrival=arrival, **options)
 
     def _join(self, head: Path, fragment: Path, arrival: _Arrival) -> Path:
@@ -353,26 +367,25 @@ class Pipeline:
                 fragment.unlink(missing_ok=True)
             self.worker.forget(fragment)
 
-    def _still_arriving(self, path: Path, arrival: _Arrival) -> str | None:
-        """"grown" if the claimed file changed since its claim, "continued" if it is a fragment whose rest is arriving."""
-        if arrival.stat is not None:
-            with contextlib.suppress(FileNotFoundError):
-                if _stat(path) != arrival.stat:
-                    return "grown"
-        source = arrival.source
-        if looks_complete(path) is False and source.is_file() and not source.is_symlink():  # noqa: SIM102
-            if head_kind(read_head(source)) is None:  # not a new file of its own: the rest of this one
-                return "continued"
-        return None
+    @staticmethod
+    def _grown(path: Path, arrival: _Arrival) -> bool:
+        """True if the claimed file changed since its claim: its writer still holds it open."""
+        if arrival.stat is None:
+            return False
+        try:
+            return _stat(path) != arrival.stat
+        except FileNotFoundError:
+            return False
 
-    def _back_or_hold(self, path: Path, result: FileResult, why: str, arrival: _Arrival) -> None:
-        shown = display_name(arrival.source.name)
+    def _hold(self, path: Path, result: FileResult, arrival: _Arrival) -> None:
+        self._held[_key(arrival.source)] = path
         result.status = "waiting"
-        if why == "continued":
-            self._held[_key(arrival.source)] = path
-            result.message = f"文件不完整(缺少结尾),扫描仪仍在续写同名文件 {shown};续写完成后合并为一个文件处理"
-            return
+        result.message = (f"文件不完整(缺少结尾),扫描仪可能仍在写入;续写的部分到达后合并处理,"
+                          f"{self.settings.incomplete_seconds:g} 秒内没有续写则按现状处理")
+
+    def _put_back(self, path: Path, result: FileResult, arrival: _Arrival) -> None:
         target = _put_back(path, arrival.source)
+        result.status = "waiting"
         result.moved_to = str(target)
         result.message = f"文件仍在写入(取走后又有变化),已放回收件箱 {display_name(target.name)},写完后再处理"
 
@@ -395,14 +408,16 @@ class Pipeline:
             try:
                 # a link dropped into a shared inbox could point at any file the service can read
                 check_regular_file(path)
-                self._process(path, result, name, into=into, doc_type=doc_type, resumed=resumed)
+                if arrival is not None and arrival.hold and looks_complete(path) is False:
+                    self._hold(path, result, arrival)
+                else:
+                    self._process(path, result, name, into=into, doc_type=doc_type, resumed=resumed)
             except _StillArriving:
                 assert arrival is not None
-                self._back_or_hold(path, result, "grown", arrival)
+                self._put_back(path, result, arrival)
             except BadInput as exc:
-                why = self._still_arriving(path, arrival) if arrival is not None else None
-                if why is not None and arrival is not None:
-                    self._back_or_hold(path, result, why, arrival)
+                if arrival is not None and self._grown(path, arrival):
+                    self._put_back(path, result, arrival)
                 else:
                     self._fail(path, result, exc.reason, name=name)
             except DocgenError as exc:
@@ -429,7 +444,7 @@ class Pipeline:
     def _check_unchanged(self, path: Path) -> None:
         """Before filing a file claimed from the inbox: if it changed since the claim, its writer is still at work."""
         arrival = self._arrival
-        if arrival is not None and arrival.stat is not None and path == self._arrival_path and _stat(path) != arrival.stat:
+        if arrival is not None and path == self._arrival_path and self._grown(path, arrival):
             raise _StillArriving(str(path))
 
     def _process(
@@ -641,6 +656,11 @@ class Pipeline:
         result.owner_key, result.doc_id, result.doc_type = ident.owner_key, doc.id, ident.doc_type
         result.method, result.confidence = ident.method, ident.confidence
         result.message = f"已归档为 {doc.id}:{ident.owner_key} {label}" + (f",替代 {ident.supersedes}(已签字)" if ident.supersedes else "")
+        arrival = self._arrival
+        if arrival is not None and path == self._arrival_path and self._grown(path, arrival):
+            # written to even while it was being filed: what was filed stays, the longer file goes back to the inbox
+            target = _put_back(path, arrival.source)
+            result.warnings.append(f"归档期间文件又被写入,更长的版本已放回收件箱 {display_name(target.name)},将作为新文件处理")
         path.unlink(missing_ok=True)  # gone already if another host adopted it meanwhile
         self._run_hooks(result)
 

@@ -40,6 +40,7 @@ import os
 import threading
 import time
 import traceback
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -160,6 +161,8 @@ class Watcher:
                 else:
                     watcher.hint(os.fsdecode(event.src_path), complete=event.event_type == "closed")
 
+        # watchdog warns when a folder is created inside a folder it just began watching (harmless, and noise to a clerk)
+        warnings.filterwarnings("ignore", message="Callback with id", category=RuntimeWarning, module="watchdog")
         if self.poll:
             from watchdog.observers.polling import PollingObserver
 
@@ -252,7 +255,7 @@ class Watcher:
     def _ingest(self, key: str) -> FileResult | None:
         """Hand one file to the pipeline; an unexpected error becomes that file's failure, never the watcher's end."""
         try:
-            return self.pipeline.ingest_inbox_file(self.inbox / key)
+            return self.pipeline.ingest_inbox_file(self.inbox / key, hold=True)
         except Exception as exc:  # the file stays claimed; the next start adopts it
             detail = safe_text("".join(traceback.format_exception_only(type(exc), exc)).strip())
             return FileResult(text_name(Path(key).name), "failed",
@@ -261,7 +264,7 @@ class Watcher:
     def _settled(self, key: str, result: FileResult, now: float) -> None:
         if result.status == "waiting":
             if self.pipeline.holds(self.inbox / key):
-                self._held.setdefault(key, now)
+                self._held[key] = now  # the wait for a continuation starts again at each join
             with self._hints_lock:
                 self._hints.add(key)  # put back or continued: watch it again
         else:
