@@ -24,7 +24,6 @@ from docgen.archive import Archive
 from docgen.cli.main import cli
 from docgen.demo.scans import text_pdf
 from docgen.ingest.areas import Areas
-from docgen.ingest.names import name_bytes, text_name
 from docgen.ingest.pipeline import Pipeline
 from docgen.ingest.settings import IngestSettings
 from test_watch import Running, wait_for
@@ -39,8 +38,27 @@ HOSTILE = [
     "[red]扫描[bold].pdf",                           # rich markup
     os.fsdecode(b"\xff\xfe\x80scan.pdf"),            # bytes no encoding reads
     os.fsdecode(("关于三栋漏水问题的处理意见" * 8 + ".pdf").encode("gbk")),  # long and GBK: 212 bytes
+    os.fsdecode("情况说明.pdf".encode("gbk")),
+    os.fsdecode("坏文件\n.pdf".encode("gbk")),
+    os.fsdecode("$(重复)".encode("gbk") + b"\xff.pdf"),      # GBK with a stray byte: escaped
 ]
 OUTCOMES = ["filed", "review", "failed", "duplicate"]
+
+
+def name_bytes(name: str) -> bytes:
+    return os.fsencode(name)
+
+
+def text_name(name: str) -> str:
+    """What docgen must show and record for a name: itself, its GB18030 reading, or \\xNN for bytes nothing reads."""
+    try:
+        return name.encode("utf-8").decode("utf-8")
+    except UnicodeEncodeError:
+        raw = os.fsencode(name)
+        try:
+            return raw.decode("gb18030")
+        except UnicodeDecodeError:
+            return raw.decode("ascii", "backslashreplace")
 
 
 def sha(data: bytes) -> str:
@@ -168,6 +186,7 @@ def test_hostile_names_through_docgen_watch_once(archive, tmp_path):
 
     results = [FileResult(n, k) for n, k, _d in inputs]  # statuses are checked through the output above
     check_nothing_lost(archive, inbox, inputs, results)
+    assert "内部错误" not in result.output
 
 
 def test_skipped_files_are_named_with_their_reason(archive, tmp_path):

@@ -24,6 +24,10 @@ def test_undecodable_bytes_are_escaped_and_control_characters_shown():
     assert display_name("交接\n书\t.pdf") == "交接\\n书\\t.pdf"
     assert text_name("交接\n书.pdf") == "交接\n书.pdf"  # metadata keeps the name as it is
     assert text_name("扫描仪1/" + os.fsdecode("业主.pdf".encode("gbk"))) == "扫描仪1/业主.pdf"
+    # GBK with a stray byte: not guessed at, every bad byte escaped
+    assert text_name(os.fsdecode("重复".encode("gbk") + b"\xff.pdf")) == "\\xd6\\xd8\\xb8\\xb4\\xff.pdf"
+    # UTF-8 cut in the middle of a character: still read as UTF-8, not as GB18030 mojibake
+    assert text_name(os.fsdecode("交接书".encode() + "书".encode()[:2] + b".pdf")) == "交接书\\xe4\\xb9.pdf"
 
 
 def test_fit_name_keeps_short_names_and_shortens_long_ones_distinctly():

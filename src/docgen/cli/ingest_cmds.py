@@ -216,10 +216,11 @@ def review() -> None:
 def review_list(app: App, as_json: bool) -> None:
     """列出待确认的文件及候选档案。"""
     from docgen.ingest.areas import Areas
+    from docgen.ingest.names import safe_path
 
     entries = Areas(app.config.ingest.areas_root).reviews()
-    if as_json:
-        emit_json([{k: v for k, v in e.items() if k != "text_pages"} for e in entries])
+    if as_json:  # "path" holds the file's real name bytes: shown as text
+        emit_json([{k: safe_path(v) if k == "path" else v for k, v in e.items() if k != "text_pages"} for e in entries])
         return
     if not entries:
         console().print("待确认队列为空。")

@@ -37,7 +37,6 @@ import os
 import re
 import shutil
 import socket
-import stat
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -148,13 +147,8 @@ def list_arrivals(root: Path, *, exclude: Iterable[Path] = (), recursive: bool =
                     skipped.append(Skipped(path, "指向别处文件夹的链接,出于安全原因不进入"))
                     continue
             why = skip_reason(entry.name)
-            if why is None and not is_link:
-                try:
-                    mode = entry.stat(follow_symlinks=False).st_mode
-                except OSError:
-                    continue
-                if not stat.S_ISREG(mode):
-                    why = "不是普通文件(管道、设备等),不归档"
+            if why is None and not is_link and not entry.is_file(follow_symlinks=False):  # d_type: no extra stat
+                why = "不是普通文件(管道、设备等),不归档"
             if why is not None:
                 skipped.append(Skipped(path, why))
             else:

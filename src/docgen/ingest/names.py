@@ -18,6 +18,7 @@ original beside it.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import re
@@ -42,20 +43,27 @@ def is_text(name: str) -> bool:
 
 
 def text_name(name: str) -> str:
-    """A name as valid text: itself when it is UTF-8, else its GB18030 reading, else with bad bytes as ``\\xNN``.
+    """A name as valid text: itself when it is UTF-8, else its GB18030 reading, the bytes neither reads as ``\\xNN``.
 
-    Each path component is read on its own, so a UTF-8 folder holding a GBK
-    file name shows both correctly.
+    Which reading: a UTF-8 name with a stray byte (a name cut short) keeps its
+    UTF-8 reading, because UTF-8 checks itself: at least as many well-formed
+    multi-byte characters as bad bytes.  GBK text read as UTF-8 is almost all
+    bad bytes, so it gets its GB18030 reading when that reads every byte; bytes
+    no encoding reads are not guessed at.  Each path component is read on its own, so a UTF-8 folder holding
+    a GBK file name shows both correctly.
     """
     if is_text(name):
         return name
     if "/" in name:
         return "/".join(text_name(part) for part in name.split("/"))
     raw = name_bytes(name)
-    try:
-        return raw.decode("gb18030")
-    except UnicodeDecodeError:
-        return raw.decode("utf-8", "backslashreplace")
+    bad = sum(1 for ch in name if "\udc80" <= ch <= "\udcff")
+    good = sum(1 for ch in name if ord(ch) > 0x7F and not "\udc80" <= ch <= "\udcff")
+    if good < bad:
+        with contextlib.suppress(UnicodeDecodeError):
+            return raw.decode("gb18030")
+        return raw.decode("ascii", "backslashreplace")  # no reading: every byte beyond ASCII as \xNN
+    return raw.decode("utf-8", "backslashreplace")
 
 
 def display_name(name: str) -> str:

@@ -164,9 +164,20 @@ class Watcher:
         # watchdog warns when a folder is created inside a folder it just began watching (harmless, and noise to a clerk)
         warnings.filterwarnings("ignore", message="Callback with id", category=RuntimeWarning, module="watchdog")
         if self.poll:
-            from watchdog.observers.polling import PollingObserver
+            from watchdog.observers.polling import PollingObserverVFS
 
-            self.observer = PollingObserver(timeout=self.poll_interval)
+            excluded = set(self._excluded)
+
+            def listdir(folder: str | None) -> Any:
+                """What the poller looks at: not the work areas, not hidden or system folders (a NAS's #snapshot)."""
+                for entry in os.scandir(folder):
+                    if os.path.abspath(entry.path) in excluded:
+                        continue
+                    if folder_skip_reason(entry.name) and entry.is_dir(follow_symlinks=False):
+                        continue
+                    yield entry
+
+            self.observer = PollingObserverVFS(os.stat, listdir, polling_interval=self.poll_interval)
         else:
             from watchdog.observers import Observer
 
