@@ -497,3 +497,22 @@ def test_recursive_false_leaves_sub_folders_and_says_so(archive, inbox):
     assert [r.status for r in results] == ["filed"]
     assert len(skipped) == 1 and "recursive = false" in skipped[0].message
     assert skipped[0].name == os.path.join("扫描仪1", "HXSZ_03-2-1203_repair_record_0.pdf")
+
+
+def test_links_dropped_in_the_inbox_are_failed_with_a_reason_not_followed(archive, inbox, tmp_path):
+    secret = make_pdf(tmp_path, "secret.pdf", 0)
+    os.symlink(secret, inbox / "HXSZ_03-2-1203_handover_record.pdf")
+    os.symlink(tmp_path / "nowhere.pdf", inbox / "dangling.pdf")
+    pipeline = Pipeline(archive, IngestSettings(inbox=inbox, stable_seconds=0.05))
+    results: list = []
+    try:
+        Watcher(pipeline, on_result=results.append).run(once=True)
+    finally:
+        pipeline.close()
+    assert sorted(r.status for r in results) == ["failed", "failed"]
+    assert all("符号链接" in r.message for r in results)
+    assert archived(archive) == [] and secret.is_file()
+    failed = Areas(inbox).failed_files()
+    assert sorted(p.name for p in failed) == ["HXSZ_03-2-1203_handover_record.pdf", "dangling.pdf"]
+    assert all(p.is_symlink() for p in failed)  # set aside as links, never as a hard link to the target's bytes
+    assert os.stat(secret).st_nlink == 1

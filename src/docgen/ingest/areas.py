@@ -193,7 +193,7 @@ def move_no_clobber(path: Path, folder: Path, name: str) -> Path:
     candidate, n = first, 2
     while True:
         try:
-            os.link(path, candidate)
+            os.link(path, candidate, follow_symlinks=False)  # a link set aside stays a link, never its target's inode
         except FileExistsError:
             candidate = unique_path(folder, f"{stem} ({n}){suffix}")
             n += 1
@@ -316,8 +316,8 @@ class Areas:
 def _files(folder: Path) -> list[Path]:
     if not folder.is_dir():
         return []
-    entries = [p for p in folder.iterdir() if p.is_file() and not is_ignored(p.name)]
-    return sorted(entries, key=lambda p: (p.stat().st_mtime, p.name))
+    entries = [p for p in folder.iterdir() if (p.is_symlink() or p.is_file()) and not is_ignored(p.name)]
+    return sorted(entries, key=lambda p: (p.lstat().st_mtime, p.name))
 
 
 class Worker:

@@ -133,7 +133,7 @@ def _key(path: Path) -> str:
 
 
 def _stat(path: Path) -> tuple[int, int]:
-    st = os.stat(path)
+    st = os.lstat(path)
     return st.st_size, st.st_mtime_ns
 
 
@@ -438,7 +438,7 @@ class Pipeline:
     def _fail(self, path: Path, result: FileResult, reason: str, *, name: str | None = None) -> None:
         result.status = "failed"
         result.message = reason
-        if path.exists():
+        if path.exists() or path.is_symlink():  # a dangling link is set aside too
             result.moved_to = str(self.areas.fail(path, reason, name=name))
 
     def _check_unchanged(self, path: Path) -> None:

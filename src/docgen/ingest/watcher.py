@@ -37,6 +37,7 @@ error in the pipeline is reported as that file's failure).
 from __future__ import annotations
 
 import os
+import stat
 import threading
 import time
 import traceback
@@ -227,7 +228,7 @@ class Watcher:
                 continue
             path = self.inbox / key
             try:
-                st = path.stat()
+                st = os.lstat(path)  # a link is judged as itself: the pipeline refuses it with a reason
             except (FileNotFoundError, NotADirectoryError):
                 self._tracks.pop(key, None)
                 continue
@@ -242,6 +243,10 @@ class Watcher:
                 track.closed = True
             short = track.closed and key not in self._bursty
             delay = min(self.stable_seconds, self.closed_settle) if short else self.stable_seconds
+            if stat.S_ISLNK(st.st_mode):
+                if now - track.since >= delay:
+                    ready.append(key)
+                continue
             if now - track.since < delay or not _opens(path):
                 continue
             if not track.checked:
