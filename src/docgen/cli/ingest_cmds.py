@@ -115,7 +115,7 @@ def ingest(app: App, paths: tuple[Path, ...], into: str | None, doc_type: str | 
             raise UsageError(f"文件或目录 {path} 不存在")
     results = []
     status = console().status("正在归档…") if not as_json else None
-    progress = (lambda msg: status.update(f"正在识别 {msg}…")) if status is not None else None
+    progress = (lambda msg: status.update(f"正在识别 {_shown(msg)}…")) if status is not None else None
     with _pipeline(app, progress) as pipeline:
         if status is not None:
             status.start()
@@ -190,7 +190,7 @@ def watch(app: App, poll: bool | None, once: bool, stable: float | None, log_fil
         console().print("按 Ctrl+C 停止。")
     stop = threading.Event()
     def progress(message: str) -> None:
-        console().print(f"[dim]  正在识别 {message}…[/dim]")
+        console().print(f"[dim]  正在识别 {_shown(message)}…[/dim]")
 
     with _pipeline(app, progress) as pipeline:
         watcher = Watcher(pipeline, poll=poll, stable_seconds=stable, on_result=on_result, on_skip=on_result)
