@@ -388,6 +388,22 @@ def test_incomplete_file_whose_writer_died_is_failed_after_the_wait(archive, inb
     assert failed.read_bytes() == data[: len(data) // 2] and "损坏" in Areas(inbox).reason_of(failed)
 
 
+def test_incomplete_file_left_long_ago_is_failed_at_once(archive, inbox, tmp_path):
+    """Its mtime says no writer has touched it for an hour (the watcher was down): no wait, no hold."""
+    data = make_pdf(tmp_path, "HXSZ_03-2-1203_handover_record.pdf").read_bytes()
+    cut = inbox / "cut.pdf"
+    cut.write_bytes(data[: len(data) // 2])
+    hour_ago = time.time() - 3600
+    os.utime(cut, (hour_ago, hour_ago))
+    pipeline = Pipeline(archive, IngestSettings(inbox=inbox, stable_seconds=0.05, incomplete_seconds=60))
+    results: list = []
+    try:
+        Watcher(pipeline, on_result=results.append).run(once=True)
+    finally:
+        pipeline.close()
+    assert [r.status for r in results] == ["failed"]  # not held for a continuation first
+
+
 @pytest.mark.slow
 def test_file_written_to_while_it_is_processed_is_put_back_and_filed_whole(archive, inbox, tmp_path):
     """A writer that keeps the file open: bytes written after the claim go back to the inbox with the file."""

@@ -37,6 +37,7 @@ import os
 import re
 import shutil
 import socket
+import time
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -336,6 +337,12 @@ class Worker:
         self._lock = FileLock(str(areas.processing / f"{self.id}.lock"))
         self._lock.acquire(timeout=0)
         self.dir.mkdir()
+        # the areas' clock (a share's server stamps mtimes) against ours, read off the folder just made
+        self.skew = time.time() - os.stat(self.dir).st_mtime
+
+    def silent_for(self, st: os.stat_result) -> float:
+        """Seconds since a file in the areas' filesystem last changed, by its mtime in our clock (never negative)."""
+        return max(0.0, time.time() - self.skew - st.st_mtime)
 
     def claim(self, path: Path, *, original: str | None = None) -> Path:
         """Atomically move a waiting file into this worker's folder; FileNotFoundError if someone was faster.

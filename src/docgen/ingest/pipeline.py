@@ -367,6 +367,16 @@ class Pipeline:
                 fragment.unlink(missing_ok=True)
             self.worker.forget(fragment)
 
+    def _may_be_arriving(self, path: Path) -> bool:
+        """True if the file's end is missing and its writer has not been silent for twice ``incomplete_seconds``.
+
+        Twice: the watcher already waited once before claiming it.  A file that
+        sat in the inbox long before (the watcher was down) is not held again.
+        """
+        if looks_complete(path) is not False:
+            return False
+        return self.worker.silent_for(os.lstat(path)) < 2 * self.settings.incomplete_seconds
+
     @staticmethod
     def _grown(path: Path, arrival: _Arrival) -> bool:
         """True if the claimed file changed since its claim: its writer still holds it open."""
@@ -408,7 +418,7 @@ class Pipeline:
             try:
                 # a link dropped into a shared inbox could point at any file the service can read
                 check_regular_file(path)
-                if arrival is not None and arrival.hold and looks_complete(path) is False:
+                if arrival is not None and arrival.hold and self._may_be_arriving(path):
                     self._hold(path, result, arrival)
                 else:
                     self._process(path, result, name, into=into, doc_type=doc_type, resumed=resumed)

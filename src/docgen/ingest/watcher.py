@@ -252,8 +252,9 @@ class Watcher:
             if not track.checked:
                 track.complete = looks_complete(path, kind=self.pipeline.held_kind(path))
                 track.checked = True
-            if track.complete is False and now - track.since < self.incomplete_seconds:
-                continue  # its end is missing: the writer may only be pausing
+            if (track.complete is False and now - track.since < self.incomplete_seconds
+                    and self.pipeline.worker.silent_for(st) < self.incomplete_seconds):
+                continue  # its end is missing and it changed lately (seen by us or by its mtime): the writer may be pausing
             ready.append(key)
         results: list[FileResult] = []
         for key in ready:
