@@ -95,6 +95,7 @@ def bench_pipeline(work: Path, n_text: int, n_scan: int) -> None:
         engine = get_engine()
         print(f"OCR engine load {time.perf_counter() - t:.2f} s")
         bare, piped = [], []
+        doubtful = 0
         for f in images:
             import numpy as np
 
@@ -109,8 +110,9 @@ def bench_pipeline(work: Path, n_text: int, n_scan: int) -> None:
             result = pipeline.ingest_inbox_file(target)
             piped.append(time.perf_counter() - t)
             assert result is not None and result.status == "filed", result.message
+            doubtful += len(result.ocr_doubtful)
         print(f"OCR'd page end to end: {statistics.fmean(piped):.2f} s/page; bare RapidOCR call {statistics.fmean(bare):.2f} s/page; "
-              f"ratio {statistics.fmean(piped) / statistics.fmean(bare):.2f}x")
+              f"ratio {statistics.fmean(piped) / statistics.fmean(bare):.2f}x; lines left OCR 存疑 {doubtful}")
 
 
 _CHILD = r"""

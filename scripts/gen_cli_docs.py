@@ -46,7 +46,7 @@ def render() -> str:
     runner = CliRunner()
     for path, _cmd in walk(cli, []):
         title = " ".join(["docgen", *path])
-        result = runner.invoke(cli, [*path, "--help"], terminal_width=100, env={"COLUMNS": "100"})
+        result = runner.invoke(cli, [*path, "--help"], prog_name="docgen", terminal_width=100, env={"COLUMNS": "100"})
         if result.exit_code != 0:
             raise SystemExit(f"{title} --help failed: {result.output}")
         level = "#" * min(2 + len(path), 4)

@@ -85,7 +85,9 @@ atomically and journal the change. If you must edit a file:
 
 `hash` is the sha256 of the entry's canonical JSON (sorted keys, no spaces) without `hash`;
 `prev` chains it to the entry before. Changing, inserting or deleting a line breaks the chain
-(`docgen verify`). Reading personal data unmasked (`--reveal`) is journaled too, with no files.
+(`docgen verify`). Showing or exporting personal data unmasked (`--reveal --reason …`) is journaled too,
+with no files: action `privacy.reveal`, `target` the record shown, `detail` = `what`, `why`, `where`,
+`kind` (view, export, generate), `role` and the records shown (`docgen/privacy.py`).
 
 ## Writes and crashes
 

@@ -77,10 +77,38 @@ def test_dossier_show_masks_unless_revealed_and_reveal_is_journaled(workdir: Pat
     full_id = make_id("19850512", 246)
     assert full_id not in r.output and full_id[:6] + "********" + full_id[-4:] in r.output
     assert "139****4321" in r.output
-    r = run(workdir, "dossier", "show", "HXSZ/03-2-1204", "--reveal", "--json")
+    r = run(workdir, "dossier", "show", "HXSZ/03-2-1204", "--reveal", "--reason", "业主来电办理产权证", "--json")
     assert json.loads(r.output)["owners"][0]["id_number"] == full_id
     last = Archive.open(workdir / "records").journal.last()
     assert last is not None and last["action"] == "privacy.reveal" and last["actor"] == "客服专员小王"
+    assert last["target"] == "HXSZ/03-2-1204" and last["detail"]["why"] == "业主来电办理产权证"
+    assert last["detail"]["where"] == "屏幕(JSON 输出)" and "身份证号码" in last["detail"]["what"]
+
+
+@pytest.mark.parametrize("args", [["dossier", "show", "HXSZ/03-2-1204"], ["dossier", "list"], ["batch", "show", "HXSZ/B01"],
+                                  ["document", "show", "DOC-2024-000001", "--text"]])
+def test_every_reveal_needs_a_reason(workdir: Path, args: list[str]) -> None:
+    """A reveal names who, what, why and where: without --reason nothing is shown and nothing journaled."""
+    before = Archive.open(workdir / "records").journal.last()
+    for extra, fragment in ((["--reveal"], "--reason"), (["--reveal", "--reason", " "], "--reason"),
+                            (["--reveal", "--reason", "看\n看"], "换行"), (["--reason", "看看"], "--reveal")):
+        r = run(workdir, *args, *extra)
+        assert r.exit_code == 2 and fragment in r.output, (extra, r.output)
+        assert make_id("19850512", 246) not in r.output
+    assert Archive.open(workdir / "records").journal.last() == before
+
+
+def test_list_reveals_name_what_was_shown(workdir: Path) -> None:
+    r = run(workdir, "dossier", "list", "--reveal", "--reason", "电话回访", "--json")
+    assert r.exit_code == 0 and "13987654321" in r.output
+    last = Archive.open(workdir / "records").journal.last()
+    assert last["target"] == "HXSZ" and last["detail"]["count"] == 4  # was "" before
+    assert "HXSZ/03-2-1204" in last["detail"]["records"]
+    r = run(workdir, "batch", "show", "HXSZ/B01", "--reveal", "--reason", "交房预约电话", "--json")
+    assert r.exit_code == 0 and "13987654321" in r.output
+    last = Archive.open(workdir / "records").journal.last()
+    assert last["target"] == "HXSZ/B01" and last["detail"]["records"] == ["HXSZ/03-2-1204", "HXSZ/05-1-0502",
+                                                                          "HXSZ/05-1-0601"]
 
 
 def test_dossier_list_filters(workdir: Path) -> None:
@@ -151,8 +179,15 @@ def test_settlement_new_and_approve(workdir: Path) -> None:
             "--json")
     assert r.exit_code == 0, r.output
     sheet = json.loads(r.output)
+    assert sheet["status"] == "草稿" and sheet["handled_by"] == "小王"
+    r = run(workdir, "settlement", "approve", sheet["id"], "--role", "客户服务部负责人", "--name", "林经理")
+    assert r.exit_code == 1 and "现在应由「经办人」签字" in r.output  # out of order: refused
+    r = run(workdir, "settlement", "approve", sheet["id"], "--name", "小王", "--json")  # the next step by default
+    assert json.loads(r.output)["status"] == "审批中"
     r = run(workdir, "settlement", "approve", sheet["id"], "--role", "客户服务部负责人", "--name", "林经理", "--json")
-    assert [a["role"] for a in json.loads(r.output)["approvals"]] == ["经办人", "客户服务部负责人"]
+    data = json.loads(r.output)
+    assert [a["role"] for a in data["approvals"]] == ["经办人", "客户服务部负责人"]
+    assert data["status"] == "已审批"  # 1,147.00 yuan: the chain ends with 客户服务部负责人
     r = run(workdir, "settlement", "show", sheet["id"], "--json")
     data = json.loads(r.output)
     assert data["approved_total"] == "1147.00" and data["payable"] == "1089.65"
@@ -210,8 +245,61 @@ def test_numbers_typed_into_case_text_are_masked_too(workdir: Path) -> None:
     assert r.exit_code == 0, r.output
     shown = run(workdir, "dossier", "show", "HXSZ/05-1-0601", "--json").output
     assert full_phone not in shown and full_id not in shown and "139****5678" in shown
-    revealed = run(workdir, "dossier", "show", "HXSZ/05-1-0601", "--json", "--reveal").output
+    revealed = run(workdir, "dossier", "show", "HXSZ/05-1-0601", "--json", "--reveal", "--reason", "回拨业主").output
     assert full_phone in revealed and full_id in revealed
+
+
+ID_CARD = make_id("19651116", 358, area="350121")
+
+
+def _scan_with_personal_data(workdir: Path, tmp_path: Path) -> str:
+    """File a scanned ID card copy (text as OCR reads it) into HXSZ/03-2-1203; return its document id."""
+    archive = Archive.open(workdir / "records")
+    src = tmp_path / f"身份证{ID_CARD}.pdf"
+    src.write_bytes(b"%PDF-1.4 id card")
+    doc = archive.add_document("HXSZ/03-2-1203", src, doc_type="id_copy", text_pages=[
+        "居民身份证(复印件)\n姓名 张伟   性别 男   民族 汉\n住址 福建省福州市鼓楼区东街1号\n"
+        f"公民身份号码 {ID_CARD}", "联系电话:13812345678  通讯地址:福建省福州市仓山区金山大道618号3栋",
+        "业主住在福州市鼓楼区东街1号,离售楼处不远。"])
+    return doc.id
+
+
+def test_document_text_is_masked_unless_revealed(workdir: Path, tmp_path: Path) -> None:
+    """Before, document show --text printed full ID numbers and addresses with no --reveal and no journal entry."""
+    doc_id = _scan_with_personal_data(workdir, tmp_path)
+    before = Archive.open(workdir / "records").journal.last()
+    for args in (["document", "show", doc_id, "--text"], ["document", "show", doc_id, "--text", "--json"]):
+        r = run(workdir, *args)
+        assert r.exit_code == 0, r.output
+        for secret in (ID_CARD, "13812345678", "东街1号", "金山大道618号"):
+            assert secret not in r.output, (secret, args)
+        assert ID_CARD[:6] + "********" + ID_CARD[-4:] in r.output and "138****5678" in r.output
+        assert "福建省福州市" in r.output  # province and city stay, as everywhere else
+    view = json.loads(r.output)
+    assert view["text"][0].count("*") >= 8 and len(view["text"][2]) == len("业主住在福州市鼓楼区东街1号,离售楼处不远。")
+    assert ID_CARD not in view["original_name"]
+    assert Archive.open(workdir / "records").journal.last() == before  # a masked view is no reveal
+    r = run(workdir, "document", "show", doc_id, "--text", "--reveal", "--reason", "核对身份证复印件", "--json")
+    assert r.exit_code == 0 and ID_CARD in r.output and "东街1号" in r.output
+    last = Archive.open(workdir / "records").journal.last()
+    assert last["action"] == "privacy.reveal" and last["target"] == "HXSZ/03-2-1203"
+    assert doc_id in last["detail"]["what"] and last["detail"]["records"] == [doc_id]
+
+
+def test_big_amount_is_refused_not_a_traceback(workdir: Path) -> None:
+    r = run(workdir, "dossier", "set", "HXSZ/03-2-1203", "price_total=1e30")
+    assert r.exit_code == 1 and "price_total" in r.output and "超出范围" in r.output
+
+
+def test_dates_that_do_not_exist_are_named_as_such(workdir: Path) -> None:
+    r = run(workdir, "dossier", "set", "HXSZ/03-2-1203", "delivered_on=2026-02-29")
+    assert r.exit_code == 1 and "2026 年 2 月只有 28 天" in r.output and "格式" not in r.output, r.output
+    r = run(workdir, "batch", "new", "HXSZ/B09", "--name", "x", "--start", "2026-02-30", "--end", "2026-03-01",
+            "--venue", "x")
+    assert r.exit_code == 2 and "2026 年 2 月只有 28 天" in r.output, r.output
+    r = run(workdir, "batch", "new", "HXSZ/B09", "--name", "x", "--start", "2026/02", "--end", "2026-03-01",
+            "--venue", "x")
+    assert r.exit_code == 2 and "YYYY-MM-DD" in r.output
 
 
 def test_bad_project_code_in_commands(workdir: Path) -> None:

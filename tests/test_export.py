@@ -13,9 +13,11 @@ from conftest import OWNERS, build_small_archive
 from docgen.archive import Archive
 from docgen.audit.export import export_bag
 from docgen.cli.main import cli
-from docgen.errors import ConflictError, IntegrityError, NotFoundError, UnsafePathError
+from docgen.errors import ConflictError, IntegrityError, LockTimeout, NotFoundError, UnsafePathError
+from docgen.privacy import ReasonRequired
 
 KEY = "HXSZ/03-2-1204"
+WHY = "交不动产登记中心办理产权证"
 
 
 @pytest.fixture
@@ -33,7 +35,7 @@ def archive(tmp_path: Path) -> Archive:
 
 def test_bag_validates_and_holds_everything(archive: Archive, tmp_path: Path) -> None:
     dest = tmp_path / "out" / "bag"
-    result = export_bag(archive, KEY, dest)
+    result = export_bag(archive, KEY, dest, reason=WHY)
     assert result.bag_dir == dest
     bag = bagit.Bag(str(dest))
     bag.validate()  # raises on any problem
@@ -53,7 +55,7 @@ def test_bag_validates_and_holds_everything(archive: Archive, tmp_path: Path) ->
 
 def test_bag_detects_later_tampering(archive: Archive, tmp_path: Path) -> None:
     dest = tmp_path / "bag"
-    export_bag(archive, KEY, dest)
+    export_bag(archive, KEY, dest, reason=WHY)
     next((dest / "data/documents").glob("*.pdf")).write_bytes(b"changed")
     with pytest.raises(bagit.BagValidationError):
         bagit.Bag(str(dest)).validate()
@@ -64,14 +66,14 @@ def test_refuses_non_empty_directory(archive: Archive, tmp_path: Path) -> None:
     dest.mkdir()
     (dest / "keep.txt").write_text("mine", "utf-8")
     with pytest.raises(ConflictError, match="不会覆盖"):
-        export_bag(archive, KEY, dest)
+        export_bag(archive, KEY, dest, reason=WHY)
     assert [p.name for p in dest.iterdir()] == ["keep.txt"]
 
 
 def test_empty_existing_directory_is_fine(archive: Archive, tmp_path: Path) -> None:
     dest = tmp_path / "bag"
     dest.mkdir()
-    export_bag(archive, KEY, dest)
+    export_bag(archive, KEY, dest, reason=WHY)
     bagit.Bag(str(dest)).validate()
 
 
@@ -80,25 +82,60 @@ def test_refuses_damaged_dossier_and_writes_nothing(archive: Archive, tmp_path: 
     archive.document_path(d, d.documents[1]).write_bytes(b"damaged")
     dest = tmp_path / "bag"
     with pytest.raises(IntegrityError, match="sha256"):
-        export_bag(archive, KEY, dest)
+        export_bag(archive, KEY, dest, reason=WHY)
     assert not dest.exists()
 
 
 def test_unknown_and_unsafe_dossier(archive: Archive, tmp_path: Path) -> None:
     with pytest.raises(NotFoundError):
-        export_bag(archive, "HXSZ/09-9-0909", tmp_path / "a")
+        export_bag(archive, "HXSZ/09-9-0909", tmp_path / "a", reason=WHY)
     with pytest.raises(UnsafePathError):
-        export_bag(archive, "HXSZ/../../etc", tmp_path / "b")
+        export_bag(archive, "HXSZ/../../etc", tmp_path / "b", reason=WHY)
+
+
+def test_export_is_a_journaled_reveal_with_its_destination(archive: Archive, tmp_path: Path) -> None:
+    dest = tmp_path / "bag"
+    before = archive.journal.last()["seq"]
+    with pytest.raises(ReasonRequired, match="原因"):
+        export_bag(archive, KEY, dest, reason="  ")
+    assert not dest.exists() and archive.journal.last()["seq"] == before
+    result = export_bag(archive, KEY, dest, reason=WHY)
+    entry = archive.journal.last()
+    assert entry["seq"] == before + 1 and entry["action"] == "privacy.reveal" and entry["target"] == KEY
+    assert entry["actor"] == archive.actor and entry["files"] == []
+    detail = entry["detail"]
+    assert detail["kind"] == "export" and detail["why"] == WHY and str(dest.absolute()) in detail["where"]
+    assert detail["files"] == result.files and detail["payload_oxum"] == bagit.Bag(str(dest)).info["Payload-Oxum"]
+    assert archive.journal.verify() == []
+
+
+def test_export_that_cannot_be_journaled_leaves_no_bag(archive: Archive, tmp_path: Path) -> None:
+    """If the reveal cannot be journaled (another writer holds the lock), the bag is removed again."""
+    other = Archive.open(archive.root)
+    impatient = Archive.open(archive.root, lock_timeout=0.2)
+    dest = tmp_path / "bag"
+    with other._lock, pytest.raises(LockTimeout):
+        export_bag(impatient, KEY, dest, reason=WHY)
+    assert not dest.exists()
 
 
 def test_cli_export(archive: Archive, tmp_path: Path) -> None:
     runner = CliRunner()
     dest = tmp_path / "cli-bag"
-    ok = runner.invoke(cli, ["--archive", str(archive.root), "export", KEY, "--bagit", str(dest)])
+    before = archive.journal.last()["seq"]
+    refused = runner.invoke(cli, ["--archive", str(archive.root), "export", KEY, "--bagit", str(dest)])
+    assert refused.exit_code == 2 and "--reveal --reason" in refused.output and "无法脱敏" in refused.output
+    refused = runner.invoke(cli, ["--archive", str(archive.root), "export", KEY, "--bagit", str(dest), "--reveal"])
+    assert refused.exit_code == 2 and "须说明原因" in refused.output
+    assert not dest.exists() and archive.journal.last()["seq"] == before
+    ok = runner.invoke(cli, ["--archive", str(archive.root), "export", KEY, "--bagit", str(dest), "--reveal",
+                             "--reason", WHY])
     assert ok.exit_code == 0, ok.output
+    assert archive.journal.last()["detail"]["why"] == WHY
     assert "校验通过" in ok.output.replace("\n", "")
     bagit.Bag(str(dest)).validate()
-    again = runner.invoke(cli, ["--archive", str(archive.root), "export", KEY, "--bagit", str(dest)])
+    again = runner.invoke(cli, ["--archive", str(archive.root), "export", KEY, "--bagit", str(dest), "--reveal",
+                                "--reason", WHY])
     assert again.exit_code == 1
     assert "不会覆盖" in again.output
     missing = runner.invoke(cli, ["--archive", str(archive.root), "export", KEY])

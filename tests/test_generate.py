@@ -10,15 +10,16 @@ from pathlib import Path
 import pytest
 
 from conftest import OWNERS, make_id
+from docgen.approvals import approval_chain
 from docgen.archive import Archive
 from docgen.errors import NotFoundError, UnsafePathError, UsageError
 from docgen.generate.catalog import TEMPLATES, check_templates
-from docgen.generate.context import approval_chain
 from docgen.generate.render import GenerateError, TemplateRenderer
 from docgen.generate.service import Generator
 from docgen.generate.text import docx_text
 from docgen.idnumbers import mask_id_number
 from docgen.money import parse_amount_in_words
+from docgen.privacy import ReasonRequired
 from docgen.qrcodes import DocumentCode, decode
 from generate_helpers import (
     TODAY,
@@ -133,9 +134,17 @@ def test_handover_plan_sections_schedule_and_unit_table(gen: Generator, archive:
     assert filed.type == "handover_plan"
 
 
-def test_plan_reveal_shows_full_phones(gen: Generator) -> None:
-    text = docx_text(gen.handover_plan("B01", reveal=True).documents[0].docx)
-    assert OWNERS[1][2] in text
+def test_plan_reveal_shows_full_phones_and_is_journaled(gen: Generator, archive: Archive) -> None:
+    before = archive.journal.last()["seq"]
+    with pytest.raises(ReasonRequired):
+        gen.handover_plan("B01", reveal=True)
+    assert archive.journal.last()["seq"] == before  # refused before anything was rendered or filed
+    result = gen.handover_plan("B01", reveal=True, reason="交房现场核对业主电话")
+    assert OWNERS[1][2] in docx_text(result.documents[0].docx)
+    reveal = next(e for e in archive.journal.entries(before) if e.action == "privacy.reveal")
+    assert reveal.target == "HXSZ/B01" and reveal.detail["kind"] == "generate"
+    assert reveal.detail["why"] == "交房现场核对业主电话" and str(gen.output.absolute()) in reveal.detail["where"]
+    assert OWNERS[1][2] not in reveal.summary
 
 
 # -- 质量问题赔偿协议 -----------------------------------------------------------------
@@ -300,7 +309,10 @@ def test_template_syntax_error_reported(tmp_path: Path) -> None:
 
 
 def test_missing_template_file(archive: Archive, tmp_path: Path) -> None:
-    gen = Generator(archive, settings(tmp_path, templates=tmp_path / "nowhere"))
+    # an archive's own templates folder without the file: an error, not the built-in template
+    # (only a folder that does not exist at all falls back to the built-in ones: tests/test_packaging.py)
+    (tmp_path / "own").mkdir()
+    gen = Generator(archive, settings(tmp_path, templates=tmp_path / "own"))
     with pytest.raises(NotFoundError, match="模板文件"):
         gen.notices("B01")
 

@@ -43,6 +43,21 @@ def test_generate_compensation_table_output(archive: Archive, tmp_path: Path) ->
     assert "质量问题赔偿协议" in result.output and "HXSZ/03-2-1204" in result.output
 
 
+def test_generate_reveal_needs_a_reason_and_is_journaled(archive: Archive, tmp_path: Path) -> None:
+    """Before, --reveal put full ID numbers into a contract with no journal entry at all."""
+    ticket = add_ticket(archive)
+    config = _config(tmp_path, archive)
+    before = archive.journal.last()["seq"]
+    result = _run(config, "generate", "compensation", ticket.id, "--reveal")
+    assert result.exit_code == 2 and "--reason" in result.output
+    assert archive.journal.last()["seq"] == before and not (tmp_path / "out").exists()
+    result = _run(config, "generate", "compensation", ticket.id, "--reveal", "--reason", "业主签约需完整身份证号", "--json")
+    assert result.exit_code == 0, result.output
+    entries = [e for e in archive.journal.entries(before) if e.action == "privacy.reveal"]
+    assert len(entries) == 1 and entries[0].target == "HXSZ/03-2-1204" and ticket.id in entries[0].detail["what"]
+    assert entries[0].seq == before + 1  # journaled before the agreement was filed
+
+
 def test_generate_plan_and_unknown_batch(archive: Archive, tmp_path: Path) -> None:
     config = _config(tmp_path, archive)
     assert _run(config, "generate", "handover-plan", "B01").exit_code == 0

@@ -154,7 +154,7 @@ def test_document_add_has_ingest_checks(env, tmp_path):
     empty.write_bytes(b"")
     text = tmp_path / "notes.pdf"
     text.write_text("业主来电,说明情况。", "utf-8")
-    for path, fragment in [(again, "完全相同"), (link, "符号链接"), (empty, "文件为空"), (text, "不支持的文件类型")]:
+    for path, fragment in [(again, "完全相同"), (link, "符号链接"), (empty, "文件为空"), (text, "只能归档 PDF")]:
         result = invoke("document", "add", "HXSZ/03-2-1204", str(path), "--type", "房屋交接书")
         assert result.exit_code == 1 and fragment in result.output, (path.name, result.output)
         assert "Traceback" not in result.output

@@ -49,6 +49,17 @@ def test_sniff_by_content_not_name(tmp_path: Path):
     assert sniff(real) == "pdf"
 
 
+def test_content_that_is_not_what_its_name_says_is_named_precisely(tmp_path: Path):
+    """A ZIP named .pdf was called "不支持的文件类型 .pdf:只能归档 PDF…", which contradicts itself."""
+    fake = tmp_path / "合同.pdf"
+    fake.write_bytes(b"PK\x03\x04" + b"\x00" * 60)
+    with pytest.raises(BadInput) as err:
+        sniff(fake)
+    assert err.value.code == "unsupported"
+    assert "文件名是 .pdf,但内容不是 PDF" in err.value.reason and "ZIP" in err.value.reason
+    assert "不支持的文件类型 .pdf" not in err.value.reason
+
+
 def test_qr_codes_read_from_rendered_pdf(tmp_path: Path):
     payload = DocumentCode("DOC-2026-000009", "HXSZ/03-2-1203").encode()
     pdf = text_pdf([["房屋交接书", "内容"]], tmp_path / "q.pdf", qr_payload=payload)

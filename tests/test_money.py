@@ -55,3 +55,10 @@ def test_float_is_refused_and_fen_enforced() -> None:
 def test_garbage_words_are_refused() -> None:
     with pytest.raises(ValueError):
         parse_amount_in_words("喜万贰什抽佰元整")
+
+
+@pytest.mark.parametrize("value", ["1e30", "-1e30", "1E+40", "9" * 40])
+def test_huge_amounts_are_refused_in_chinese(value: str) -> None:
+    """1e30 has more digits than the decimal context holds: it used to escape as decimal.InvalidOperation."""
+    with pytest.raises(ValueError, match="超出范围"):
+        to_money(value)

@@ -13,15 +13,21 @@ from pathlib import Path
 
 import pytest
 
+from docgen import privacy
+from conftest import make_id
 from docgen.archive import Archive
-from docgen.errors import UsageError
+from docgen.errors import ConfigError, UsageError
+from docgen.models import Dossier, Owner
 from docgen.search import api
 from docgen.search.analysis import fold
 from docgen.search.query import Query
 from docgen.search.settings import SearchSettings
+from docgen.search.synonyms import builtin_table
 from docgen.vocab import DOC_TYPES
 
 ID_ZHANG = "350102198001011232"
+# a query with a full ID or phone number is a reveal: refused without one (test_full_number_query_is_a_reveal)
+NUMBER_REVEAL = {"reveal": True, "reason": "测试:按完整号码检索"}
 
 TEXTS: list[tuple[str, str, list[str], dict[str, object]]] = [
     ("HXSZ/03-2-1203", "repair_record", ["业主张伟来电反映卫生间漏水,地暖不热。", f"联系电话13812345678,身份证号码{ID_ZHANG}"],
@@ -71,15 +77,19 @@ def _meta(archive: Archive, owner_key: str, doc_id: str) -> str:
 
 
 def _scan(archive: Archive, texts: dict[str, tuple[str, str]], terms: list[str]) -> set[str]:
+    """The reference: documents whose folded text or metadata holds each term, or one of its synonym variants."""
+    table = builtin_table()
     out = set()
     for doc_id, (owner, text) in texts.items():
         hay = [fold(text), fold(_meta(archive, owner, doc_id))]
-        if all(any(fold(t) in h for h in hay) for t in terms):
+        if all(any(v in h for v in table.variants(fold(t)) for h in hay) for t in terms):
             out.add(doc_id)
     return out
 
 
 def _docs(archive: Archive, settings: SearchSettings, text: str = "", **kw: object) -> set[str]:
+    if privacy.full_numbers_in(text):
+        kw = {**NUMBER_REVEAL, **kw}
     r = api.search(archive, settings, Query(text=text, limit=1000, kind="document", **kw))  # type: ignore[arg-type]
     assert r.total == len(r.hits)
     return {h.doc_id for h in r.hits}
@@ -186,7 +196,7 @@ def test_case_records_one_query(filled: tuple) -> None:
     assert {h.owner for h in r.hits} == {"HXSZ/03-2-1203", "HXSZ/05-1-0502"}
     r = api.search(archive, settings, Query(text="地暖不热", kind="complaint"))
     assert [h.doc_id for h in r.hits] == [archive.dossier("HXSZ/03-2-1204").complaints[0].id]
-    r = api.search(archive, settings, Query(text="13987654321", kind="dossier"))
+    r = api.search(archive, settings, Query(text="13987654321", kind="dossier", **NUMBER_REVEAL))  # type: ignore[arg-type]
     assert [h.owner for h in r.hits] == ["HXSZ/03-2-1204"]
 
 
@@ -205,7 +215,7 @@ def test_document_and_case_numbers_are_found_as_typed(filled: tuple) -> None:
         dossier.owners[0].id_number = "11010519491231002X"
     api.update(archive, settings)
     for typed in ("11010519491231002X", "11010519491231002x", "编号:11010519491231002ｘ"):
-        r = api.search(archive, settings, Query(text=typed, kind="dossier", limit=50, reveal=False))
+        r = api.search(archive, settings, Query(text=typed, kind="dossier", limit=50, **NUMBER_REVEAL))  # type: ignore[arg-type]
         assert [h.owner for h in r.hits] == ["HXSZ/05-1-0601"], typed
 
 
@@ -221,20 +231,45 @@ def test_sort_by_date_and_limit(filled: tuple) -> None:
 
 def test_masking_and_reveal_is_journaled(filled: tuple) -> None:
     archive, settings, _ = filled
-    r = api.search(archive, settings, Query(text=ID_ZHANG, kind="document"))
+    r = api.search(archive, settings, Query(text="身份证号码", kind="document"))
     hit = r.hits[0]
     assert ID_ZHANG not in hit.snippet and "13812345678" not in hit.snippet
     assert "350102********1232" in hit.snippet and "138****5678" in hit.snippet
     start, end = hit.highlights[0]
-    assert hit.snippet[start:end] == "350102********1232"
+    assert hit.snippet[start:end] == "身份证号码"
     before = archive.journal.last()["seq"]
-    r = api.search(archive, settings, Query(text=ID_ZHANG, kind="document", reveal=True))
+    with pytest.raises(privacy.ReasonRequired, match="--reason"):
+        api.search(archive, settings, Query(text="身份证号码", kind="document", reveal=True))
+    assert archive.journal.last()["seq"] == before  # refused before searching: nothing shown, nothing journaled
+    r = api.search(archive, settings, Query(text="身份证号码", kind="document", reveal=True, reason="核对身份证复印件"))
     assert ID_ZHANG in r.hits[0].snippet
     entries = list(archive.journal.entries(before))
-    assert [e.action for e in entries] == ["search.reveal"]
+    assert [e.action for e in entries] == ["privacy.reveal"]
     assert ID_ZHANG not in json.dumps(entries[0].detail, ensure_ascii=False)
     assert entries[0].files == []
     assert archive.journal.verify() == []
+
+
+def test_full_number_query_is_a_reveal(filled: tuple) -> None:
+    """A hit for a full ID or phone number tells whose it is: refused without a reveal, journaled masked with one."""
+    archive, settings, _ = filled
+    before = archive.journal.last()["seq"]
+    for typed in (ID_ZHANG, f"身份证 {ID_ZHANG}", "１３８１２３４５６７８", "0591-88886666", "350121196501163583"):
+        with pytest.raises(UsageError, match="--reveal --reason") as err:
+            api.search(archive, settings, Query(text=typed))
+        assert ID_ZHANG not in str(err.value) and "13812345678" not in str(err.value)
+    assert archive.journal.last()["seq"] == before
+    assert api.search(archive, settings, Query(text="1232", kind="document")).total == 1  # part of a number: no reveal
+    r = api.search(archive, settings, Query(text=ID_ZHANG, kind="document", reveal=True, reason="业主来电核对身份"))
+    assert r.total == 1 and ID_ZHANG in r.hits[0].snippet
+    entry = archive.journal.last()
+    assert entry["action"] == "privacy.reveal" and entry["seq"] == before + 1
+    assert entry["target"] == "HXSZ/03-2-1203"  # names whose data was shown, never empty
+    text = json.dumps(entry, ensure_ascii=False)
+    assert ID_ZHANG not in text and "350102********1232" in text
+    detail = entry["detail"]
+    assert detail["why"] == "业主来电核对身份" and detail["where"] == "屏幕"
+    assert detail["total"] == 1 and detail["records"] == [r.hits[0].doc_id] and detail["query"] == "350102********1232"
 
 
 def test_snippet_highlights_original_text(filled: tuple) -> None:
@@ -323,3 +358,178 @@ def test_bad_query_strings_are_usage_errors(filled: tuple, text: str, message: s
     archive, settings, _ = filled
     with pytest.raises(UsageError, match=message):
         api.search(archive, settings, Query(text=text))
+
+
+# --- what people type: units without their entrance, synonyms, dangling operators ----------------
+
+def _owners(archive: Archive, settings: SearchSettings, text: str = "", **kw: object) -> set[str]:
+    r = api.search(archive, settings, Query(text=text, limit=1000, highlight=False, **kw))  # type: ignore[arg-type]
+    return {h.owner for h in r.hits}
+
+
+@pytest.fixture
+def two_entrances(filled: tuple) -> tuple:
+    """The filled archive plus 3栋1单元1203 (so building 3 has room 1203 in two entrances) and 3栋1单元1204."""
+    archive, settings, texts = filled
+    for i, (unit, name) in enumerate((("03-1-1203", "周杰"), ("03-1-1204", "吴敏"))):
+        owner = Owner(name=name, id_number=make_id("19700101", 600 + i), phone=f"1390000000{i}")
+        archive.new_dossier(Dossier(project="HXSZ", unit=unit, stage="签约", owners=[owner]))
+    return archive, settings, texts
+
+
+@pytest.mark.parametrize("typed", ["3栋1203", "3号楼1203", "3-1203", "03-1203", "3栋1203室", "３栋１２０３", "3#1203",
+                                   "3幢1203"])
+def test_room_without_its_entrance_finds_that_room_in_every_entrance(two_entrances: tuple, typed: str) -> None:
+    """The spoken form 3栋1203 (no 单元) means room 1203 of every entrance of building 3, as text, flag or field."""
+    archive, settings, _ = two_entrances
+    rooms = {"HXSZ/03-1-1203", "HXSZ/03-2-1203"}
+    assert _owners(archive, settings, typed) == rooms
+    assert _owners(archive, settings, unit=typed) == rooms
+    assert _owners(archive, settings, f"房号:{typed}") == rooms
+    # and the documents filed in those dossiers, not only the dossiers
+    assert {h.kind for h in api.search(archive, settings, Query(text=typed, limit=100)).hits} >= {"dossier", "document"}
+
+
+@pytest.mark.parametrize(("typed", "owners"), [
+    ("03-2-1203", {"HXSZ/03-2-1203"}),
+    ("3栋2单元1203室", {"HXSZ/03-2-1203"}),
+    ("3栋2单元", {"HXSZ/03-2-1203", "HXSZ/03-2-1204"}),
+    ("3栋1204", {"HXSZ/03-1-1204", "HXSZ/03-2-1204"}),
+    ("5栋1203", set()),  # building 5 has no room 1203
+])
+def test_whole_and_partial_units(two_entrances: tuple, typed: str, owners: set[str]) -> None:
+    archive, settings, _ = two_entrances
+    assert _owners(archive, settings, unit=typed) == owners
+    assert _owners(archive, settings, typed) == owners
+
+
+def test_room_of_every_entrance_combines_with_other_terms(two_entrances: tuple) -> None:
+    archive, settings, _ = two_entrances
+    # 3栋1203 OR 3栋1204: two UnitRoom queries on one building must not collapse into one
+    assert _owners(archive, settings, "3栋1203 OR 3栋1204") == {
+        "HXSZ/03-1-1203", "HXSZ/03-2-1203", "HXSZ/03-1-1204", "HXSZ/03-2-1204"}
+    # text confirmation (a term of 3+ characters) accepts the unit too
+    assert _owners(archive, settings, "3栋1203 漏水") == {"HXSZ/03-2-1203"}
+
+
+def test_synonyms_find_each_other(filled: tuple) -> None:
+    """漏水 finds 渗水 and the reverse; the snippet highlights the word that matched; quotes search only the word."""
+    archive, settings, _ = filled
+    seepage = next(r for r in archive.dossier("HXSZ/05-1-0502").repairs if "渗水" in r.description)
+    r = api.search(archive, settings, Query(text="漏水", kind="repair", limit=50))
+    assert seepage.id in {h.doc_id for h in r.hits}
+    assert r.synonyms == {"漏水": ["渗水", "渗漏"]}
+    hit = next(h for h in r.hits if h.doc_id == seepage.id)
+    assert {hit.snippet[s:e] for s, e in hit.highlights} == {"渗水"}
+    # the reverse direction, and the word typed ranks above its synonyms
+    r = api.search(archive, settings, Query(text="渗水", kind="repair", limit=50))
+    assert r.hits[0].doc_id == seepage.id and len(r.hits) == 2
+    # quoted: only the word as typed
+    r = api.search(archive, settings, Query(text='"漏水"', kind="repair", limit=50))
+    assert seepage.id not in {h.doc_id for h in r.hits} and r.synonyms == {}
+    assert r.as_dict()["synonyms"] == {}
+
+
+def test_synonyms_inside_longer_terms(filled: tuple, tmp_path: Path) -> None:
+    """墙面漏水 also finds 墙面渗水; 空鼓 finds 起鼓 (a synonym inside a longer term is swapped in place)."""
+    archive, settings, _ = filled
+    src = tmp_path / "空鼓.pdf"
+    src.write_bytes(b"%PDF-1.4\n")
+    doc = archive.add_document("HXSZ/05-1-0601", src, doc_type="repair_record", text_pages=["客厅地面起鼓,已返修。"])
+    assert doc.id in _docs(archive, settings, "空鼓")
+    assert doc.id in _docs(archive, settings, "地面空鼓")
+    r = api.search(archive, settings, Query(text="墙面漏水", kind="repair", limit=50))
+    assert {h.owner for h in r.hits} == {"HXSZ/05-1-0502"}  # its description says 卫生间墙面渗水
+    assert r.synonyms == {"墙面漏水": ["墙面渗水", "墙面渗漏"]}
+
+
+def test_synonym_table_of_the_archive(filled: tuple, tmp_path: Path) -> None:
+    """[search] synonyms adds groups (merging with a built-in group that shares a word) or replaces the table."""
+    archive, settings, _ = filled
+    src = tmp_path / "雨.pdf"
+    src.write_bytes(b"%PDF-1.4\n")
+    rain = archive.add_document("HXSZ/05-1-0601", src, doc_type="repair_record", text_pages=["阳台顶棚漏雨。"])
+    table = tmp_path / "synonyms.json"
+    table.write_text(json.dumps({"groups": [["漏水", "漏雨"]]}, ensure_ascii=False), "utf-8")
+    own = api.WhooshEngine(archive, settings.model_copy(update={"synonyms": table}))
+    r = own.search(Query(text="渗水", limit=100))
+    assert rain.id in {h.doc_id for h in r.hits}  # 渗水 → 漏水 group, which now holds 漏雨
+    assert r.synonyms == {"渗水": ["漏水", "渗漏", "漏雨"]}
+    assert rain.id not in _docs(archive, settings, "渗水")  # the built-in table alone does not know 漏雨
+    # "builtin": false: only the archive's groups (edited in place: no restart, no rebuild)
+    table.write_text(json.dumps({"builtin": False, "groups": [["漏雨", "雨水"]]}, ensure_ascii=False), "utf-8")
+    r = own.search(Query(text="漏水", kind="repair", limit=100))
+    assert r.synonyms == {} and {h.owner for h in r.hits} == {"HXSZ/03-2-1203"}
+    own.close()
+
+
+@pytest.mark.parametrize(("content", "message"), [
+    ("{not json", "不是有效的 JSON"),
+    ('{"groups": [["漏水"]]}', "至少要有两个不同的词"),
+    ('{"groups": [["漏", "渗"]]}', "至少两个字"),
+    ('{"groups": "漏水 渗水"}', "groups 应为词组的列表"),
+    ('{"group": []}', "未知的项 group"),
+    ('{"builtin": "no"}', "builtin 应为 true 或 false"),
+])
+def test_bad_synonym_table_names_the_file(filled: tuple, tmp_path: Path, content: str, message: str) -> None:
+    archive, settings, _ = filled
+    table = tmp_path / "同义词.json"
+    table.write_text(content, "utf-8")
+    with pytest.raises(ConfigError, match=message) as err:
+        api.WhooshEngine(archive, settings.model_copy(update={"synonyms": table})).search(Query(text="漏水"))
+    assert str(table) in str(err.value)
+    with pytest.raises(ConfigError, match="不存在"):
+        api.WhooshEngine(archive, settings.model_copy(update={"synonyms": tmp_path / "无.json"})).search(Query(text="漏水"))
+
+
+def test_builtin_synonym_table_is_valid_and_bounded() -> None:
+    table = builtin_table()
+    assert ("漏水", "渗水", "渗漏") in table.groups and ("空鼓", "起鼓") in table.groups
+    words = [w for g in table.groups for w in g]
+    assert len(words) == len(set(words)) and all(len(w) >= 2 for w in words)
+    assert table.variants("卫生间") == ["卫生间"]
+    assert table.variants("漏水空鼓")[:3] == ["漏水空鼓", "漏水起鼓", "渗水空鼓"]
+    assert len(table.variants("漏水空鼓开裂脱落发霉")) == 12  # capped
+
+
+#: What people type with an operator left over, and what it must mean (the plain words around it).
+DANGLING = [
+    ("漏水 OR", "漏水"),
+    ("OR 漏水", "漏水"),
+    ("AND 漏水", "漏水"),
+    ("漏水 AND", "漏水"),
+    ("漏水 NOT", "漏水"),
+    ("漏水 AND NOT", "漏水"),
+    ("(漏水 OR)", "漏水"),
+    ("(OR 漏水) AND", "漏水"),
+    ("漏水 OR OR 地暖", "漏水 OR 地暖"),
+    ("漏水 OR AND 地暖", "漏水 OR 地暖"),
+    ("漏水 NOT OR 地暖", "漏水 OR 地暖"),
+    ("地暖 AND NOT 漏水", "地暖 NOT 漏水"),
+    ("卫生间 漏水 OR", "卫生间 漏水"),
+    ("ANDNOT 地暖", "地暖"),
+]
+
+
+@pytest.mark.parametrize(("typed", "meant"), DANGLING)
+def test_dangling_operators_are_dropped(filled: tuple, typed: str, meant: str) -> None:
+    archive, settings, _ = filled
+    expected = api.search(archive, settings, Query(text=meant, limit=1000, highlight=False))
+    assert expected.total > 0
+    got = api.search(archive, settings, Query(text=typed, limit=1000, highlight=False))
+    assert [h.uid for h in got.hits] == [h.uid for h in expected.hits]
+
+
+@pytest.mark.parametrize("typed", ["NOT", "OR", "AND", "AND OR", "NOT NOT", "(OR)"])
+def test_only_operators_is_no_query(filled: tuple, typed: str) -> None:
+    archive, settings, _ = filled
+    with pytest.raises(UsageError, match="没有可检索的词"):
+        api.search(archive, settings, Query(text=typed))
+
+
+def test_quoted_operator_is_a_word(filled: tuple, tmp_path: Path) -> None:
+    archive, settings, _ = filled
+    src = tmp_path / "or.pdf"
+    src.write_bytes(b"%PDF-1.4\n")
+    doc = archive.add_document("HXSZ/05-1-0601", src, doc_type="repair_record", text_pages=["型号 OR-2 配件"])
+    assert _docs(archive, settings, '"OR"') == {doc.id}

@@ -58,9 +58,39 @@ def test_search_flags(env: dict[str, str]) -> None:
 
 
 def test_reveal_shows_numbers_and_journals(env: dict[str, str], archive: Archive) -> None:
-    code, out = run(env, "search", "13812345678", "--reveal", "--kind", "document")
+    code, out = run(env, "search", "13812345678", "--reveal", "--reason", "业主来电核对", "--kind", "document")
     assert code == 0 and "13812345678" in out
-    assert archive.journal.last()["action"] == "search.reveal"
+    last = archive.journal.last()
+    assert last["action"] == "privacy.reveal" and last["target"] == "HXSZ/03-2-1203"
+    assert last["detail"]["why"] == "业主来电核对" and last["detail"]["where"] == "屏幕"
+    assert "13812345678" not in json.dumps(last, ensure_ascii=False)
+
+
+def test_search_by_full_number_needs_a_reveal(env: dict[str, str], archive: Archive) -> None:
+    """Searching a full ID or phone number confirms whose it is: refused, saying how, nothing journaled."""
+    before = archive.journal.last()["seq"]
+    for number in ("350121196501163583", "13812345678"):
+        code, out = run(env, "search", number)
+        assert code == 2 and "--reveal --reason" in out and number not in out, out
+    code, out = run(env, "search", "漏水", "--reveal")
+    assert code == 2 and "须说明原因" in out and "--reason" in out
+    code, out = run(env, "search", "漏水", "--reason", "看看")
+    assert code == 2 and "--reveal" in out
+    assert archive.journal.last()["seq"] == before
+    code, out = run(env, "search", "350121196501163583", "--reveal", "--reason", "公安协查", "--json")
+    assert code == 0 and json.loads(out)["total"] == 0
+    last = archive.journal.last()
+    assert last["seq"] == before + 1 and last["target"] == "全部项目" and last["detail"]["total"] == 0
+    assert "350121********3583" in last["summary"] and "350121196501163583" not in json.dumps(last, ensure_ascii=False)
+    assert last["detail"]["where"] == "屏幕(JSON 输出)"
+
+
+def test_bad_range_query_is_explained_in_chinese(env: dict[str, str]) -> None:
+    for query, words in (("日期:[20260101 TO", "日期:[20260101 TO 20260630]"), ("日期:20260230", "这一天不存在")):
+        code, out = run(env, "search", query)
+        assert code == 2 and words in out and "int()" not in out and "day is out" not in out, out
+    code, out = run(env, "search", "--from", "2026-02-29")
+    assert code == 2 and "2026 年 2 月只有 28 天" in out, out
 
 
 @pytest.mark.parametrize(
@@ -127,7 +157,7 @@ def test_export_xlsx_and_csv(env: dict[str, str], tmp_path: Path) -> None:
     assert not list(out_xlsx.parent.glob(".*.tmp"))
 
     out_csv = tmp_path / "结果.csv"
-    code, out = run(env, "search", "漏水", "--export", str(out_csv), "--reveal")
+    code, out = run(env, "search", "漏水", "--export", str(out_csv), "--reveal", "--reason", "交律师核对")
     assert code == 0, out
     raw = out_csv.read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")  # BOM: Excel and WPS read the Chinese
@@ -164,7 +194,8 @@ def test_export_cells_are_text_never_formulas(env: dict[str, str], archive: Arch
 def test_refused_export_journals_nothing_and_reveal_says_where(env: dict[str, str], archive: Archive,
                                                                 tmp_path: Path) -> None:
     before = archive.journal.last()["seq"]
-    result = CliRunner().invoke(cli, ["search", "漏水", "--reveal", "--export", str(tmp_path / "x.txt")], env=env)
+    result = CliRunner().invoke(cli, ["search", "漏水", "--reveal", "--reason", "交律师", "--export", str(tmp_path / "x.txt")],
+                                env=env)
     assert result.exit_code != 0 and ".xlsx" in result.output
     assert archive.journal.last()["seq"] == before  # refused before searching: no reveal journaled
     blocker = tmp_path / "占用"
@@ -172,7 +203,8 @@ def test_refused_export_journals_nothing_and_reveal_says_where(env: dict[str, st
     result = CliRunner().invoke(cli, ["search", "漏水", "--export", str(blocker / "x.csv")], env=env)
     assert result.exit_code != 0 and "不是目录" in result.output and "Traceback" not in result.output
     target = tmp_path / "明文.xlsx"
-    code, out = run(env, "search", "漏水", "--reveal", "--export", str(target), "--json")
+    code, out = run(env, "search", "漏水", "--reveal", "--reason", "交律师", "--export", str(target), "--json")
     assert code == 0 and json.loads(out)["rows"] == 1 and target.exists()
     last = archive.journal.last()
-    assert last["action"] == "search.reveal" and "导出到" in last["summary"] and str(target) in last["summary"]
+    assert last["action"] == "privacy.reveal" and "导出到" in last["summary"] and str(target) in last["summary"]
+    assert last["detail"]["kind"] == "export" and last["detail"]["why"] == "交律师"

@@ -68,3 +68,33 @@ class RecordError(DocgenError):
             lines = "\n".join(f"  - {p}" for p in self.problems)
             message = f"{where}发现 {len(self.problems)} 处问题:\n{lines}"
         super().__init__(message)
+
+
+class StaleEditError(ConflictError):
+    """An edit was based on an older revision of a record that someone else has changed since.
+
+    Carries the record's current revision and who changed it last, so that a
+    form can say so and keep what the user typed.
+    """
+
+    def __init__(self, message: str, *, current: int, updated_by: str = "", updated_at: object = None) -> None:
+        super().__init__(message)
+        self.current = current
+        self.updated_by = updated_by
+        self.updated_at = updated_at
+
+
+class PermissionDenied(DocgenError):
+    """The acting user's role or project scope does not allow this."""
+
+
+class ValidationFailed(DocgenError):
+    """A change breaks one of the department's rules; ``problems`` lists each one in words a clerk reads."""
+
+    def __init__(self, problems: Sequence[str]) -> None:
+        self.problems = list(problems)
+        if len(self.problems) == 1:
+            message = self.problems[0]
+        else:
+            message = f"发现 {len(self.problems)} 处问题:\n" + "\n".join(f"  - {p}" for p in self.problems)
+        super().__init__(message)

@@ -9,8 +9,8 @@ owners born decades ago carry area codes that have since been abolished.  So
 the checksum and birth date decide validity; an unknown area code is only a
 warning.
 
-Masking follows the department's PIPL practice: ``110105********002X`` and
-``138****5678``.
+Masking (``110105********002X``, ``138****5678``) lives in :mod:`docgen.privacy`,
+with the rest of the privacy policy; the names are re-exported here for old callers.
 """
 
 from __future__ import annotations
@@ -21,6 +21,11 @@ from datetime import date
 
 from stdnum.cn import ric, uscc
 from stdnum.exceptions import ValidationError as StdnumError
+
+# re-exported for callers that predate docgen.privacy
+from docgen.privacy import mask_address as mask_address
+from docgen.privacy import mask_id_number as mask_id_number
+from docgen.privacy import mask_phone as mask_phone
 
 _ID_RE = re.compile(r"^\d{17}[\dX]$")
 _MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
@@ -100,28 +105,6 @@ def normalize_phone(value: str) -> str:
     if problem:
         raise ValueError(problem)
     return normalize(value).replace(" ", "")
-
-
-def mask_id_number(number: str) -> str:
-    """Mask an ID number as ``110105********002X`` (keep area code and last four)."""
-    if len(number) < 10:
-        return "*" * len(number)
-    return number[:6] + "*" * (len(number) - 10) + number[-4:]
-
-
-def mask_phone(phone: str) -> str:
-    """Mask a phone number as ``138****5678``."""
-    digits = phone.replace("-", "")
-    if len(digits) < 7:
-        return "*" * len(phone)
-    return digits[:3] + "*" * (len(digits) - 7) + digits[-4:]
-
-
-def mask_address(address: str) -> str:
-    """Keep the first six characters of an address (province and city) and hide the rest."""
-    if len(address) <= 6:
-        return address
-    return address[:6] + "****"
 
 
 def id_check_digit(first17: str) -> str:

@@ -123,6 +123,33 @@ class InitialRegistration(Record):
     """Date it was completed."""
 
 
+def _empty(value: object) -> bool:
+    return not value
+
+
+class DoubtfulLine(Record):
+    """A line OCR could not read with confidence even after reading it again (OCR 存疑): a person should type it.
+
+    Stored only when doubt remains, so the archive says which printed line may
+    be wrong or missing instead of filing the page as if it had been read whole.
+    """
+
+    box: list[int]
+    """Where the line is: [x0, y0, x1, y1] in pixels of the page image OCR read (its size is the page's `size`)."""
+    text: str = ""
+    """What was read there (the best reading, also in the page's text), empty when nothing could be read."""
+    confidence: float | None = None
+    """Recognition confidence 0-1 of that reading (null when nothing was read)."""
+    reason: str
+    """Why the line is in doubt, e.g. 置信度低 0.62、读出 5 字而行宽约 40 字、检测到文字但未能识别、行距中缺一行."""
+    tried: list[str] = Field(default_factory=list, exclude_if=_empty)
+    """What was tried to read it again and what each attempt gave, e.g. 放大 1.5 倍:0.71."""
+    row: int | None = None
+    """The line of the page's stored text that holds the reading (from 1); for a missing line, the line it comes before."""
+    missing: bool = Field(default=False, exclude_if=_empty)
+    """True for a line that is not in the stored text: a line the detector missed, of which nothing or only an unsure reading came."""
+
+
 class PageInfo(Record):
     """How the text of one page was obtained (text layer or OCR) and how sure we are."""
 
@@ -134,6 +161,12 @@ class PageInfo(Record):
     """Mean OCR confidence 0-1 (null for a text layer)."""
     chars: int = 0
     """Characters of text read from the page."""
+    size: list[int] | None = Field(default=None, exclude_if=_empty)
+    """[width, height] in pixels of the page image OCR read (boxes of doubtful lines refer to it); absent for text layers."""
+    rereads: list[str] = Field(default_factory=list, exclude_if=_empty)
+    """Lines OCR doubted and read again successfully: for each, why and what gave the reading kept."""
+    doubtful: list[DoubtfulLine] = Field(default_factory=list, exclude_if=_empty)
+    """Lines still in doubt after reading them again (OCR 存疑), empty for a page read with confidence."""
 
 
 class Document(Record):
@@ -210,6 +243,11 @@ class Document(Record):
         """The Chinese label of the document type."""
         return DOC_TYPES[self.type][0]
 
+    @property
+    def doubtful_lines(self) -> int:
+        """How many lines OCR left in doubt on all pages (OCR 存疑): 0 for a document read with confidence."""
+        return sum(len(p.doubtful) for p in self.pages)
+
 
 class Owner(Record):
     """An owner or co-owner (业主/共有人) of a household."""
@@ -276,6 +314,12 @@ class RepairTicket(Record):
     """关闭日期."""
     notes: str = ""
     """备注."""
+    revision: int = Field(default=0, ge=0)
+    """Revision of this record, raised by every change; an edit that names an older one is refused."""
+    updated_by: str = ""
+    """Who made the last change."""
+    updated_at: dt.datetime | None = None
+    """When the last change was made (ISO 8601 with offset)."""
 
 
 class Complaint(Record):
@@ -301,6 +345,12 @@ class Complaint(Record):
     """关闭日期."""
     related_repairs: list[str] = Field(default_factory=list)
     """Related repair ticket ids."""
+    revision: int = Field(default=0, ge=0)
+    """Revision of this record, raised by every change; an edit that names an older one is refused."""
+    updated_by: str = ""
+    """Who made the last change."""
+    updated_at: dt.datetime | None = None
+    """When the last change was made (ISO 8601 with offset)."""
 
 
 class Revisit(Record):
@@ -324,6 +374,12 @@ class Revisit(Record):
     """回访记录."""
     related: str | None = None
     """Id of the complaint or repair this revisit follows."""
+    revision: int = Field(default=0, ge=0)
+    """Revision of this record, raised by every change; an edit that names an older one is refused."""
+    updated_by: str = ""
+    """Who made the last change."""
+    updated_at: dt.datetime | None = None
+    """When the last change was made (ISO 8601 with offset)."""
 
     @model_validator(mode="after")
     def _done_has_satisfaction(self) -> Revisit:
@@ -418,6 +474,12 @@ class Settlement(Record):
     """草稿 / 审批中 / 已审批 / 已付款 / 已驳回."""
     handled_by: str = ""
     """经办人."""
+    revision: int = Field(default=0, ge=0)
+    """Revision of this record, raised by every change; an edit that names an older one is refused."""
+    updated_by: str = ""
+    """Who made the last change."""
+    updated_at: dt.datetime | None = None
+    """When the last change was made (ISO 8601 with offset)."""
 
     @property
     def declared_total(self) -> Decimal:
@@ -493,6 +555,12 @@ class Dossier(Record):
     """第三方维修费用结算."""
     notes: str = ""
     """备注."""
+    revision: int = Field(default=0, ge=0)
+    """Revision of this record, raised by every change; an edit that names an older one is refused."""
+    updated_by: str = ""
+    """Who made the last change."""
+    updated_at: dt.datetime | None = None
+    """When the last change was made (ISO 8601 with offset)."""
 
     @field_validator("project")
     @classmethod
@@ -576,6 +644,12 @@ class BatchUnit(Record):
     """验房发现的问题."""
     keys_issued: bool = False
     """钥匙已发放."""
+    revision: int = Field(default=0, ge=0)
+    """Revision of this record, raised by every change; an edit that names an older one is refused."""
+    updated_by: str = ""
+    """Who made the last change."""
+    updated_at: dt.datetime | None = None
+    """When the last change was made (ISO 8601 with offset)."""
 
     @field_validator("unit")
     @classmethod
@@ -622,6 +696,12 @@ class Batch(Record):
     """Units in the batch with their status."""
     notes: str = ""
     """备注."""
+    revision: int = Field(default=0, ge=0)
+    """Revision of this record, raised by every change; an edit that names an older one is refused."""
+    updated_by: str = ""
+    """Who made the last change."""
+    updated_at: dt.datetime | None = None
+    """When the last change was made (ISO 8601 with offset)."""
 
     @field_validator("id")
     @classmethod
@@ -667,6 +747,12 @@ class Project(Record):
     """Project-level documents (预售许可证, 竣工验收备案表, policies …)."""
     notes: str = ""
     """备注."""
+    revision: int = Field(default=0, ge=0)
+    """Revision of this record, raised by every change; an edit that names an older one is refused."""
+    updated_by: str = ""
+    """Who made the last change."""
+    updated_at: dt.datetime | None = None
+    """When the last change was made (ISO 8601 with offset)."""
 
     @field_validator("code")
     @classmethod

@@ -43,11 +43,12 @@ def to_money(value: Any) -> Decimal:
         raise ValueError(f"金额应为字符串或整数,而不是 {type(value).__name__}")
     if not amount.is_finite():
         raise ValueError(f"金额 {value!r} 不是有限数")
+    # before quantize: 1e30 has more digits than the decimal context holds (InvalidOperation)
+    if abs(amount) > MAX_AMOUNT:
+        raise ValueError(f"金额 {value!r} 超出范围(最大 {MAX_AMOUNT:,.2f} 元)")
     quantised = amount.quantize(FEN, rounding=ROUND_HALF_UP)
     if quantised != amount:
         raise ValueError(f"金额 {value!r} 精确到分(最多两位小数)")
-    if abs(quantised) > MAX_AMOUNT:
-        raise ValueError(f"金额 {value!r} 超出范围")
     return quantised
 
 

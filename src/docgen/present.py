@@ -1,16 +1,17 @@
 """What people and scripts are shown of a record: personal data masked unless revealed.
 
-One place decides masking, so the terminal, ``--json``, search hits and
-exports cannot disagree.  Revealing is a deliberate act the CLI journals
-(``Archive.record_access``).
+The masking itself is :mod:`docgen.privacy` (one policy for every caller);
+this module builds the views from it, so the terminal and ``--json`` cannot
+disagree.  A caller passes ``reveal=True`` only after
+:func:`docgen.privacy.reveal` has journaled the reveal.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from docgen.idnumbers import mask_address, mask_id_number, mask_phone
 from docgen.models import Batch, Document, Dossier, Owner, Project
+from docgen.privacy import mask_address, mask_id_number, mask_pages, mask_phone, mask_text
 from docgen.units import unit_label
 from docgen.vocab import SOURCE_LABELS, TEXT_ORIGIN_LABELS
 
@@ -44,22 +45,23 @@ def dossier_row(d: Dossier, reveal: bool = False) -> dict[str, Any]:
     }
 
 
-def document_view(doc: Document) -> dict[str, Any]:
-    """A document's metadata for people."""
+def document_view(doc: Document, reveal: bool = False) -> dict[str, Any]:
+    """A document's metadata for people (a scan's file name may carry an ID or phone number: masked)."""
     return {
         "id": doc.id,
         "type": doc.type,
         "type_label": doc.type_label,
-        "title": doc.title,
+        "title": doc.title if reveal else mask_text(doc.title),
         "date": doc.date.isoformat() if doc.date else None,
         "source": doc.source,
         "source_label": SOURCE_LABELS[doc.source],
         "file": doc.file,
-        "original_name": doc.original_name,
+        "original_name": doc.original_name if reveal else mask_text(doc.original_name),
         "sha256": doc.sha256,
         "size": doc.size,
         "pages": [
-            {**p.model_dump(mode="json"), "origin_label": TEXT_ORIGIN_LABELS[p.origin]} for p in doc.pages
+            {**(p.model_dump(mode="json") if reveal else _masked_page(p)), "origin_label": TEXT_ORIGIN_LABELS[p.origin]}
+            for p in doc.pages
         ],
         "signed": doc.signed,
         "supersedes": doc.supersedes,
@@ -71,30 +73,47 @@ def document_view(doc: Document) -> dict[str, Any]:
     }
 
 
+def _masked_page(page: Any) -> dict[str, Any]:
+    """A page's OCR record with what was read on doubtful lines masked (a line may hold an ID number)."""
+    data: dict[str, Any] = page.model_dump(mode="json")
+    if data.get("doubtful"):
+        data["doubtful"] = [_mask_strings(line, ()) for line in data["doubtful"]]
+    return data
+
+
 def dossier_view(d: Dossier, reveal: bool = False) -> dict[str, Any]:
     """A whole dossier for ``dossier show``: masked owners, documents and case records."""
     data = d.model_dump(mode="json")
     data["key"] = d.key
     data["unit_label"] = d.unit_label
     data["owners"] = [owner_view(o, reveal) for o in d.owners]
-    data["documents"] = [document_view(doc) for doc in d.documents]
+    data["documents"] = [document_view(doc, reveal) for doc in d.documents]
     if not reveal:
-        # staff type phone and ID numbers into descriptions and notes too
-        from docgen.search.snippets import mask_text
-
+        # staff type phone and ID numbers, and owners' addresses, into descriptions and notes too
+        known = owner_addresses(d)
         for kind in ("repairs", "complaints", "revisits", "settlements"):
-            data[kind] = [_mask_strings(record, mask_text) for record in data[kind]]
-        data["notes"] = mask_text(data["notes"])
+            data[kind] = [_mask_strings(record, known) for record in data[kind]]
+        data["notes"] = mask_text(data["notes"], known)
     return data
 
 
-def _mask_strings(value: Any, mask: Any) -> Any:
+def owner_addresses(owner: Dossier | Project) -> list[str]:
+    """The addresses of a dossier's owners (masked wherever they appear in its texts); none for a project."""
+    return [o.address for o in owner.owners if o.address] if isinstance(owner, Dossier) else []
+
+
+def document_text_view(owner: Dossier | Project, pages: list[str], reveal: bool = False) -> list[str]:
+    """A document's text pages as people see them: ID numbers, phones and addresses masked unless ``reveal``."""
+    return list(pages) if reveal else mask_pages(pages, owner_addresses(owner))
+
+
+def _mask_strings(value: Any, known: list[str]) -> Any:
     if isinstance(value, str):
-        return mask(value)
+        return mask_text(value, known)
     if isinstance(value, list):
-        return [_mask_strings(v, mask) for v in value]
+        return [_mask_strings(v, known) for v in value]
     if isinstance(value, dict):
-        return {k: _mask_strings(v, mask) for k, v in value.items()}
+        return {k: _mask_strings(v, known) for k, v in value.items()}
     return value
 
 

@@ -5,6 +5,13 @@ Windows, where the department's PCs may well mount the archive).  Beside the
 lock we write who holds it (user, host, pid, command, since), so that a
 writer who gives up after the timeout can say *who* is in the way, instead of
 the empty message whoosh and filelock give.
+
+Threads: a web server runs many requests on one :class:`~docgen.archive.Archive`.
+A file lock alone is a per-process lock, so the nesting depth is kept per
+thread and a process-wide ``threading.Lock`` is taken before the file lock:
+a second thread waits (up to the timeout) instead of being told that
+transactions cannot nest, and only one thread at a time ever touches the
+file lock.
 """
 
 from __future__ import annotations
@@ -15,6 +22,7 @@ import json
 import os
 import socket
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -46,12 +54,21 @@ class WriteLock:
         self.path = lock_path
         self.info_path = lock_path.with_name(lock_path.name + ".holder.json")
         self.timeout = timeout
-        self._lock = FileLock(str(lock_path))
-        self._depth = 0
+        self._lock = FileLock(str(lock_path), thread_local=False)
+        self._threads = threading.Lock()  # one thread of this process at a time holds the file lock
+        self._local = threading.local()
+
+    @property
+    def _depth(self) -> int:
+        return int(getattr(self._local, "depth", 0))
+
+    @_depth.setter
+    def _depth(self, value: int) -> None:
+        self._local.depth = value
 
     @property
     def held(self) -> bool:
-        """True while this process holds the lock."""
+        """True while the calling thread holds the lock."""
         return self._depth > 0
 
     def acquire(self, timeout: float | None = None) -> bool:
@@ -64,10 +81,18 @@ class WriteLock:
             return False
         self.path.parent.mkdir(parents=True, exist_ok=True)
         wait = self.timeout if timeout is None else timeout
+        started = time.monotonic()
+        if not self._threads.acquire(timeout=wait if wait >= 0 else -1):
+            raise LockTimeout(self._describe_holder(wait))
         try:
-            self._lock.acquire(timeout=wait)
+            left = wait - (time.monotonic() - started) if wait >= 0 else wait
+            self._lock.acquire(timeout=max(0.0, left) if wait >= 0 else -1)
         except _FileLockTimeout as exc:
+            self._threads.release()
             raise LockTimeout(self._describe_holder(wait)) from exc
+        except BaseException:
+            self._threads.release()
+            raise
         self._depth = 1
         with contextlib.suppress(OSError):
             self.info_path.write_text(json.dumps(_holder_info(), ensure_ascii=False), "utf-8")
@@ -81,7 +106,10 @@ class WriteLock:
         if self._depth == 0:
             with contextlib.suppress(OSError):
                 self.info_path.unlink()
-            self._lock.release()
+            try:
+                self._lock.release()
+            finally:
+                self._threads.release()
 
     def _describe_holder(self, waited: float) -> str:
         try:

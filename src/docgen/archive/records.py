@@ -56,6 +56,17 @@ def field_path(loc: tuple[Any, ...]) -> str:
     return out or "(整个文件)"
 
 
+def _date_message(text: str) -> str:
+    """Say whether a date is badly written or a day that does not exist (2026-02-30)."""
+    from docgen.dates import parse_date
+
+    try:
+        parse_date(text)
+    except ValueError as exc:
+        return str(exc)
+    return _MESSAGES["date_parsing"]
+
+
 def translate(exc: PydanticValidationError) -> list[str]:
     """Turn pydantic errors into one Chinese line each: ``字段 owners[0].id_number: …``."""
     lines = []
@@ -67,6 +78,8 @@ def translate(exc: PydanticValidationError) -> list[str]:
         elif kind in ("literal_error", "enum"):
             expected = err.get("ctx", {}).get("expected", "")
             message = f"取值 {err.get('input')!r} 无效,应为 {expected}"
+        elif kind.startswith("date_") and isinstance(err.get("input"), str):
+            message = _date_message(err["input"])
         else:
             message = _MESSAGES.get(kind, err.get("msg", kind))
         lines.append(f"字段 {field_path(tuple(err.get('loc', ())))}: {message}")

@@ -23,6 +23,7 @@ transaction a crash interrupted, and change files through a
 from __future__ import annotations
 
 import contextlib
+import copy
 import datetime as dt
 import getpass
 import json
@@ -37,6 +38,7 @@ from docgen.archive.fsutil import atomic_write, safe_join, sha256_file
 from docgen.archive.journal import Journal, JournalEntry
 from docgen.archive.lock import WriteLock
 from docgen.archive.records import dump_record, load_record, parse_record
+from docgen.archive.revisions import stamp_batch, stamp_dossier, stamp_project
 from docgen.archive.txn import Transaction, recover
 from docgen.errors import ConflictError, DocgenError, NotFoundError, RecordError, UnsafePathError
 from docgen.models import (
@@ -154,6 +156,7 @@ class Archive:
         self._lock = WriteLock(self.layout.lock, lock_timeout)
         self.listeners: list[Callable[[JournalEntry], None]] = []
         self._today: Callable[[], dt.date] = dt.date.today
+        self._now: Callable[[], dt.datetime] = lambda: dt.datetime.now().astimezone().replace(microsecond=0)
 
     # -- opening -----------------------------------------------------------
     @classmethod
@@ -198,6 +201,20 @@ class Archive:
     def today(self) -> dt.date:
         """Today's date (injectable for tests: ``archive._today = lambda: date(...)``)."""
         return self._today()
+
+    def now(self) -> dt.datetime:
+        """The current time with its offset, for revision stamps (injectable like ``_today``)."""
+        return self._now()
+
+    def as_actor(self, actor: str) -> Archive:
+        """This archive acting for another user: the same lock, journal and listeners, its own actor.
+
+        A web server opens one Archive and gives each request the logged-in
+        user's view of it, so the journal and ``filed_by`` name who really acted.
+        """
+        clone = copy.copy(self)
+        clone.actor = actor
+        return clone
 
     # -- transactions --------------------------------------------------------
     @contextlib.contextmanager
@@ -284,15 +301,18 @@ class Archive:
         if (self.path(self.layout.project_rel(project.code)) / "project.json").exists():
             raise ConflictError(f"项目 {project.code} 已存在")
         with self.transaction("project.new", project.code, f"新建项目 {project.code} {project.name}") as tx:
+            stamp_project(None, project, self.actor, self.now())
             self.save_project(project, tx)
         return project
 
     @contextlib.contextmanager
     def edit_project(self, code: str, action: str, summary: str) -> Iterator[Project]:
-        """Yield a project to change in place; it is validated and saved on exit."""
+        """Yield a project to change in place; it is validated, stamped with a new revision and saved on exit."""
         with self.transaction(action, code, summary) as tx:
-            project = self.project(code)
+            before = self.project(code)
+            project = before.model_copy(deep=True)
             yield project
+            stamp_project(before, project, self.actor, self.now())
             self.save_project(project, tx)
 
     # -- batches ---------------------------------------------------------------
@@ -335,15 +355,18 @@ class Archive:
         if self.path(self.layout.batch_rel(batch.project, batch.id)).exists():
             raise ConflictError(f"交房批次 {batch.project}/{batch.id} 已存在")
         with self.transaction("batch.new", f"{batch.project}/{batch.id}", f"新建交房批次 {batch.name}") as tx:
+            stamp_batch(None, batch, self.actor, self.now())
             self.save_batch(batch, tx)
         return batch
 
     @contextlib.contextmanager
     def edit_batch(self, project: str, batch_id: str, action: str, summary: str) -> Iterator[Batch]:
-        """Yield a batch to change in place; validated and saved on exit."""
+        """Yield a batch to change in place; validated, stamped (the batch and each changed unit) and saved on exit."""
         with self.transaction(action, f"{project}/{batch_id}", summary) as tx:
-            batch = self.batch(project, batch_id)
+            before = self.batch(project, batch_id)
+            batch = before.model_copy(deep=True)
             yield batch
+            stamp_batch(before, batch, self.actor, self.now())
             self.save_batch(batch, tx)
 
     # -- dossiers --------------------------------------------------------------
@@ -428,20 +451,34 @@ class Archive:
         if self.dossier_exists(dossier.key):
             raise ConflictError(f"档案 {dossier.key}({dossier.unit_label})已存在,一户只能有一份档案")
         if tx is not None:
+            stamp_dossier(None, dossier, self.actor, self.now())
             self.save_dossier(dossier, tx)
             return dossier
         with self.transaction("dossier.new", dossier.key, f"新建档案 {dossier.unit_label} {dossier.owner_names}") as t:
             if self.dossier_exists(dossier.key):
                 raise ConflictError(f"档案 {dossier.key} 已存在")
+            stamp_dossier(None, dossier, self.actor, self.now())
             self.save_dossier(dossier, t)
         return dossier
 
     @contextlib.contextmanager
     def edit_dossier(self, key: str, action: str, summary: str) -> Iterator[tuple[Dossier, Transaction]]:
-        """Yield a dossier (re-read under the lock) and the transaction; saved and journaled on exit."""
+        """Yield a dossier (re-read under the lock) and the transaction; stamped, saved and journaled on exit.
+
+        The dossier's own fields and each case record that changed get a new
+        revision naming the acting user (see :mod:`docgen.archive.revisions`).
+        """
         with self.transaction(action, key, summary) as tx:
-            dossier = self.dossier(key)
+            path = self.dossier_file(key)
+            try:
+                data = path.read_bytes()
+            except FileNotFoundError as exc:
+                raise NotFoundError(f"档案 {key} 不存在") from exc
+            project, unit = split_key(key)
+            before = self._checked_dossier(parse_record(Dossier, data, path), project, unit, path)
+            dossier = parse_record(Dossier, data, path)  # a second parse is cheaper than a deep copy
             yield dossier, tx
+            stamp_dossier(before, dossier, self.actor, self.now())
             self.save_dossier(dossier, tx)
 
     # -- documents -------------------------------------------------------------
@@ -630,50 +667,80 @@ class Archive:
             return _do(t)
 
     # -- case records ------------------------------------------------------------
-    def add_case(self, key: str, kind: CaseKind, fields: dict[str, Any]) -> Any:
+    def add_case(self, key: str, kind: CaseKind, fields: dict[str, Any], *, summary: str = "") -> Any:
         """Add a repair, complaint, revisit or settlement to a dossier, numbering it; return it."""
         model = CASE_MODELS[kind]
-        with self.edit_dossier(key, f"{kind[:-1]}.new", f"新建{CASE_LABEL[kind]}") as (dossier, tx):
+        with self.edit_dossier(key, f"{kind[:-1]}.new", summary or f"新建{CASE_LABEL[kind]}") as (dossier, tx):
             year = self.today().year
             record_id = tx.next_id(CASE_PREFIX[kind], year)
-            tx.summary = f"新建{CASE_LABEL[kind]} {record_id}"
-            try:
-                record = model.model_validate({"id": record_id, **fields})
-            except Exception as exc:
-                from pydantic import ValidationError
-
-                from docgen.archive.records import translate
-
-                if isinstance(exc, ValidationError):
-                    raise RecordError(None, translate(exc)) from exc
-                raise
+            tx.summary = f"{summary or '新建' + CASE_LABEL[kind]} {record_id}"
+            record = _validated(model, {"id": record_id, **fields}, f"{CASE_LABEL[kind]} {record_id}")
             getattr(dossier, kind).append(record)
         return record
 
-    def update_case(self, record_id: str, changes: dict[str, Any], summary: str = "") -> Any:
-        """Change fields of a case record (validated as a whole); return the new record."""
+    def locate_case(self, record_id: str) -> tuple[str, str]:
+        """The dossier key and kind (``repairs`` …) of a case record; NotFoundError if there is none.
+
+        Ids never move between dossiers, so the key found here (without the
+        lock) is the one to edit under the lock.
+        """
         dossier, kind, _ = self.find_case(record_id)
-        model = CASE_MODELS[kind]
-        label = CASE_LABEL[kind]
-        with self.edit_dossier(dossier.key, f"{kind[:-1]}.update", summary or f"更新{label} {record_id}") as (d, _tx):
-            records = getattr(d, kind)
+        return dossier.key, kind
+
+    def modify_case(
+        self,
+        record_id: str,
+        change: Callable[[dict[str, Any], Any, Dossier], None],
+        *,
+        action: str = "",
+        summary: str = "",
+        revision: int | None = None,
+        kind: str | None = None,
+    ) -> Any:
+        """Read, change and write one case record in one transaction; return the new record.
+
+        ``change(data, record, dossier)`` edits ``data`` (the record's JSON
+        form) in place; it reads the record and its dossier as they are under
+        the write lock, so two users' changes never overwrite each other.
+        ``revision`` is the revision the change was based on: if someone has
+        changed the record since, StaleEditError says who and when.  ``kind``
+        refuses an id of another kind (``BX-…`` given where a settlement is meant).
+        """
+        from docgen.archive.revisions import REVISION_FIELDS, check
+
+        key, found_kind = self.locate_case(record_id)
+        label = CASE_LABEL[found_kind]
+        if kind is not None and found_kind != kind:
+            raise NotFoundError(f"{record_id} 是{label},不是{CASE_LABEL[kind]}")
+        model = CASE_MODELS[found_kind]
+        action = action or f"{found_kind[:-1]}.update"
+        with self.edit_dossier(key, action, summary or f"更新{label} {record_id}") as (d, _tx):
+            records = getattr(d, found_kind)
             index = next(i for i, r in enumerate(records) if r.id == record_id)
-            data = records[index].model_dump(mode="json")
-            unknown = sorted(set(changes) - set(model.model_fields))
-            if unknown:
-                raise DocgenError(f"{label}没有字段 {'、'.join(unknown)}(可用字段:{'、'.join(model.model_fields)})")
-            data.update(changes)
-            try:
-                records[index] = model.model_validate(data)
-            except Exception as exc:
-                from pydantic import ValidationError
-
-                from docgen.archive.records import translate
-
-                if isinstance(exc, ValidationError):
-                    raise RecordError(None, [f"{record_id} " + line for line in translate(exc)]) from exc
-                raise
+            current = records[index]
+            check(current, revision, f"{label} {record_id}")
+            data = current.model_dump(mode="json")
+            kept = {k: data[k] for k in REVISION_FIELDS | {"id"}}
+            change(data, current, d)
+            data.update(kept)  # ids and revisions are the storage layer's, whatever the change did
+            records[index] = _validated(model, data, f"{label} {record_id}")
             return records[index]
+
+    def update_case(self, record_id: str, changes: dict[str, Any], summary: str = "", *,
+                    revision: int | None = None) -> Any:
+        """Set fields of a case record (validated as a whole); return the new record."""
+        from docgen.archive.revisions import REVISION_FIELDS
+
+        def apply(data: dict[str, Any], record: Any, _dossier: Dossier) -> None:
+            model = type(record)
+            known = [f for f in model.model_fields if f not in REVISION_FIELDS and f != "id"]
+            unknown = sorted(set(changes) - set(known))
+            if unknown:
+                label = CASE_LABEL[next(k for k, m in CASE_MODELS.items() if m is model)]
+                raise DocgenError(f"{label}没有字段 {'、'.join(unknown)}(可用字段:{'、'.join(known)})")
+            data.update(changes)
+
+        return self.modify_case(record_id, apply, summary=summary, revision=revision)
 
     # -- checks used by audit and verify -----------------------------------------
     def iter_record_files(self) -> Iterator[Path]:
@@ -700,3 +767,15 @@ class Archive:
     def atomic_write_state(self, name: str, data: bytes) -> None:
         """Write a non-record state file under ``.docgen/`` atomically (no journal)."""
         atomic_write(self.layout.state_dir / name, data)
+
+
+def _validated(model: type[Any], data: dict[str, Any], where: str) -> Any:
+    """Validate a case record from its JSON form; RecordError names the record and the fields in Chinese."""
+    from pydantic import ValidationError
+
+    from docgen.archive.records import translate
+
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise RecordError(None, [f"{where} " + line for line in translate(exc)]) from exc

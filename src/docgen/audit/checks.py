@@ -192,6 +192,7 @@ def check_accuracy(folder: str, d: Dossier, rules: Rules, emit: Emitter, cross: 
                 "同一号码不应属于两个人,请核对两份档案的身份证复印件并更正。",
                 f"owners[{i}].id_number",
             )
+    yield from check_ocr_doubts(d.documents, emit)
     checks = rules.text_checks
     duplicate_ok = rules.duplicate_ok
     for doc in d.documents:
@@ -237,6 +238,23 @@ def check_accuracy(folder: str, d: Dossier, rules: Rules, emit: Emitter, cross: 
                 f"{label} {doc.id} 的文字中没有合同编号 {d.contract_no};请核对合同编号是否一致。",
                 doc.id,
             )
+
+
+def check_ocr_doubts(documents: list[Document], emit: Emitter) -> Iterator[Finding | None]:
+    """Scans whose OCR left lines in doubt (OCR 存疑): a line read wrong or not at all may be a lost obligation."""
+    for doc in documents:
+        if doc.superseded_by or not doc.doubtful_lines:
+            continue
+        where = "、".join(
+            f"第 {p.n} 页第 {d.row or '?'} 行" + (f"「{d.text[:12]}」" if d.text else "(未读出)")
+            for p in doc.pages for d in p.doubtful
+        )
+        yield emit(
+            "ACCURACY.OCR_DOUBTFUL",
+            f"{_label(doc.type)} {doc.id} 有 {doc.doubtful_lines} 行 OCR 存疑:{where[:200]};"
+            f"文字稿中这些行可能有错或缺失,请对照原件核对(docgen document show {doc.id} --text --crops 截图/)。",
+            doc.id,
+        )
 
 
 def _record_amounts(d: Dossier, doc: Document) -> tuple[str, set[Decimal]] | None:

@@ -20,6 +20,7 @@ from docgen.audit.checks import (
     Emitter,
     check_accuracy,
     check_completeness,
+    check_ocr_doubts,
     check_timeliness,
 )
 from docgen.audit.crossindex import CrossIndex
@@ -42,6 +43,8 @@ class AuditFilter:
     batch: str | None = None
     stage: str | None = None
     min_severity: str = "info"
+    projects: frozenset[str] | None = None
+    """The projects a user may see (None: all); the audit never reads another project's records."""
 
     def check(self) -> None:
         """Raise UsageError for a filter value that cannot match anything."""
@@ -77,6 +80,8 @@ class Auditor:
         if batch is None:
             return
         codes = [self.where.project] if self.where.project else self.archive.project_codes()
+        if self.where.projects is not None:
+            codes = [c for c in codes if c in self.where.projects]
         if not any(batch in self.archive.batch_ids(code) for code in codes if code):
             where = f"项目 {self.where.project} 中" if self.where.project else ""
             raise NotFoundError(f"{where}没有交房批次 {batch}(docgen batch list 查看)")
@@ -88,6 +93,8 @@ class Auditor:
         if where.project:
             self.archive.project(where.project)  # NotFoundError with the known codes
         codes = [check_project_code(where.project)] if where.project else self.archive.project_codes()
+        if where.projects is not None:
+            codes = [c for c in codes if c in where.projects]
         for code in codes:
             for f in self._project_findings(code):
                 if SEVERITY_RANK[f.severity] >= threshold:
@@ -110,6 +117,9 @@ class Auditor:
             return
         if self.where.batch or self.where.stage:
             return
+        for f in check_ocr_doubts(project.documents, emit):
+            if f:
+                yield f
         for path, problem in project.warnings():
             f = emit(
                 "ACCURACY.CREDIT_CODE",

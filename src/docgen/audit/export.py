@@ -8,10 +8,14 @@ by hand, and validate the bag it made before reporting success.
 
 The payload is ``dossier.json`` as stored, ``project.json`` (the developer's
 details the documents refer to), every document file and its text sidecar, and
-``清单.txt``, a human-readable summary.  Personal data is *not* masked: the bag
-goes to an authorised recipient, and ``bag-info.txt`` says so.  Every document
-is checked against its recorded sha256 before it is copied: a damaged archive
-is never exported as if it were sound.
+``清单.txt``, a human-readable summary.  Personal data is *not* masked (a
+scan of an ID card cannot be): the bag goes to an authorised recipient, and
+``bag-info.txt`` says so.  So an export is a reveal under the privacy policy
+(:mod:`docgen.privacy`): it needs a reason, and once the bag is written and
+validated it is journaled with its destination; if that entry cannot be
+written, the bag is removed again.  Every document is checked against its
+recorded sha256 before it is copied: a damaged archive is never exported as if
+it were sound.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from docgen import __version__
+from docgen import __version__, privacy
 from docgen.archive.fsutil import sha256_file
 from docgen.errors import ConflictError, DocgenError, IntegrityError
 from docgen.vocab import SOURCE_LABELS
@@ -81,10 +85,16 @@ def _clean(dest: Path, created: bool) -> None:
             child.unlink(missing_ok=True)
 
 
-def export_bag(archive: Archive, key: str, dest: Path) -> ExportResult:
-    """Write dossier ``key`` as a BagIt bag in ``dest`` (new or empty); validate it; return what was written."""
+def export_bag(archive: Archive, key: str, dest: Path, *, reason: str | None,
+               role: str = privacy.DEFAULT_ROLE) -> ExportResult:
+    """Write dossier ``key`` as a BagIt bag in ``dest`` (new or empty), validate it, journal it; return what was written.
+
+    ``reason`` (why the data leaves the archive, e.g. "交不动产登记中心办理产权证")
+    is required: the bag holds unmasked personal data.
+    """
     import bagit
 
+    why = privacy.check_reveal(role, reason, privacy.EXPORT)
     d = archive.dossier(key)
     project = archive.project(d.project)
     if dest.exists() and (not dest.is_dir() or any(dest.iterdir())):
@@ -136,4 +146,14 @@ def export_bag(archive: Archive, key: str, dest: Path) -> ExportResult:
         _clean(dest, created)
         raise DocgenError(f"导出到 {dest} 失败:{exc}") from exc
     files = sum(1 for p in (dest / "data").rglob("*") if p.is_file())
+    try:
+        privacy.reveal(
+            archive, target=d.key, what=f"档案 {d.key} 的全部记录和 {len(d.documents)} 份文件(BagIt 包,未脱敏)",
+            why=why, where=f"BagIt 包 {dest.absolute()}", kind=privacy.EXPORT, role=role,
+            detail={"bag": str(dest.absolute()), "files": files, "bytes": total,
+                    "payload_oxum": bag.info.get("Payload-Oxum", "")},
+        )
+    except BaseException:
+        _clean(dest, created)  # an export nobody can account for must not stay on disk
+        raise
     return ExportResult(dest, files, total)

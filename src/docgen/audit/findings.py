@@ -31,6 +31,7 @@ RULES: dict[str, tuple[Severity, str]] = {
     "ACCURACY.AMOUNT_WORDS": ("error", "大写金额与小写金额不符"),
     "ACCURACY.AMOUNT_RECORD": ("error", "文件金额与档案记录不符"),
     "ACCURACY.AMOUNT_UNREADABLE": ("warning", "大写金额无法识别"),
+    "ACCURACY.OCR_DOUBTFUL": ("warning", "扫描件有 OCR 存疑的行"),
     "ACCURACY.NAME_NOT_IN_TEXT": ("warning", "文件中未出现业主姓名"),
     "ACCURACY.UNIT_NOT_IN_TEXT": ("warning", "文件中未出现本户房号"),
     "ACCURACY.CONTRACT_NOT_IN_TEXT": ("warning", "文件中未出现合同编号"),

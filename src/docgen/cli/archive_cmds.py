@@ -8,19 +8,37 @@ from typing import Any
 
 import click
 
+from docgen import privacy
 from docgen.archive import Archive
 from docgen.archive.edit import apply_assignments
 from docgen.archive.records import build
-from docgen.cli.common import App, console, emit_json, kv, parse_assignments, pass_app, table
+from docgen.cli.common import (
+    App,
+    console,
+    emit_json,
+    kv,
+    parse_assignments,
+    pass_app,
+    reveal_options,
+    reveal_reason,
+    shown_where,
+    table,
+)
+from docgen.dates import parse_date
 from docgen.errors import ConflictError, UsageError
-from docgen.idnumbers import mask_phone
 from docgen.models import Batch, BatchUnit, Dossier, Phase, Project
-from docgen.present import batch_view, document_view, dossier_row, dossier_view, project_view
+from docgen.present import (
+    batch_view,
+    document_text_view,
+    document_view,
+    dossier_row,
+    dossier_view,
+    project_view,
+)
 from docgen.units import parse_unit, split_key
 from docgen.vocab import DOC_TYPES, STAGES, TEXT_ORIGIN_LABELS
 
 JSON = click.option("--json", "as_json", is_flag=True, help="以 JSON 输出(供脚本使用)。")
-REVEAL = click.option("--reveal", is_flag=True, help="显示完整身份证号码和电话(会记入日志)。")
 
 CONFIG_TEMPLATE = """# docgen 配置文件。相对路径以本文件所在目录为准。说明见 docs/configuration.md。
 [archive]
@@ -43,13 +61,16 @@ def _date(value: str | None) -> dt.date | None:
     if value is None:
         return None
     try:
-        return dt.date.fromisoformat(value)
-    except ValueError as exc:
-        raise click.BadParameter(f"{value!r} 不是日期,应为 YYYY-MM-DD") from exc
+        return parse_date(value)
+    except ValueError as exc:  # says whether the format is wrong or the day does not exist
+        raise UsageError(str(exc)) from exc
 
 
-def _reveal(app: App, target: str, what: str) -> None:
-    app.archive.record_access("privacy.reveal", target, f"查看未遮蔽的个人信息:{what}")
+def _reveal(app: App, reason: str | None, *, target: str, what: str, as_json: bool,
+            shown: list[str] | None = None) -> None:
+    """Journal a reveal through the privacy policy before anything unmasked is printed."""
+    privacy.reveal(app.archive, target=target, what=what, why=reason, where=shown_where(as_json), role=app.role,
+                   detail=privacy.listed(shown) if shown else None)
 
 
 # -- init ------------------------------------------------------------------------
@@ -185,10 +206,11 @@ def batch_list(app: App, project_code: str | None, as_json: bool) -> None:
 @batch.command("show")
 @click.argument("ref")
 @JSON
-@REVEAL
+@reveal_options
 @pass_app
-def batch_show(app: App, ref: str, as_json: bool, reveal: bool) -> None:
+def batch_show(app: App, ref: str, as_json: bool, reveal: bool, reason: str | None) -> None:
     """查看批次 REF(如 HXSZ/B01)及其各户预约和状态。"""
+    why = reveal_reason(app, reveal, reason)
     project_code, batch_id = _batch_ref(ref)
     b = app.archive.batch(project_code, batch_id)
     view = batch_view(b)
@@ -197,10 +219,11 @@ def batch_show(app: App, ref: str, as_json: bool, reveal: bool) -> None:
         d = app.archive.dossier(f"{b.project}/{u.unit}")
         owner = d.owners[0]
         rows.append({**u.model_dump(mode="json"), "unit_label": d.unit_label, "owners": d.owner_names,
-                     "phone": owner.phone if reveal else mask_phone(owner.phone) if owner.phone else "",
+                     "phone": owner.phone if reveal else privacy.mask_phone(owner.phone) if owner.phone else "",
                      "payment_status": d.payment_status})
     if reveal:
-        _reveal(app, ref, f"交房批次 {ref} 的业主电话")
+        _reveal(app, why, target=f"{b.project}/{b.id}", what=f"交房批次 {b.project}/{b.id} 中 {len(rows)} 户业主的电话",
+                as_json=as_json, shown=[f"{b.project}/{u.unit}" for u in b.units])
     if as_json:
         emit_json({**view, "units": rows})
         return
@@ -271,11 +294,12 @@ def dossier() -> None:
 @click.option("--batch", "batch_id", help="只列出该交房批次。")
 @click.option("--limit", type=int, default=0, help="最多列出多少户(0 为不限)。")
 @JSON
-@REVEAL
+@reveal_options
 @pass_app
 def dossier_list(app: App, project_code: str | None, stage: str | None, batch_id: str | None, limit: int,
-                 as_json: bool, reveal: bool) -> None:
+                 as_json: bool, reveal: bool, reason: str | None) -> None:
     """列出业主档案(逐户读取,内存不随档案数增长)。"""
+    why = reveal_reason(app, reveal, reason)
     rows: list[dict[str, Any]] = []
     for d in app.archive.iter_dossiers(project_code.upper() if project_code else None):
         if (stage and d.stage != stage) or (batch_id and d.batch != batch_id):
@@ -283,8 +307,10 @@ def dossier_list(app: App, project_code: str | None, stage: str | None, batch_id
         rows.append(dossier_row(d, reveal))
         if limit and len(rows) >= limit:
             break
-    if reveal:
-        _reveal(app, project_code or "", "档案列表中的业主电话")
+    if reveal and rows:
+        keys = [r["key"] for r in rows]
+        _reveal(app, why, target=project_code.upper() if project_code else privacy.target_of(keys),
+                what=f"档案列表中 {len(rows)} 户业主的电话", as_json=as_json, shown=keys)
     if as_json:
         emit_json(rows)
         return
@@ -296,14 +322,15 @@ def dossier_list(app: App, project_code: str | None, stage: str | None, batch_id
 @dossier.command("show")
 @click.argument("key")
 @JSON
-@REVEAL
+@reveal_options
 @pass_app
-def dossier_show(app: App, key: str, as_json: bool, reveal: bool) -> None:
+def dossier_show(app: App, key: str, as_json: bool, reveal: bool, reason: str | None) -> None:
     """查看档案 KEY(如 HXSZ/03-2-1203 或 HXSZ/3栋2单元1203)。"""
+    why = reveal_reason(app, reveal, reason)
     project_code, unit = split_key(key)
     d = app.archive.dossier(f"{project_code}/{unit}")
     if reveal:
-        _reveal(app, d.key, f"档案 {d.key} 的身份证号码和电话")
+        _reveal(app, why, target=d.key, what=f"档案 {d.key} 业主的身份证号码、电话和住址", as_json=as_json)
     view = dossier_view(d, reveal)
     problems = d.data_problems()
     view["problems"] = [f"{f}: {p}" for f, p in problems]
@@ -420,36 +447,71 @@ def document_add(app: App, owner_key: str, file: Path, doc_type: str, doc_date: 
 
 @document.command("show")
 @click.argument("doc_id")
-@click.option("--text", "with_text", is_flag=True, help="逐页显示识别出的文字及其来源和置信度。")
+@click.option("--text", "with_text", is_flag=True,
+              help="逐页显示识别出的文字及其来源和置信度(OCR 存疑的行以 ⚠ 标出;身份证号码、电话和住址遮蔽,除非 --reveal)。")
+@click.option("--crops", "crops_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="把 OCR 存疑各行的截图(PNG)写到此目录,便于对照原件录入(截图未遮蔽,须 --reveal --reason)。")
 @JSON
+@reveal_options
 @pass_app
-def document_show(app: App, doc_id: str, with_text: bool, as_json: bool) -> None:
+def document_show(app: App, doc_id: str, with_text: bool, crops_dir: Path | None, as_json: bool, reveal: bool,
+                  reason: str | None) -> None:
     """查看文件 DOC_ID 的归档信息(以及 --text 逐页文字)。"""
+    why = reveal_reason(app, reveal, reason)
+    if crops_dir is not None and not reveal:
+        raise UsageError('OCR 存疑行的截图是原件的一部分,无法遮蔽个人信息:请加 --reveal --reason "原因"(记入日志)')
     owner, doc = app.archive.find_document(doc_id)
-    view = document_view(doc)
-    view["owner"] = app.archive.owner_key(owner)
-    view["path"] = str(app.archive.document_path(owner, doc))
+    owner_key = app.archive.owner_key(owner)
     pages = app.archive.document_text(owner, doc) if with_text else []
+    if reveal:
+        what = f"文件 {doc.id}({doc.type_label})的{'文字和' if with_text else ''}文件名" + (
+            f"及 OCR 存疑行截图(写到 {crops_dir})" if crops_dir is not None else "")
+        _reveal(app, why, target=owner_key, what=what, as_json=as_json, shown=[doc.id])
+    pages = document_text_view(owner, pages, reveal)
+    view = document_view(doc, reveal)
+    view["owner"] = owner_key
+    view["path"] = str(app.archive.document_path(owner, doc))
     if as_json:
         if with_text:
             view["text"] = pages
         emit_json(view)
         return
-    kv([("文件", f"{doc.id} {doc.title}"), ("类型", f"{doc.type_label}({doc.type})"), ("归属", view["owner"]),
-        ("日期", doc.date), ("来源", view["source_label"]), ("原文件名", doc.original_name),
+    kv([("文件", f"{doc.id} {view['title']}"), ("类型", f"{doc.type_label}({doc.type})"), ("归属", view["owner"]),
+        ("日期", doc.date), ("来源", view["source_label"]), ("原文件名", view["original_name"]),
         ("已签署", "是" if doc.signed else "否"), ("替代", doc.supersedes or ""), ("被替代", doc.superseded_by or ""),
         ("识别方式", f"{doc.identified_by or ''} {'' if doc.confidence is None else f'置信度 {doc.confidence:.2f}'}"),
-        ("归档", f"{doc.filed_at or ''} {doc.filed_by}"), ("sha256", doc.sha256), ("位置", view["path"])])
+        ("归档", f"{doc.filed_at or ''} {doc.filed_by}"), ("sha256", doc.sha256), ("位置", view["path"]),
+        *([("OCR 存疑", f"{doc.doubtful_lines} 行(--text 查看,--crops 目录 导出截图)")] if doc.doubtful_lines else [])])
     if with_text:
         infos = {p.n: p for p in doc.pages}
         if not pages:
             console().print("(没有识别出的文字)")
+        from docgen.ingest.crops import mark_doubtful
+
         for i, text in enumerate(pages, start=1):
             info = infos.get(i)
             origin = TEXT_ORIGIN_LABELS[info.origin] if info else "未知"
             conf = f",置信度 {info.confidence:.3f}" if info and info.confidence is not None else ""
-            console().rule(f"第 {i} 页({origin}{conf})")
-            console().print(text, markup=False)
+            doubt = f",OCR 存疑 {len(info.doubtful)} 行" if info and info.doubtful else ""
+            console().rule(f"第 {i} 页({origin}{conf}{doubt})")
+            console().print(mark_doubtful(text, info, None if reveal else privacy.mask_text), markup=False)
+    if crops_dir is not None:
+        _write_crops(app, doc, crops_dir)
+
+
+def _write_crops(app: App, doc: Any, folder: Path) -> None:
+    """Write the picture of every OCR 存疑 line of a document into ``folder``."""
+    from docgen.ingest.crops import document_crop
+
+    if not doc.doubtful_lines:
+        console().print(f"{doc.id} 没有 OCR 存疑的行。")
+        return
+    folder.mkdir(parents=True, exist_ok=True)
+    for page in doc.pages:
+        for k, _line in enumerate(page.doubtful, start=1):
+            out = folder / f"{doc.id}-第{page.n}页-存疑{k}.png"
+            out.write_bytes(document_crop(app.archive, doc.id, page.n, k))
+            console().print(f"已写出截图 {out}")
 
 
 @document.command("types")

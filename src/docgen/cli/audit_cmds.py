@@ -16,7 +16,7 @@ from pathlib import Path
 
 import click
 
-from docgen.cli.common import App, console, emit_json, kv, pass_app, table
+from docgen.cli.common import DATE, App, console, emit_json, kv, pass_app, reveal_reason, table
 
 FINDINGS_EXIT = 3
 SEV_CHOICE = click.Choice(["error", "warning", "info"])
@@ -54,14 +54,14 @@ def _sev(s: str) -> str:
 @click.option("--out", type=click.Path(path_type=Path, dir_okay=False), help="报表文件路径(默认 audit-日期.格式)。")
 @click.option("--fail-on", type=click.Choice(["error", "warning", "info", "never"]), help="有该严重程度及以上的问题时退出码为 3(默认取配置 [audit] fail_on)。")
 @click.option("--rules", "rules_path", type=click.Path(path_type=Path, dir_okay=False), help="使用指定的规则文件(默认档案库的 rules.json,没有则用内置默认规则)。")
-@click.option("--today", "as_of", type=click.DateTime(["%Y-%m-%d"]), help="按该日期判断是否逾期(默认今天),如 2026-12-31。")
+@click.option("--today", "as_of", type=DATE, help="按该日期判断是否逾期(默认今天),如 2026-12-31。")
 @click.option("--top", default=10, show_default=True, help="列出问题最多的档案数。")
 @click.option("--list", "list_all", is_flag=True, help="在终端列出每一条问题。")
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出汇总(供脚本使用)。")
 @pass_app
 def audit_cmd(
     app: App, project: str | None, batch: str | None, stage: str | None, min_severity: str, fmt: str | None,
-    out: Path | None, fail_on: str | None, rules_path: Path | None, as_of: dt.datetime | None, top: int,
+    out: Path | None, fail_on: str | None, rules_path: Path | None, as_of: dt.date | None, top: int,
     list_all: bool, as_json: bool,
 ) -> None:
     """审计档案的完整性、准确性和及时性。
@@ -81,7 +81,7 @@ def audit_cmd(
     archive = app.archive
     rules, source = load_rules(archive, rules_path)
     where = AuditFilter(project=project, batch=batch, stage=stage, min_severity=min_severity)
-    auditor = Auditor(archive, rules, where, today=as_of.date() if as_of else None)
+    auditor = Auditor(archive, rules, where, today=as_of)
     threshold = fail_on or app.config.audit.fail_on
     if fmt and out is None:
         out = Path(f"audit-{auditor.today:%Y%m%d}.{fmt}")
@@ -183,18 +183,25 @@ def verify_cmd(app: App, as_json: bool) -> None:
 @click.command("export")
 @click.argument("dossier")
 @click.option("--bagit", "bag_dir", required=True, type=click.Path(path_type=Path, file_okay=False), help="写出 BagIt 包的目录(须不存在或为空)。")
+@click.option("--reveal", is_flag=True, help="确认导出未脱敏的个人信息(必需:包内的记录和扫描件无法脱敏)。")
+@click.option("--reason", metavar="原因", help="为什么导出、交给谁(必填;与去向一起记入档案日志)。")
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出结果。")
 @pass_app
-def export_cmd(app: App, dossier: str, bag_dir: Path, as_json: bool) -> None:
+def export_cmd(app: App, dossier: str, bag_dir: Path, reveal: bool, reason: str | None, as_json: bool) -> None:
     """把一户档案导出为 BagIt 包(交登记机构、律师或外部审计)。
 
     \b
-    例:docgen export HXSZ/03-2-1203 --bagit 导出/03-2-1203
-    包内含未脱敏的个人信息,仅交授权接收方。
+    例:docgen export HXSZ/03-2-1203 --bagit 导出/03-2-1203 --reveal --reason "交不动产登记中心办理产权证"
+    包内含未脱敏的个人信息,仅交授权接收方;每次导出连同原因和去向记入档案日志。
     """
     from docgen.audit.export import export_bag
+    from docgen.errors import UsageError
 
-    result = export_bag(app.archive, dossier, bag_dir)
+    if not reveal:
+        raise UsageError("BagIt 包含未脱敏的个人信息(档案记录和扫描件原件无法脱敏):"
+                         '须加 --reveal --reason "原因"(如 交不动产登记中心办理产权证),导出和去向会记入档案日志')
+    why = reveal_reason(app, reveal, reason, "export")
+    result = export_bag(app.archive, dossier, bag_dir, reason=why, role=app.role)
     if as_json:
         emit_json({"bag": str(result.bag_dir), "files": result.files, "bytes": result.bytes})
     else:

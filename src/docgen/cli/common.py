@@ -22,21 +22,25 @@ from rich.console import Console
 from rich.table import Table
 
 from docgen.config import Config, load_config
-from docgen.errors import DocgenError
+from docgen.errors import DocgenError, UsageError
 
 T = TypeVar("T")
 
 
 @dataclass
 class App:
-    """What every command needs: configuration and the archive, loaded on first use."""
+    """What every command needs: the configuration and a core session acting as the operator, made on first use.
+
+    A CLI run is one :class:`~docgen.session.Session` (the local operator,
+    every project); commands call core services with it and render the result.
+    """
 
     config_path: Path | None = None
     archive_path: Path | None = None
     actor: str | None = None
     debug: bool = False
     _config: Config | None = field(default=None, repr=False)
-    _archive: Any = field(default=None, repr=False)
+    _session: Any = field(default=None, repr=False)
 
     @property
     def config(self) -> Config:
@@ -50,17 +54,24 @@ class App:
         return self._config
 
     @property
+    def session(self) -> Any:
+        """The core session for this run: the archive acting as the operator (the journal names them)."""
+        if self._session is None:
+            from docgen.session import User, Workspace
+
+            workspace = Workspace(self.config)
+            self._session = workspace.session(User(workspace.archive.actor, "operator"))
+        return self._session
+
+    @property
+    def role(self) -> str:
+        """The role of whoever runs the command: the local operator (docgen.permissions, docgen.privacy.ROLES)."""
+        return "operator"
+
+    @property
     def archive(self) -> Any:
-        """The opened archive; changes made through it mark the search index for a refresh."""
-        if self._archive is None:
-            self._archive = self.config.open_archive()
-            self._archive.listeners.append(self._note_change)
-        return self._archive
-
-    _changed: bool = field(default=False, repr=False)
-
-    def _note_change(self, _entry: Any) -> None:
-        self._changed = True
+        """The opened archive (acting as the operator); changes through it mark the search index for a refresh."""
+        return self.session.archive
 
     def refresh_index(self) -> None:
         """After a command changed the archive, bring an existing search index up to date.
@@ -70,16 +81,10 @@ class App:
         ``docgen index rebuild`` (or the first search); a busy index writer is
         not waited for long: the journal tells the next update what to index.
         """
-        if not self._changed:
+        if self._session is None:
             return
-        self._changed = False
-        index = Path(self.config.search.index_path)
-        if not (index / "CURRENT").exists():
-            return
-        from docgen.search.api import refresh
-
         try:
-            refresh(self.archive, self.config.search, timeout=2.0)
+            self._session.refresh_index(timeout=2.0)
         except DocgenError as exc:
             click.echo(f"注意:检索索引未能更新({exc});下次检索或 docgen index update 时会补上。", err=True)
 
@@ -162,6 +167,54 @@ def kv(pairs: Sequence[tuple[str, Any]]) -> None:
     for k, v in pairs:
         pad = " " * (width - len(k)) * 2
         console().print(f"[bold]{k}[/bold]{pad}  {'' if v is None else v}")
+
+
+class DateParam(click.ParamType):
+    """A ``YYYY-MM-DD`` option whose errors say whether the format is wrong or the day does not exist."""
+
+    name = "date"
+
+    def get_metavar(self, param: click.Parameter, ctx: click.Context) -> str:
+        return "YYYY-MM-DD"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        import datetime as dt
+
+        from docgen.dates import parse_date
+
+        if isinstance(value, dt.date):
+            return value
+        try:
+            return parse_date(str(value))
+        except ValueError as exc:
+            self.fail(str(exc), param, ctx)
+
+
+DATE = DateParam()
+
+
+def reveal_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Add ``--reveal`` and ``--reason`` to a command (every reveal says why, and is journaled)."""
+    fn = click.option("--reason", metavar="原因", help="为什么需要看未遮蔽的信息(与 --reveal 同用,必填;记入档案日志)。")(fn)
+    fn = click.option("--reveal", is_flag=True,
+                      help="显示未遮蔽的身份证号码、电话和住址(须用 --reason 说明原因;记入档案日志)。")(fn)
+    return fn
+
+
+def reveal_reason(app: App, reveal: bool, reason: str | None, kind: str = "view") -> str | None:
+    """The checked reason when ``--reveal`` was given, None when not; refuse a bad combination before any work."""
+    from docgen import privacy
+
+    if not reveal:
+        if reason:
+            raise UsageError("--reason 只与 --reveal 一起使用(说明为什么要看未遮蔽的信息)")
+        return None
+    return privacy.check_reveal(app.role, reason, kind)
+
+
+def shown_where(as_json: bool) -> str:
+    """Where a command's output goes, for the reveal journal entry."""
+    return "屏幕(JSON 输出)" if as_json else "屏幕"
 
 
 def parse_assignments(items: Sequence[str]) -> dict[str, str]:

@@ -21,6 +21,7 @@ def demo(ctx: click.Context, work: Path, pdf: bool) -> None:
     依次运行:查看档案 → 校验 → 建索引与检索 → 监视收件箱归档扫描件 →
     生成交房方案、交房通知书、赔偿协议、会签表 → 签字版扫描件经二维码回档 → 审计。
     示例档案库(records/)本身不会被修改。人物、证件号码均为虚构。
+    在任何目录下都可运行:没有配置示例档案库时,使用随 docgen 安装的示例档案库和模板。
     """
     if ctx.invoked_subcommand is None:
         run_tour(ctx.find_object(App), work, pdf)
@@ -89,17 +90,17 @@ def run_tour(app: App, work: Path, pdf: bool) -> None:
     from docgen.archive import Archive
     from docgen.demo import tour
     from docgen.errors import DocgenError
+    from docgen.generate.catalog import templates_folder
 
     config = app.config
-    sample = config.archive_path
-    sample_inbox = sample.parent / "samples" / "inbox"
+    sample, sample_inbox = tour.find_sample(config.archive_path)
     out = console()
     out.rule("[bold]docgen 演示[/bold]")
-    if not (sample / "archive.json").is_file():
-        out.print(f"没有找到示例档案库 {sample}:先生成一个(60 户)。")
-    ws = tour.prepare(work, sample if (sample / "archive.json").is_file() else None, sample_inbox,
-                      config.generate.templates)
-    out.print(f"工作目录:{ws.root}(示例档案库的副本;原档案库 {sample} 不会被修改)")
+    if sample is None:
+        out.print(f"没有找到示例档案库({config.archive_path} 不是示例档案库,docgen 也未附带):先生成一个(60 户)。")
+    ws = tour.prepare(work, sample, sample_inbox, templates_folder(config.generate))
+    origin = f";原档案库 {sample} 不会被修改" if sample is not None else ""
+    out.print(f"工作目录:{ws.root}(示例档案库的副本{origin})")
     ex = tour.pick_examples(Archive.open(ws.records))
     has_soffice = bool(config.generate.soffice or shutil.which("soffice") or shutil.which("libreoffice"))
     pdf_flag = ["--pdf"] if pdf and has_soffice else []

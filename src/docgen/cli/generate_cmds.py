@@ -14,7 +14,16 @@ from typing import Any
 
 import click
 
-from docgen.cli.common import App, console, emit_json, err_console, pass_app, table
+from docgen.cli.common import (
+    App,
+    console,
+    emit_json,
+    err_console,
+    pass_app,
+    reveal_options,
+    reveal_reason,
+    table,
+)
 
 
 def _options(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -24,14 +33,10 @@ def _options(fn: Callable[..., Any]) -> Callable[..., Any]:
     return fn
 
 
-def _reveal(fn: Callable[..., Any]) -> Callable[..., Any]:
-    return click.option("--reveal", is_flag=True, help="显示完整的身份证号码和电话(默认脱敏)。")(fn)
-
-
 def _generator(app: App, out: Path | None) -> Any:
     from docgen.generate.service import Generator
 
-    return Generator(app.archive, app.config.generate, output=out)
+    return Generator(app.archive, app.config.generate, output=out, role=app.role)
 
 
 @contextmanager
@@ -105,12 +110,13 @@ def generate() -> None:
 @generate.command("handover-plan")
 @click.argument("batch")
 @_options
-@_reveal
+@reveal_options
 @pass_app
-def handover_plan_cmd(app: App, batch: str, pdf: bool, out: Path | None, as_json: bool, reveal: bool) -> None:
+def handover_plan_cmd(app: App, batch: str, pdf: bool, out: Path | None, as_json: bool, reveal: bool, reason: str | None) -> None:
     """为交房批次 BATCH(如 HXSZ/B01)生成交房方案,归入项目。"""
+    why = reveal_reason(app, reveal, reason, "generate")
     with _progress(not as_json) as progress:
-        result = _generator(app, out).handover_plan(batch, pdf=pdf, reveal=reveal, progress=progress)
+        result = _generator(app, out).handover_plan(batch, pdf=pdf, reveal=reveal, reason=why, progress=progress)
     _show(result, as_json)
 
 
@@ -118,24 +124,26 @@ def handover_plan_cmd(app: App, batch: str, pdf: bool, out: Path | None, as_json
 @click.argument("batch")
 @click.option("--unit", "units", multiple=True, help="只为这些房号生成(可重复),默认批次内全部房屋。")
 @_options
-@_reveal
+@reveal_options
 @pass_app
-def notices_cmd(app: App, batch: str, units: tuple[str, ...], pdf: bool, out: Path | None, as_json: bool, reveal: bool) -> None:
+def notices_cmd(app: App, batch: str, units: tuple[str, ...], pdf: bool, out: Path | None, as_json: bool, reveal: bool, reason: str | None) -> None:
     """为交房批次 BATCH 的每户生成交房通知书(一次运行),分别归入各户档案。"""
+    why = reveal_reason(app, reveal, reason, "generate")
     with _progress(not as_json) as progress:
-        result = _generator(app, out).notices(batch, units=list(units) or None, pdf=pdf, reveal=reveal, progress=progress)
+        result = _generator(app, out).notices(batch, units=list(units) or None, pdf=pdf, reveal=reveal, reason=why, progress=progress)
     _show(result, as_json)
 
 
 @generate.command("compensation")
 @click.argument("ticket")
 @_options
-@_reveal
+@reveal_options
 @pass_app
-def compensation_cmd(app: App, ticket: str, pdf: bool, out: Path | None, as_json: bool, reveal: bool) -> None:
+def compensation_cmd(app: App, ticket: str, pdf: bool, out: Path | None, as_json: bool, reveal: bool, reason: str | None) -> None:
     """为报修单 TICKET(如 BX-2026-00001)生成质量问题赔偿协议。"""
+    why = reveal_reason(app, reveal, reason, "generate")
     with _progress(not as_json) as progress:
-        result = _generator(app, out).compensation(ticket, pdf=pdf, reveal=reveal, progress=progress)
+        result = _generator(app, out).compensation(ticket, pdf=pdf, reveal=reveal, reason=why, progress=progress)
     _show(result, as_json)
 
 
@@ -170,7 +178,11 @@ def templates_list(app: App, as_json: bool) -> None:
         emit_json(rows)
         return
     table("文书模板", ["类型", "名称", "数据来源", "文件", "状态"], [(r["kind"], r["title"], r["for"], r["path"].name, "存在" if r["exists"] else "缺失") for r in rows])
-    console().print(f"模板目录:{app.config.generate.templates}")
+    from docgen.generate.catalog import templates_folder
+
+    folder = templates_folder(app.config.generate)
+    builtin = "" if folder == app.config.generate.templates else f"(内置默认模板;{app.config.generate.templates} 不存在)"
+    console().print(f"模板目录:{folder}{builtin}")
 
 
 @templates.command("check")

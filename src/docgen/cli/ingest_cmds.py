@@ -78,7 +78,23 @@ def _line(result: Any) -> str:
         text += "\n    " + _line(part)
     for warning in result.warnings:
         text += f"\n    [yellow]注意:{_shown(warning)}[/yellow]"
-    return text
+    return text + _doubtful(result)
+
+
+def _doubtful(result: Any) -> str:
+    """The lines OCR left in doubt (OCR 存疑), for a person to check against the paper."""
+    doubts = getattr(result, "ocr_doubtful", None) or []
+    if not doubts:
+        return ""
+    out = f"\n    [yellow]OCR 存疑 {len(doubts)} 行,请对照原件核对:[/yellow]"
+    for d in doubts[:5]:
+        read = f"读作「{escape(d['text'])}」" if d.get("text") else "未读出文字"
+        out += f"\n      第 {d['page']} 页第 {d.get('row') or '?'} 行:{read}({escape(d['reason'])})"
+    if len(doubts) > 5:
+        out += f"\n      …另有 {len(doubts) - 5} 行"
+    if result.doc_id:
+        out += f"\n    查看截图:docgen document show {result.doc_id} --text --crops 截图/"
+    return out
 
 
 def _plain(result: Any) -> str:
@@ -231,8 +247,9 @@ def review_list(app: App, as_json: bool) -> None:
             f"{c['owner_key']} {doc_type_label(c['doc_type']) if c.get('doc_type') else '?'} {c['confidence']:.2f}"
             for c in e.get("candidates", [])[:3]
         )
-        rows.append([e["id"], _shown(str(e.get("original_name", ""))), cands or "无",
-                     escape(";".join(e.get("reasons", []))[:80])])
+        doubtful = sum(len(p.get("doubtful") or []) for p in e.get("pages", []))
+        note = ";".join([*([f"OCR 存疑 {doubtful} 行"] if doubtful else []), *e.get("reasons", [])])
+        rows.append([e["id"], _shown(str(e.get("original_name", ""))), cands or "无", escape(note[:80])])
     table("待确认", ["编号", "文件", "候选(档案 类型 置信度)", "说明"], rows)
     console().print("归档:docgen review file 编号 --dossier HXSZ/03-2-1203 --type 房屋交接书")
 

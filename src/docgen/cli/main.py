@@ -16,6 +16,7 @@ import click
 
 from docgen import __version__
 from docgen.cli.common import App, run_guarded
+from docgen.cli.zh import localize
 
 # name -> "module:attribute"; each subsystem's commands live in their own module.
 COMMANDS: dict[str, str] = {
@@ -42,6 +43,7 @@ COMMANDS: dict[str, str] = {
     "cover-sheet": "docgen.cli.ingest_cmds:cover_sheet",
     "search": "docgen.cli.search_cmds:search",
     "index": "docgen.cli.search_cmds:index",
+    "user": "docgen.cli.user_cmds:user",
 }
 
 
@@ -56,7 +58,7 @@ class LazyGroup(click.Group):
         if target is None:
             return None
         module_name, attr = target.split(":")
-        return getattr(importlib.import_module(module_name), attr)
+        return localize(getattr(importlib.import_module(module_name), attr))
 
     def invoke(self, ctx: click.Context) -> Any:
         return run_guarded(ctx, lambda: super(LazyGroup, self).invoke(ctx))
@@ -75,6 +77,9 @@ def cli(ctx: click.Context, config_path: Path | None, archive_path: Path | None,
     档案库(records/)是唯一的权威记录;检索索引、报表和生成的文书都由它派生。
     """
     ctx.obj = App(config_path=config_path, archive_path=archive_path, actor=actor, debug=debug)
+
+
+localize(cli)
 
 
 def main() -> None:

@@ -12,7 +12,15 @@ from typing import Any
 
 import click
 
-from docgen.cli.common import App, console, emit_json, pass_app
+from docgen.cli.common import (
+    App,
+    console,
+    emit_json,
+    pass_app,
+    reveal_options,
+    reveal_reason,
+    shown_where,
+)
 from docgen.errors import UsageError
 
 EXPORT_ALL = 100_000  # hits an export writes when no --limit is given
@@ -23,13 +31,20 @@ def _date(value: str | None, flag: str) -> dt.date | None:
         return None
     import unicodedata
 
+    from docgen.dates import parse_date
+
     text = unicodedata.normalize("NFKC", value).strip().replace("/", "-").replace(".", "-")
-    for fmt in ("%Y-%m-%d", "%Y-%m", "%Y"):
+    if text.count("-") == 2:
+        try:
+            return parse_date(text)
+        except ValueError as exc:  # a day that does not exist is not a format error
+            raise UsageError(f"{flag}:{exc}") from exc
+    for fmt in ("%Y-%m", "%Y"):
         try:
             parsed = dt.datetime.strptime(text, fmt).date()
         except ValueError:
             continue
-        if flag == "--to" and fmt != "%Y-%m-%d":
+        if flag == "--to":
             # --to 2026-06 means to the end of June
             import calendar
 
@@ -99,19 +114,19 @@ def _stats_line(stats: Any) -> str:
 @click.option("--type", "doc_type", help="文件类型(代码或中文名,如 维修记录)。")
 @click.option("--kind", help="条目类别:document 文件、dossier 业主档案、repair 报修单、complaint 投诉、revisit 回访、settlement 结算会签。")
 @click.option("--stage", help="档案阶段:签约、交房、办证、保修期。")
-@click.option("--status", help="状态(报修单、投诉、结算的状态,如 维修中)。")
+@click.option("--status", help="状态(报修单、投诉、结算的状态,如 维修中;OCR 有存疑行的文件为 OCR存疑)。")
 @click.option("--open", "open_", is_flag=True, default=None, help="只看未结的报修单、投诉、结算。")
 @click.option("--from", "date_from", help="起始日期(含),如 2026-01-01。")
 @click.option("--to", "date_to", help="结束日期(含),如 2026-06-30。")
 @click.option("--signed", help="是否已签字:是/否。")
-@click.option("--unit", help="房号,可只写一部分:3栋2单元1203、3栋2单元、3栋。")
+@click.option("--unit", help="房号,可只写一部分:3栋2单元1203、3栋2单元、3栋;不写单元的 3栋1203 指各单元的 1203。")
 @click.option("--owner", help="业主姓名(精确)。")
 @click.option("--sort", type=click.Choice(["relevance", "date", "date-asc"]), default="relevance", show_default=True, help="排序:相关度、日期(新→旧)、日期(旧→新)。")
 @click.option("--limit", type=int, default=None, help="每页最多显示的条数(默认 20;导出时默认全部,最多 100000)。")
 @click.option("--page", type=int, default=1, show_default=True, help="第几页(每页 --limit 条)。")
 @click.option("--no-snippet", is_flag=True, help="不显示摘要(更快)。")
 @click.option("--no-update", is_flag=True, help="检索前不自动更新索引。")
-@click.option("--reveal", is_flag=True, help="显示未遮蔽的身份证号和电话(会记入档案日志)。")
+@reveal_options
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出(供脚本使用)。")
 @click.option("--export", "export_path", type=click.Path(dir_okay=False, path_type=Path),
               help="把结果导出为 Excel(.xlsx)或 CSV(.csv)文件。")
@@ -119,23 +134,28 @@ def _stats_line(stats: Any) -> str:
 def search(app: App, words: tuple[str, ...], project: str | None, batch: str | None, doc_type: str | None,
            kind: str | None, stage: str | None, status: str | None, open_: bool | None, date_from: str | None,
            date_to: str | None, signed: str | None, unit: str | None, owner: str | None, sort: str,
-           limit: int | None, page: int, no_snippet: bool, no_update: bool, reveal: bool, as_json: bool,
-           export_path: Path | None) -> None:
+           limit: int | None, page: int, no_snippet: bool, no_update: bool, reveal: bool, reason: str | None,
+           as_json: bool, export_path: Path | None) -> None:
     """在档案中检索文件、业主档案和报修/投诉/回访/结算记录。
 
     \b
     例:
-      docgen search 卫生间 漏水
-      docgen search "地暖不热" --project HXSZ --from 2026-01-01
-      docgen search 张伟 --unit 3栋2单元
-      docgen search 漏水 --kind repair --open --unit 3栋
+      docgen search 卫生间 漏水          # 两个词都要有;漏水 也找 渗水、渗漏
+      docgen search 地暖 --project YHW --from 2025-01-01
+      docgen search 武婷 --unit 3栋2单元
+      docgen search 3栋1203              # 不写单元:3栋各单元的 1203
+      docgen search 漏水 --kind repair --open --unit 5栋
       docgen search 'type:维修记录 AND (漏水 OR 渗水) NOT 已关闭' --sort date
       docgen search 渗漏 --kind repair --open --export 未结渗漏报修.xlsx
     检索式支持:字段(类型: 项目: 房号: 业主: 编号: 状态: 类别: 日期:[20260101 TO 20260630])、
-    "引号短语"、AND / OR / NOT、括号。身份证号与电话默认遮蔽,--reveal 显示并记入日志。
+    "引号短语"、AND / OR / NOT、括号。同义词(漏水/渗水/渗漏、空鼓/起鼓 等)一并检索,
+    加引号只检索原词。身份证号、电话和住址默认遮蔽;--reveal --reason "原因" 显示并记入日志。
+    按完整的身份证号码或电话检索也须 --reveal --reason(查到即知号码属于谁)。
     """
+    from docgen.search.api import EXPORT_PREFIX
     from docgen.search.query import Query
 
+    why = reveal_reason(app, reveal, reason, "export" if export_path is not None else "view")
     if export_path is not None:
         from docgen.search.export import check_export_path
 
@@ -146,12 +166,13 @@ def search(app: App, words: tuple[str, ...], project: str | None, batch: str | N
         text=" ".join(words), project=project, batch=batch, type=doc_type, kind=kind, stage=stage, status=status,
         date_from=_date(date_from, "--from"), date_to=_date(date_to, "--to"), signed=_yes_no(signed, "--signed"),
         open=open_, unit=unit, owner=owner, sort=sort, limit=limit, highlight=not no_snippet, reveal=reveal,
+        reason=why or "", role=app.role, purpose=shown_where(as_json) if reveal else "",
     )
     if page < 1:
         raise UsageError("--page 应为正整数")
     query.offset = (page - 1) * max(limit, 1)
     if export_path is not None:
-        query.purpose = f"导出到 {export_path}"
+        query.purpose = f"{EXPORT_PREFIX}{export_path.absolute()}"
     engine = _engine(app)
     results = engine.search(query, auto_update=False if no_update else None)
     if export_path is not None:
@@ -186,6 +207,10 @@ def _print_results(results: Any) -> None:
     con.print(f"共找到 {about}[bold]{results.total}[/bold] 条,显示{which}(用时 {results.elapsed_ms:.0f} 毫秒)")
     if results.total > results.query.offset + shown and shown:
         con.print(f"[dim]下一页:加 --page {results.query.offset // max(results.query.limit, 1) + 2}[/dim]")
+    if results.synonyms:
+        words = ";".join(f"{term} → {'、'.join(alts)}" for term, alts in results.synonyms.items())
+        first_term = next(iter(results.synonyms))
+        con.print(Text(f"同时检索了同义词:{words}(只检索原词请加引号,如 \"{first_term}\")", style="dim"))
     for i, hit in enumerate(results.hits, first):
         head = Text(f"{i:>3}. ")
         head.append(hit.title or hit.type_label, style="bold")

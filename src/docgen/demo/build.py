@@ -252,6 +252,7 @@ def build_demo(
 
     archive = Archive.create(root, name="示例档案库(演示数据,人物均为虚构)", actor=ACTOR)
     archive._today = lambda: DEMO_TODAY
+    archive._now = lambda: dt.datetime.combine(DEMO_TODAY, dt.time(9, 0), tzinfo=TZ)  # records stay byte-stable
     summary = DemoSummary(root=root, units=units, seed=seed, today=DEMO_TODAY)
     plans = plan_projects(units, seed)
     planter = plant.Planter(seed, plans)

@@ -21,8 +21,10 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import math
 import random
 from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
@@ -139,6 +141,64 @@ def page_image(
     seed: int = 0,
 ) -> Image.Image:
     """Draw one A4 page of text as a grayscale scan (rotated, noisy, blurred as asked)."""
+    return scan_page(lines, dpi=dpi, wear=Wear(rotate=rotate, noise=noise, blur=blur), qr_payload=qr_payload, seed=seed)[0]
+
+
+@dataclass(frozen=True, slots=True)
+class Wear:
+    """What paper and scanner did to a page: skew, noise, faded or faint ink, uneven paper, a seal, a fold, JPEG.
+
+    The OCR benchmark and tests plant each of these on pages of known text, so
+    that a line lost to one of them can be told from a line read right.
+    Line numbers (``faint``, ``stamp``, ``fold``) count printed lines from 0,
+    after wrapping (see :func:`scan_page`).
+    """
+
+    rotate: float = 0.0
+    noise: float = 0.0
+    blur: float = 0.0
+    ink: int = 0
+    """Grey level of the toner (0 black; 120 a faded copy)."""
+    paper: int = 255
+    """Grey level of the paper."""
+    uneven: float = 0.0
+    """Strength (0-1) of uneven lighting and paper tone across the page."""
+    faint: tuple[int, ...] = ()
+    """Printed lines in faint ink (a toner-starved line), at ``faint_ink``."""
+    faint_ink: int = 185
+    stamp: int | None = None
+    """A red round seal (公章) printed across this line."""
+    fold: int | None = None
+    """A fold (crease and its shadow) running across this line."""
+    jpeg: int | None = None
+    """JPEG quality the scan is compressed with (None: lossless)."""
+    color: bool = False
+    """An RGB scan (the seal is red); otherwise grayscale."""
+
+
+@dataclass(frozen=True, slots=True)
+class PrintedLine:
+    """One printed line of a drawn page: its text and its corners in the final image (after rotation)."""
+
+    text: str
+    box: tuple[tuple[float, float], ...]
+
+    @property
+    def centre(self) -> tuple[float, float]:
+        """The middle of the line in the image."""
+        return (sum(p[0] for p in self.box) / 4, sum(p[1] for p in self.box) / 4)
+
+
+def scan_page(
+    lines: Sequence[str],
+    *,
+    dpi: int = 300,
+    wear: Wear | None = None,
+    qr_payload: str | None = None,
+    seed: int = 0,
+) -> tuple[Image.Image, list[PrintedLine]]:
+    """Draw one A4 page of text as a scan worn as ``wear`` says; return it with where each printed line is."""
+    wear = wear or Wear()
     w = int(A4_MM[0] / 25.4 * dpi)
     h = int(A4_MM[1] / 25.4 * dpi)
     img = Image.new("L", (w, h), 255)
@@ -153,30 +213,138 @@ def page_image(
         side = int(25 / 25.4 * dpi)
         img.paste(qr.resize((side, side), Image.Resampling.NEAREST), (w - margin - side, int(12 / 25.4 * dpi)))
         y = int(42 / 25.4 * dpi)
+    printed: list[tuple[str, tuple[int, int, int, int]]] = []
     for i, line in enumerate(lines):
         font = title if i == 0 else body
         for part in _wrap(line, max_chars):
-            if i == 0:
-                tw = draw.textlength(part, font=font)
-                draw.text(((w - tw) / 2, y), part, fill=0, font=font)
-            else:
-                draw.text((margin, y), part, fill=0, font=font)
+            x = (w - draw.textlength(part, font=font)) / 2 if i == 0 else margin
+            fill = wear.faint_ink if len(printed) in wear.faint else 0
+            draw.text((x, y), part, fill=fill, font=font)
+            box = draw.textbbox((x, y), part, font=font)
+            printed.append((part, (int(box[0]), int(box[1]), int(box[2]), int(box[3]))))
             y += int(font.size * 1.8)
             if y > h - margin:
                 break
-    if rotate:
-        img = img.rotate(rotate, resample=Image.Resampling.BICUBIC, expand=False, fillcolor=255)
-    if blur:
-        img = img.filter(ImageFilter.GaussianBlur(blur))
-    if noise:
-        rng = random.Random(seed)
-        px = img.load()
+    rng = random.Random(seed)
+    page: Image.Image = img
+    if wear.ink:  # faded toner: black becomes grey, white stays white
+        page = page.point(lambda v: round(wear.ink + v * (255 - wear.ink) / 255))
+    if wear.stamp is not None and wear.stamp < len(printed):
+        page = _stamp(page, printed[wear.stamp][1], dpi, rng, color=wear.color)
+    elif wear.color:
+        page = page.convert("RGB")
+    page = _paper(page, wear, rng)
+    if wear.fold is not None and wear.fold < len(printed):
+        page = _fold(page, printed[wear.fold][1], rng)
+    fill_colour = (wear.paper,) * 3 if page.mode == "RGB" else wear.paper
+    if wear.rotate:
+        page = page.rotate(wear.rotate, resample=Image.Resampling.BICUBIC, expand=False, fillcolor=fill_colour)
+    if wear.blur:
+        page = page.filter(ImageFilter.GaussianBlur(wear.blur))
+    if wear.noise:
+        page = page.copy()  # an image made from a numpy array is read-only
+        px = page.load()
         assert px is not None
-        count = int(w * h * noise)
-        for _ in range(count):
+        for _ in range(int(w * h * wear.noise)):
             x, yy = rng.randrange(w), rng.randrange(h)
-            px[x, yy] = rng.choice((0, 96, 160, 255))
-    return img
+            v = rng.choice((0, 96, 160, 255))
+            px[x, yy] = (v, v, v) if page.mode == "RGB" else v
+    if wear.jpeg:
+        page = _jpeg_roundtrip(page, wear.jpeg)
+        if not wear.color:
+            page = page.convert("L")
+    return page, [PrintedLine(text, _rotated_box(box, wear.rotate, w, h)) for text, box in printed]
+
+
+def _rotated_box(box: tuple[int, int, int, int], angle: float, w: int, h: int) -> tuple[tuple[float, float], ...]:
+    """The corners of ``box`` after PIL's ``rotate(angle)`` about the image centre (y down)."""
+    x0, y0, x1, y1 = box
+    rad = math.radians(angle)
+    cos, sin = math.cos(rad), math.sin(rad)
+    cx, cy = w / 2, h / 2
+    out = []
+    for x, y in ((x0, y0), (x1, y0), (x1, y1), (x0, y1)):
+        dx, dy = x - cx, y - cy
+        out.append((cx + dx * cos + dy * sin, cy - dx * sin + dy * cos))
+    return tuple(out)
+
+
+def _paper(page: Image.Image, wear: Wear, rng: random.Random) -> Image.Image:
+    """Put the page on paper of tone ``wear.paper``, lit unevenly by ``wear.uneven`` (multiplied, like ink on paper)."""
+    if wear.paper >= 255 and not wear.uneven:
+        return page
+    import numpy as np
+
+    w, h = page.size
+    # a smooth field: a few broad blobs plus a gradient, computed small and enlarged
+    gw, gh = 24, 34
+    yy, xx = np.mgrid[0:gh, 0:gw].astype(np.float32)
+    field = (xx / gw) * rng.uniform(-0.5, 0.5) + (yy / gh) * rng.uniform(-0.5, 0.5)
+    for _ in range(4):
+        cx, cy, r = rng.uniform(0, gw), rng.uniform(0, gh), rng.uniform(4, 12)
+        field += rng.uniform(-1, 1) * np.exp(-((xx - cx) ** 2 + (yy - cy) ** 2) / (2 * r * r))
+    field -= field.min()
+    field /= max(1e-6, float(field.max()))
+    tone = wear.paper * (1 - 0.35 * wear.uneven * field)
+    small = Image.fromarray(np.clip(tone, 0, 255).astype(np.uint8), "L")
+    light = np.asarray(small.resize((w, h), Image.Resampling.BICUBIC), dtype=np.float32) / 255
+    arr = np.asarray(page, dtype=np.float32)
+    if arr.ndim == 3:
+        light = light[:, :, None]
+    return Image.fromarray(np.clip(arr * light, 0, 255).astype(np.uint8), page.mode)
+
+
+def _stamp(page: Image.Image, line: tuple[int, int, int, int], dpi: int, rng: random.Random, *, color: bool) -> Image.Image:
+    """A round red seal (公章: ring, star, company name) pressed across a printed line, blended like ink."""
+    import numpy as np
+
+    x0, y0, x1, y1 = line
+    radius = int(20 / 25.4 * dpi)
+    cx = int(rng.uniform(x0 + radius * 0.8, max(x0 + radius, x1 - radius * 0.8)))
+    cy = (y0 + y1) // 2 + int(rng.uniform(-0.3, 0.3) * (y1 - y0))
+    mask = Image.new("L", page.size, 0)
+    draw = ImageDraw.Draw(mask)
+    ring = max(3, radius // 14)
+    draw.ellipse((cx - radius, cy - radius, cx + radius, cy + radius), outline=255, width=ring)
+    star = [
+        (cx + radius * 0.32 * math.cos(math.radians(90 + 36 * k)) * (1 if k % 2 == 0 else 0.4),
+         cy - radius * 0.32 * math.sin(math.radians(90 + 36 * k)) * (1 if k % 2 == 0 else 0.4))
+        for k in range(10)
+    ]
+    draw.polygon(star, fill=255)
+    font = _pil_font(max(10, radius // 4))
+    name = "华轩置业有限公司合同专用章"
+    for k, ch in enumerate(name):
+        angle = math.radians(210 - k * 240 / (len(name) - 1))
+        r = radius - ring - font.size * 0.7
+        draw.text((cx + r * math.cos(angle) - font.size / 2, cy - r * math.sin(angle) - font.size / 2), ch, fill=255, font=font)
+    alpha = np.asarray(mask.filter(ImageFilter.GaussianBlur(1.2)), dtype=np.float32) / 255 * rng.uniform(0.75, 0.9)
+    rgb = np.asarray(page.convert("RGB"), dtype=np.float32)
+    red = np.array([214.0, 38.0, 44.0]) / 255
+    blended = rgb * (1 - alpha[:, :, None] + alpha[:, :, None] * red)  # multiply: ink under the seal stays dark
+    out = Image.fromarray(np.clip(blended, 0, 255).astype(np.uint8), "RGB")
+    return out if color else out.convert("L")
+
+
+def _fold(page: Image.Image, line: tuple[int, int, int, int], rng: random.Random) -> Image.Image:
+    """A fold across a printed line: a dark crease, its shadow on one side, a lighter ridge on the other."""
+    import numpy as np
+
+    w, h = page.size
+    _x0, y0, _x1, y1 = line
+    mid = (y0 + y1) / 2 + rng.uniform(-0.25, 0.25) * (y1 - y0)
+    slope = math.tan(math.radians(rng.uniform(-1.5, 1.5)))
+    ys = np.arange(h, dtype=np.float32)[:, None]
+    xs = np.arange(w, dtype=np.float32)[None, :]
+    dist = ys - (mid + (xs - w / 2) * slope)
+    width = (y1 - y0) * 0.9
+    shade = 1 - 0.38 * np.exp(-np.clip(dist, 0, None) / width) * (dist >= 0)
+    shade = shade + 0.06 * np.exp(-np.clip(-dist, 0, None) / width) * (dist < 0)
+    shade = shade * (1 - 0.5 * np.exp(-(dist**2) / 4.0))  # the crease itself, 2-3 px
+    arr = np.asarray(page, dtype=np.float32)
+    if arr.ndim == 3:
+        shade = shade[:, :, None]
+    return Image.fromarray(np.clip(arr * shade, 0, 255).astype(np.uint8), page.mode)
 
 
 def save_scan(

@@ -1,8 +1,8 @@
 """The tour: the sample archive put through every part of docgen, in a scratch folder.
 
 ``docgen demo`` (what ``./setup.sh`` runs) copies the bundled sample archive
-(``records/``) and its sample scans (``samples/inbox/``) into a scratch
-folder, so the tour can file, generate and index without touching the
+(``records/``) and its sample scans (``samples/inbox/``; both also inside an
+installed docgen, see :mod:`docgen.bundled`) into a scratch folder, so the tour can file, generate and index without touching the
 committed sample, then runs the real commands one after another: list and
 show, verify, index and search, the watcher filing the scans, generation of
 every kind of paperwork, the round trip of a signed scan carrying docgen's QR
@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from docgen.archive import Archive
+from docgen.bundled import SAMPLE_ARCHIVE, SAMPLE_INBOX, bundled_path
 from docgen.errors import ConflictError, DocgenError
 from docgen.qrcodes import DocumentCode
 
@@ -56,6 +57,25 @@ class Step:
     ok_codes: tuple[int, ...] = (0,)
     note: str = ""
     action: Callable[[], str] | None = None
+
+
+def find_sample(configured: Path) -> tuple[Path | None, Path | None]:
+    """The sample archive the tour copies, and its sample scans: (archive, inbox), each None if there is none.
+
+    The configured archive is used when it is a demo sample (it holds
+    ``DEMO-PLANTED.json``: the checkout's ``records/``, or one made with
+    ``docgen demo build``), with the scans in ``samples/inbox`` beside it;
+    otherwise the sample bundled with docgen (``docgen.bundled``), so the tour
+    works from any folder, and never copies a real archive that happens to be
+    configured.  With neither, :func:`prepare` builds one.
+    """
+    if (configured / "archive.json").is_file() and (configured / "DEMO-PLANTED.json").is_file():
+        inbox = configured.parent / "samples" / "inbox"
+        return configured, inbox if inbox.is_dir() else None
+    archive = bundled_path(SAMPLE_ARCHIVE)
+    if archive is None or not (archive / "archive.json").is_file():
+        return None, None
+    return archive, bundled_path(SAMPLE_INBOX)
 
 
 def prepare(work: Path, sample: Path | None, sample_inbox: Path | None, templates: Path,

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from docgen.bundled import TEMPLATES as BUNDLED_TEMPLATES
+from docgen.bundled import bundled_path
 from docgen.errors import DocgenError
 from docgen.generate import context as ctx_mod
 from docgen.generate import samples
@@ -77,9 +79,25 @@ TEMPLATES: dict[str, TemplateSpec] = {
 }
 
 
+def templates_folder(settings: GenerateSettings) -> Path:
+    """The folder templates are read from: the configured one, or docgen's built-in templates if it does not exist.
+
+    A fresh folder with no ``templates/`` (``docgen demo`` run anywhere, an
+    archive set up by hand) then still generates paperwork; ``docgen init``
+    copies the templates into the archive's own folder for editing, and once
+    that folder exists every template is read from it (a missing file there is
+    an error, never silently replaced by the built-in one).
+    """
+    configured = Path(settings.templates)
+    if configured.is_dir():
+        return configured
+    builtin = bundled_path(BUNDLED_TEMPLATES)
+    return builtin if builtin is not None else configured
+
+
 def template_path(settings: GenerateSettings, kind: str) -> Path:
-    """Where the template of ``kind`` lives."""
-    return Path(settings.templates) / TEMPLATES[kind].file_name
+    """Where the template of ``kind`` lives (see :func:`templates_folder`)."""
+    return templates_folder(settings) / TEMPLATES[kind].file_name
 
 
 @dataclass

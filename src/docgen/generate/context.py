@@ -22,11 +22,12 @@ from typing import Any
 
 from docxtpl import Listing
 
+from docgen.approvals import approval_chain
 from docgen.generate import plan_data
 from docgen.generate.environment import missing
 from docgen.generate.filters import cn_date, cn_datetime, money
-from docgen.idnumbers import mask_address, mask_id_number, mask_phone
 from docgen.models import Batch, BatchUnit, Dossier, Project, RepairTicket, Settlement
+from docgen.privacy import mask_address, mask_id_number, mask_phone
 from docgen.units import parse_unit
 
 Context = dict[str, Any]
@@ -254,15 +255,6 @@ def compensation_context(project: Project, dossier: Dossier, ticket: RepairTicke
 
 
 # -- 第三方维修费用支付会签表 ---------------------------------------------------
-def approval_chain(amount: Decimal, thresholds: Mapping[str, Decimal]) -> list[str]:
-    """The signing roles for an approved amount: 经办人, 客户服务部负责人, then each role whose threshold it reaches."""
-    roles = ["经办人", "客户服务部负责人"]
-    for role, limit in sorted(thresholds.items(), key=lambda kv: kv[1]):
-        if amount >= limit:
-            roles.append(role)
-    return roles
-
-
 def settlement_context(project: Project, dossier: Dossier, sheet: Settlement, today: dt.date,
                        thresholds: Mapping[str, Decimal]) -> Context:
     """Context of a third-party repair cost countersign sheet."""

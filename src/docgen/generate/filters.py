@@ -16,8 +16,8 @@ from typing import Any
 
 from jinja2 import Undefined
 
-from docgen.idnumbers import mask_address, mask_id_number, mask_phone
 from docgen.money import FEN, amount_in_words, to_money
+from docgen.privacy import mask_address, mask_id_number, mask_phone
 
 WEEKDAYS = "一二三四五六日"
 

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from docgen import privacy
 from docgen.archive import Archive, Transaction
 from docgen.errors import DocgenError, NotFoundError, UnsafePathError, UsageError
 from docgen.generate import context as ctx_mod
@@ -97,10 +98,19 @@ def _safe_label(text: str) -> str:
 class Generator:
     """Makes documents for one archive with one configuration."""
 
-    def __init__(self, archive: Archive, settings: GenerateSettings, output: Path | None = None) -> None:
+    def __init__(self, archive: Archive, settings: GenerateSettings, output: Path | None = None,
+                 role: str = privacy.DEFAULT_ROLE) -> None:
         self.archive = archive
         self.settings = settings
         self.output = Path(output) if output is not None else Path(settings.output)
+        self.role = role
+
+    def _reveal(self, reveal: bool, reason: str | None, *, target: str, what: str) -> None:
+        """With ``reveal``, check the policy and journal the reveal before anything is rendered."""
+        if not reveal:
+            return
+        privacy.reveal(self.archive, target=target, what=what, why=reason, role=self.role, kind=privacy.GENERATE,
+                       where=f"生成的文书(输出目录 {self.output.absolute()},并归入档案)")
 
     # -- record lookup ---------------------------------------------------------
     def find_batch(self, ref: str) -> Batch:
@@ -126,19 +136,25 @@ class Generator:
         return dossier, record
 
     # -- commands --------------------------------------------------------------
-    def handover_plan(self, batch_ref: str, *, pdf: bool = False, reveal: bool = False,
+    def handover_plan(self, batch_ref: str, *, pdf: bool = False, reveal: bool = False, reason: str | None = None,
                       progress: Progress | None = None) -> GenerateResult:
-        """交房方案 for a batch, filed into the project."""
+        """交房方案 for a batch, filed into the project (``reveal``: full phones, journaled with ``reason``)."""
+        if reveal:
+            privacy.check_reveal(self.role, reason, privacy.GENERATE)
         batch = self.find_batch(batch_ref)
         project = self.archive.project(batch.project)
         dossiers = {u.unit: self.archive.dossier(f"{batch.project}/{u.unit}") for u in batch.units}
+        self._reveal(reveal, reason, target=f"{batch.project}/{batch.id}",
+                     what=f"交房方案(交房批次 {batch.project}/{batch.id},{len(dossiers)} 户)中业主的电话")
         context = ctx_mod.plan_context(project, batch, dossiers, self.archive.today(), reveal=reveal)
         job = Job("handover_plan", project.code, batch.id, f"交房批次 {batch.project}/{batch.id}", batch.id, context)
         return self._run("handover_plan", [job], pdf=pdf, progress=progress)
 
     def notices(self, batch_ref: str, *, units: Iterable[str] | None = None, pdf: bool = False,
-                reveal: bool = False, progress: Progress | None = None) -> GenerateResult:
+                reveal: bool = False, reason: str | None = None, progress: Progress | None = None) -> GenerateResult:
         """交房通知书 for every unit of a batch (or the listed units), in one run."""
+        if reveal:
+            privacy.check_reveal(self.role, reason, privacy.GENERATE)
         batch = self.find_batch(batch_ref)
         project = self.archive.project(batch.project)
         wanted = None
@@ -156,6 +172,8 @@ class Generator:
         if not chosen:
             raise NotFoundError(f"交房批次 {batch.project}/{batch.id} 中没有房屋")
         today = self.archive.today()
+        self._reveal(reveal, reason, target=f"{batch.project}/{batch.id}",
+                     what=f"交房批次 {batch.project}/{batch.id} 中 {len(chosen)} 户的交房通知书中业主的电话")
 
         def jobs() -> Iterable[Job]:
             for bu in chosen:  # contexts are built lazily: one dossier in memory at a time
@@ -174,12 +192,16 @@ class Generator:
             )
         return result
 
-    def compensation(self, ticket_id: str, *, pdf: bool = False, reveal: bool = False,
+    def compensation(self, ticket_id: str, *, pdf: bool = False, reveal: bool = False, reason: str | None = None,
                      progress: Progress | None = None) -> GenerateResult:
         """质量问题赔偿协议 for a repair ticket, filed into its dossier."""
+        if reveal:
+            privacy.check_reveal(self.role, reason, privacy.GENERATE)
         dossier, ticket = self._case(ticket_id, "repairs", "报修单")
         assert isinstance(ticket, RepairTicket)
         project = self.archive.project(dossier.project)
+        self._reveal(reveal, reason, target=dossier.key,
+                     what=f"质量问题赔偿协议(报修单 {ticket.id})中业主的身份证号码、电话和住址")
         context = ctx_mod.compensation_context(project, dossier, ticket, self.archive.today(), self.settings.terms(), reveal=reveal)
         job = Job("compensation_agreement", dossier.key, dossier.unit_label, f"报修单 {ticket.id}", ticket.id, context)
         return self._run("compensation_agreement", [job], pdf=pdf, progress=progress)

@@ -84,6 +84,8 @@ class FileResult:
     review_id: str | None = None
     warnings: list[str] = field(default_factory=list)
     parts: list[FileResult] = field(default_factory=list)
+    ocr_doubtful: list[dict[str, Any]] = field(default_factory=list)
+    """Lines OCR left in doubt (OCR 存疑): page, line number in the page's text, box, what was read, why."""
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready form (every string encodable: a path with a non-UTF-8 name is shown as text)."""
@@ -537,6 +539,7 @@ class Pipeline:
             text = page_text(scan, i, dpi=self.settings.ocr_dpi, ocr=self.ocr, before_ocr=announce)
             if text.origin != "text":
                 result.ocr_pages += 1
+            result.ocr_doubtful += [{"page": text.n, **d.model_dump(mode="json")} for d in text.doubtful]
             out.append(text)
         return out
 
@@ -758,9 +761,7 @@ class Pipeline:
         sidecar = path.with_name(path.name + ".review.json")
         claimed = self.worker.claim(path, original=entry.get("original_name") or path.name)
         pages = [PageInfo.model_validate(p) for p in entry.get("pages", [])]
-        texts = [
-            PageText(p.n, t, p.origin, p.confidence) for p, t in zip(pages, entry.get("text_pages", []), strict=False)
-        ]
+        texts = [PageText.from_info(p, t) for p, t in zip(pages, entry.get("text_pages", []), strict=False)]
         ident = Identification(
             "manual", key, kind, 1.0,
             date=dt.date.fromisoformat(entry["date"]) if entry.get("date") else None,
@@ -768,6 +769,7 @@ class Pipeline:
         )
         ident.signed = bool(ident.supersedes)
         result = FileResult(entry.get("original_name", path.name), "failed", sha256=entry.get("sha256", ""), pages=len(texts))
+        result.ocr_doubtful = [{"page": t.n, **d.model_dump(mode="json")} for t in texts for d in t.doubtful]
         try:
             self._file(claimed, result, texts, ident, original_name=text_name(entry.get("original_name") or path.name))
         except DocgenError:
@@ -816,7 +818,7 @@ def _with_type(ident: Identification, doc_type: str | None) -> Identification:
 
 
 def _page_info(text: PageText) -> PageInfo:
-    return PageInfo(n=text.n, origin=text.origin, confidence=text.confidence, chars=text.chars)
+    return text.info()
 
 
 def _part_suffix(scan: ScanFile) -> str:

@@ -19,14 +19,18 @@ import io
 import threading
 import warnings
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Union
 
 from PIL import Image
 
 from docgen.errors import DocgenError
 from docgen.ingest.normalize import compact, normalize_text
+from docgen.models import DoubtfulLine, PageInfo
+
+if TYPE_CHECKING:
+    from docgen.ingest.ocr import OcrPage
 
 MAGIC: list[tuple[bytes, str]] = [
     (b"%PDF-", "pdf"),
@@ -37,6 +41,11 @@ MAGIC: list[tuple[bytes, str]] = [
     (b"BM", "image"),
 ]
 SUPPORTED = "PDF、PNG、JPEG、TIFF、BMP、WebP"
+# suffixes that claim a supported format, and what other content commonly hides behind them
+_CLAIMED = {".pdf": "PDF", ".png": "PNG 图片", ".jpg": "JPEG 图片", ".jpeg": "JPEG 图片", ".tif": "TIFF 图片",
+            ".tiff": "TIFF 图片", ".bmp": "BMP 图片", ".webp": "WebP 图片"}
+_LOOKS_LIKE = [(b"PK\x03\x04", " ZIP 压缩包或 Office 文档"), (b"Rar!", " RAR 压缩包"), (b"7z\xbc\xaf", " 7z 压缩包"),
+               (b"\xd0\xcf\x11\xe0", "旧版 Office 文档"), (b"GIF8", " GIF 图片"), (b"<", "网页或 XML 文本")]
 MIN_TEXT_CHARS = 4
 
 
@@ -51,18 +60,36 @@ class BadInput(DocgenError):
 
 @dataclass(slots=True)
 class PageText:
-    """The text of one page and how it was obtained."""
+    """The text of one page and how it was obtained (with the lines OCR left in doubt)."""
 
     n: int
     text: str
     origin: str  # "text" | "ocr" | "none"
     confidence: float | None
     seconds: float = 0.0
+    doubtful: list[DoubtfulLine] = field(default_factory=list)
+    rereads: list[str] = field(default_factory=list)
+    size: tuple[int, int] | None = None
 
     @property
     def chars(self) -> int:
         """Characters of text, whitespace excluded."""
         return len(compact(self.text))
+
+    def info(self) -> PageInfo:
+        """The page's record for the archive (``Document.pages``)."""
+        return PageInfo(
+            n=self.n, origin=self.origin, confidence=self.confidence, chars=self.chars,
+            size=list(self.size) if self.size and self.doubtful else None,
+            rereads=list(self.rereads), doubtful=list(self.doubtful),
+        )
+
+    @classmethod
+    def from_info(cls, info: PageInfo, text: str) -> PageText:
+        """A page's text back from its record (filing from review never OCRs again)."""
+        size = (info.size[0], info.size[1]) if info.size and len(info.size) == 2 else None
+        return cls(info.n, text, info.origin, info.confidence, doubtful=list(info.doubtful),
+                   rereads=list(info.rereads), size=size)
 
 
 def sniff(path: Path) -> str:
@@ -83,6 +110,11 @@ def sniff(path: Path) -> str:
     if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
         return "image"
     suffix = path.suffix.lower() or "(无扩展名)"
+    if suffix in _CLAIMED:
+        # a name that promises a scan whose bytes are something else: say so, not "unsupported .pdf"
+        what = next((f"看起来是{label}" for magic, label in _LOOKS_LIKE if head.startswith(magic)), "内容无法识别")
+        raise BadInput(f"文件名是 {suffix},但内容不是 {_CLAIMED[suffix]}({what});"
+                       f"请确认是扫描件原件,只能归档 {SUPPORTED} 格式", "unsupported")
     raise BadInput(f"不支持的文件类型 {suffix}:只能归档 {SUPPORTED} 格式的扫描件", "unsupported")
 
 
@@ -188,6 +220,17 @@ class ScanFile:
         """Number of pages (TIFF frames)."""
         return len(self._pdf) if self._pdf is not None else self._frame_count
 
+    def page_points(self, i: int) -> tuple[float, float] | None:
+        """Page ``i``'s size in PDF points (None for an image file)."""
+        if self._pdf is None:
+            return None
+        page = self._pdf[i]
+        try:
+            w, h = page.get_size()
+            return float(w), float(h)
+        finally:
+            page.close()
+
     def text_layer(self, i: int) -> str:
         """The PDF text layer of page ``i`` (0-based), raw; empty for images."""
         if self._pdf is None:
@@ -259,7 +302,8 @@ def usable(text: str) -> bool:
     return len(compact(text)) >= MIN_TEXT_CHARS
 
 
-OcrFn = Callable[[Image.Image], tuple[str, float | None]]
+OcrFn = Callable[[Image.Image], Union[tuple[str, float | None], "OcrPage"]]
+"""OCR of one page: (text, confidence), or an :class:`~docgen.ingest.ocr.OcrPage` with its doubtful lines."""
 
 
 def page_text(scan: ScanFile, i: int, *, dpi: int, ocr: OcrFn, before_ocr: Callable[[], None] | None = None) -> PageText:
@@ -272,18 +316,59 @@ def page_text(scan: ScanFile, i: int, *, dpi: int, ocr: OcrFn, before_ocr: Calla
         return PageText(i + 1, normalize_text(layer), "text", 1.0, time.perf_counter() - started)
     if before_ocr is not None:
         before_ocr()
-    text, confidence = ocr(scan.image(i, dpi))
-    text = normalize_text(text)
-    origin = "ocr" if compact(text) else "none"
-    return PageText(i + 1, text, origin, confidence if origin == "ocr" else None, time.perf_counter() - started)
+    image = scan.image(i, dpi)
+    read = ocr(image)
+    if isinstance(read, tuple):
+        raw, confidence = read
+        doubts: list[DoubtfulLine] = []
+        notes: list[str] = []
+    else:
+        raw, confidence, notes = read.text, read.confidence, list(read.notes)
+        doubts = [
+            DoubtfulLine(box=list(d.box), text=d.text, confidence=d.confidence, reason=d.reason, tried=list(d.tried), row=d.row,
+                         missing=d.missing)
+            for d in read.doubtful
+        ]
+    text = normalize_text(raw)
+    rows = map_rows(raw, text)
+    for d in doubts:  # normalising joins wrapped lines: point at the stored text's own lines
+        if d.row is not None:
+            d.row = rows.get(d.row, d.row if d.row <= len(rows) else len(text.splitlines()) + 1)
+    origin = "ocr" if compact(text) or doubts else "none"
+    return PageText(
+        i + 1, text, origin, confidence if compact(text) else None, time.perf_counter() - started,
+        doubtful=doubts, rereads=notes, size=image.size,
+    )
 
 
-def engine_ocr(image: Image.Image) -> tuple[str, float | None]:
-    """OCR a page with the process's shared RapidOCR engine."""
+def map_rows(raw: str, normalized: str) -> dict[int, int]:
+    """Map each line of OCR's text (from 1) to the line of the normalised text holding it (wrapped lines are joined)."""
+    targets = [compact(line) for line in normalized.split("\n")]
+    out: dict[int, int] = {}
+    j, used = 0, 0
+    for k, line in enumerate(raw.split("\n"), start=1):
+        piece = compact(line)
+        if not piece:
+            continue
+        while j < len(targets) and not targets[j][used:].startswith(piece):
+            if targets[j][used:] == "" or (j + 1 < len(targets) and targets[j + 1].startswith(piece)):
+                j, used = j + 1, 0
+            else:
+                break
+        if j >= len(targets):
+            out[k] = len(targets)
+            continue
+        out[k] = j + 1
+        if targets[j][used:].startswith(piece):
+            used += len(piece)
+    return out
+
+
+def engine_ocr(image: Image.Image) -> OcrPage:
+    """OCR a page with the process's shared RapidOCR engine (its doubtful lines included)."""
     from docgen.ingest.ocr import get_engine
 
-    page = get_engine().read(image)
-    return page.text, page.confidence
+    return get_engine().read(image)
 
 
 def image_bytes(image: Image.Image, fmt: str = "PNG") -> bytes:

@@ -35,6 +35,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -314,11 +315,46 @@ class KeywordAnalyzer(_TokenListAnalyzer):
 _ID_RE = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])")
 _MOBILE_RE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
 _LANDLINE_RE = re.compile(r"(?<![\d-])0\d{2,3}-\d{7,8}(?!\d)")
+_BUILDING = r"(?P<b>[0-9]{1,3}|[A-Z][0-9]{0,2})"
 _PARTIAL_UNIT_RE = re.compile(
-    r"^(?P<b>[0-9]{1,3}|[A-Z][0-9]{0,2})\s*(?:栋|号楼|幢|座|#楼|#)"
-    r"(?:\s*(?P<u>[0-9]{1,2})\s*单元(?:\s*(?P<r>[0-9]{3,5})\s*(?:室|号)?)?)?$"
+    rf"^{_BUILDING}\s*(?:栋|号楼|幢|座|#楼|#)"
+    r"(?:\s*(?P<u>[0-9]{1,2})\s*单元(?:\s*(?P<r>[0-9]{3,5})\s*(?:室|号)?)?"
+    r"|\s*(?P<room>[0-9]{3,5})\s*(?:室|号)?)?$"
 )
-_CODE_UNIT_RE = re.compile(r"^(?P<b>[0-9]{1,3}|[A-Z][0-9]{0,2})(?:-(?P<u>[0-9]{1,2})(?:-(?P<r>[0-9]{3,5}))?)?$")
+_CODE_UNIT_RE = re.compile(
+    rf"^{_BUILDING}(?:-(?P<u>[0-9]{{1,2}})(?:-(?P<r>[0-9]{{3,5}}))?|-(?P<room>[0-9]{{3,5}}))?$"
+)
+
+
+@dataclass(frozen=True)
+class UnitQuery:
+    """A whole or partial unit as a user types it: building, and perhaps entrance (单元) and room.
+
+    ``room`` without ``entrance`` is the spoken form (``3栋1203``): room 1203 of
+    every entrance of building 3.  Codes are folded (``03``, ``a1``).
+    """
+
+    building: str
+    entrance: str = ""
+    room: str = ""
+
+    @property
+    def prefix(self) -> str:
+        """The unit-field token that decides it (``03-2-1203``, ``03-2``, ``03``; ``03`` for a room of any entrance)."""
+        parts = [self.building, self.entrance, self.room if self.entrance else ""]
+        return "-".join(p for p in parts if p)
+
+    @property
+    def any_entrance(self) -> bool:
+        """True for a room without its entrance (``3栋1203``): it matches several units."""
+        return bool(self.room) and not self.entrance
+
+    def matches(self, unitcode: str) -> bool:
+        """True if the folded unit code ``03-2-1203`` is this unit or lies inside it."""
+        if self.any_entrance:
+            parts = unitcode.split("-")
+            return len(parts) == 3 and parts[0] == self.building and parts[2] == self.room
+        return unitcode == self.prefix or unitcode.startswith(self.prefix + "-")
 
 
 def unit_prefixes(code: str) -> list[str]:
@@ -327,10 +363,13 @@ def unit_prefixes(code: str) -> list[str]:
     return ["-".join(parts[: i + 1]).lower() for i in range(len(parts))]
 
 
-def parse_unit_query(text: str) -> str | None:
-    """Read a whole or partial unit (``3栋2单元1203``, ``3栋2单元``, ``3栋``, ``03-2``) as a unit-code prefix.
+def parse_unit_query(text: str) -> UnitQuery | None:
+    """Read a whole or partial unit as typed, or None if ``text`` is no unit.
 
-    Returns the folded prefix token (``03-2``), or None if ``text`` is no unit.
+    Accepted: ``3栋2单元1203(室)``, ``3号楼2单元``, ``3栋``, ``03-2-1203``,
+    ``03-2``, and a room without its entrance, as people say it: ``3栋1203``,
+    ``3号楼1203``, ``3-1203`` (an entrance has one or two digits, a room three
+    to five, so ``3-12`` is entrance 12 and ``3-1203`` room 1203).
     """
     folded = unicodedata.normalize("NFKC", text).strip().upper().replace(" ", "")
     m = _PARTIAL_UNIT_RE.match(folded)
@@ -339,12 +378,12 @@ def parse_unit_query(text: str) -> str | None:
     if m is None:
         return None
     b = m["b"]
-    parts = [b.zfill(2) if b.isdigit() else b]
+    building = (b.zfill(2) if b.isdigit() else b).lower()
+    if m["room"]:
+        return UnitQuery(building, room=m["room"])
     if m["u"]:
-        parts.append(str(int(m["u"])))
-        if m["r"]:
-            parts.append(m["r"])
-    return "-".join(parts).lower()
+        return UnitQuery(building, str(int(m["u"])), m["r"] or "")
+    return UnitQuery(building)
 
 
 def find_personal_numbers(text: str) -> list[tuple[int, int, str]]:

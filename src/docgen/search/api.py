@@ -21,8 +21,9 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol
 
+from docgen import privacy
 from docgen.archive.store import Archive
-from docgen.errors import LockTimeout, NotFoundError
+from docgen.errors import LockTimeout, NotFoundError, UsageError
 from docgen.search import journalscan
 from docgen.search.analysis import fold
 from docgen.search.query import (
@@ -36,6 +37,7 @@ from docgen.search.query import (
     make_parser,
     needs_verification,
     parse_text,
+    synonyms_used,
     type_label,
     using_reader,
     verify,
@@ -44,6 +46,7 @@ from docgen.search.schema import META_UID
 from docgen.search.settings import SearchSettings
 from docgen.search.snippets import make_snippet, mask_text
 from docgen.search.store import IndexFolder, IndexStatus, NeedsRebuild, Progress, UpdateStats
+from docgen.search.synonyms import load_synonyms
 
 if TYPE_CHECKING:  # numpy and the evaluator load with the first search, not with every refresh()
     from docgen.search.evaluate import Evaluator, SegmentCache
@@ -142,11 +145,14 @@ class WhooshEngine:
     def search(self, query: Query, auto_update: bool | None = None) -> Results:
         """Run a query; first bring the index up to date unless told not to (or someone else is writing).
 
-        With ``query.reveal`` the request is journaled in the archive
-        (action ``search.reveal``) before any unmasked number is returned.
+        With ``query.reveal`` (and its ``reason``) the search is journaled in
+        the archive (:func:`record_reveal`) before any unmasked number is
+        returned.  A query that contains a full ID or phone number is itself a
+        reveal (a hit tells whose number it is): without ``reveal`` it is refused.
         """
         from whoosh import query as wq
 
+        check_reveal(query)
         note = ""
         wanted = self.settings.auto_update if auto_update is None else auto_update
         if wanted and not self.folder.looks_current():
@@ -167,18 +173,16 @@ class WhooshEngine:
             note = f"已重建索引({stats.reason})"
             searcher = self._open()
         with using_reader(searcher.reader()):
-            parsed = parse_text(self._parser, query.text)
+            parsed = parse_text(self._parser, query.text, load_synonyms(self.settings.synonyms))
         normalized = parsed.normalize() if parsed is not None else None
         parts = ([normalized] if normalized is not None else []) + flist
         # the index's own meta entry (its journal position) is never a result, even for ``NOT x``
         q: wq.Query = wq.AndNot(wq.And(parts) if len(parts) > 1 else parts[0] if parts else wq.Every(),
                                 wq.Term("kind", META_UID))
-        if query.reveal:
-            record_reveal(self.archive, query)
         from docgen.search.evaluate import DamagedIndex
 
         try:
-            return self._run(searcher, q, parsed, query, note, started)
+            results = self._run(searcher, q, parsed, query, note, started)
         except DamagedIndex as exc:
             # a damaged segment file shows only when its postings or stored fields are read:
             # the index is derived, so rebuild it rather than half-use it, and retry once
@@ -186,7 +190,10 @@ class WhooshEngine:
                 raise NotFoundError(f"检索索引文件已损坏:{exc};请运行 docgen index rebuild") from exc
             self.close()
             stats = self.folder.rebuild(None, reason="索引文件损坏")
-            return self._run(self._open(), q, parsed, query, f"已重建索引({stats.reason})", started)
+            results = self._run(self._open(), q, parsed, query, f"已重建索引({stats.reason})", started)
+        if query.reveal:
+            record_reveal(self.archive, results)  # before the caller sees a single unmasked hit
+        return results
 
     def _run(self, searcher: Any, q: Any, parsed: Any, query: Query, note: str, started: float) -> Results:
         """Evaluate, order, confirm and page the query on one searcher."""
@@ -209,6 +216,7 @@ class WhooshEngine:
         elapsed = (time.perf_counter() - started) * 1000
         out = Results(query, total, hits, elapsed, index_seq=self._seq(searcher), note=note, literals=lits)
         out.total_exact = exact
+        out.synonyms = synonyms_used(parsed)
         return out
 
     def _evaluator(self, searcher: Any) -> Evaluator:
@@ -312,18 +320,51 @@ def _stored(searcher: Any, docnum: int) -> dict[str, Any]:
         raise DamagedIndex(f"条目 {docnum} 的存储字段无法读取({type(exc).__name__}: {exc})") from exc
 
 
-def record_reveal(archive: Archive, query: Query) -> None:
-    """Journal that someone asked to see unmasked ID and phone numbers (an entry that writes no file)."""
-    shown = mask_text(query.text)
-    why = f";{query.purpose}" if query.purpose else ""
-    with archive.transaction("search.reveal", "", f"检索时显示未遮蔽的身份证号和电话:{shown}{why}") as tx:
-        tx.detail["query"] = shown
-        tx.detail["filters"] = {
-            k: str(v) for k, v in query.__dict__.items()
-            if k not in ("text", "reveal", "purpose") and v not in (None, "", False)
-        }
-        if query.purpose:
-            tx.detail["purpose"] = query.purpose
+EXPORT_PREFIX = "导出到 "  # a purpose that starts so is an export: the data leaves docgen in a file
+
+
+def check_reveal(query: Query) -> None:
+    """Refuse, before searching, a reveal without a reason and a full-number query without a reveal.
+
+    Searching for ``350121196501163583`` and getting a hit confirms whose
+    number it is, so such a query needs ``reveal`` (and is journaled, naming
+    the number only masked).
+    """
+    if query.reveal:
+        kind = privacy.EXPORT if query.purpose.startswith(EXPORT_PREFIX) else privacy.VIEW
+        query.reason = privacy.check_reveal(query.role, query.reason, kind)
+        return
+    numbers = privacy.full_numbers_in(query.text)
+    if numbers:
+        raise UsageError(
+            f"检索式含完整的身份证号码或电话({'、'.join(numbers)}):按号码查人即查看个人信息,"
+            f"须加 {privacy.HOW}(会记入档案日志);只记得一部分时可检索其中几位数字"
+        )
+
+
+def record_reveal(archive: Archive, results: Results) -> privacy.Reveal:
+    """Journal a search that shows unmasked data: the query masked, the hits' records, why and where."""
+    query = results.query
+    shown = privacy.mask_text(query.text)
+    owners = [h.owner for h in results.hits if h.owner]
+    records = [h.doc_id or h.uid for h in results.hits]
+    filters = {
+        k: str(v) for k, v in query.__dict__.items()
+        if k not in ("text", "reveal", "purpose", "reason", "role", "highlight") and v not in (None, "", False)
+    }
+    numbers = privacy.full_numbers_in(query.text)
+    what = (f"检索「{shown or '(无检索式)'}」的 {len(results.hits)} 条结果(共 {results.total} 条)中的身份证号码、电话和住址"
+            + (f";检索式含完整号码 {'、'.join(numbers)}" if numbers else ""))
+    export = query.purpose.startswith(EXPORT_PREFIX)
+    detail: dict[str, Any] = {
+        "query": shown, "filters": filters, "total": results.total, "returned": len(results.hits),
+        **privacy.listed(records), "owners": list(dict.fromkeys(owners))[:200],
+    }
+    return privacy.reveal(
+        archive, target=privacy.target_of(owners) if owners else (query.project or "全部项目").upper(),
+        what=what, why=query.reason, where=query.purpose or "屏幕", role=query.role,
+        kind=privacy.EXPORT if export else privacy.VIEW, detail=detail,
+    )
 
 
 # --- module-level functions ----------------------------------------------------------

@@ -21,6 +21,9 @@ from docgen.models import Document, Dossier, Project
 from docgen.search.analysis import unit_prefixes
 from docgen.vocab import DOC_TYPES, REPAIR_OPEN
 
+OCR_DOUBTFUL = "OCR存疑"
+"""The status of a document OCR left lines in doubt in: ``docgen search --status OCR存疑`` (or ``状态:OCR存疑``)."""
+
 # Domain words jieba does not know; they help ranking (recall never depends on them).
 BASE_WORDS = (
     "业主", "共有人", "首问责任人", "报修单", "整改单", "交房", "逾期交房", "违约金", "地暖", "卫生间",
@@ -111,7 +114,9 @@ def document_entry(archive: Archive, owner: Owner, ctx: OwnerContext, doc: Docum
     label = DOC_TYPES.get(doc.type, (doc.type, ""))[0]
     title = doc.title or label
     date = doc.date or (doc.filed_at.date() if doc.filed_at else None)
-    meta = " ".join(x for x in [title, label, doc.original_name, ctx.place, " ".join(ctx.owner_names)] if x)
+    doubtful = doc.doubtful_lines
+    flag = f"{OCR_DOUBTFUL} {doubtful}行" if doubtful else ""  # OCR left lines in doubt: findable, filterable
+    meta = " ".join(x for x in [title, label, doc.original_name, ctx.place, " ".join(ctx.owner_names), flag] if x)
     fields: dict[str, Any] = {
         **ctx.shared(),
         "kind": "document",
@@ -130,6 +135,8 @@ def document_entry(archive: Archive, owner: Owner, ctx: OwnerContext, doc: Docum
         "words": f"{meta}\n{text}",  # cut to settings.words_chars when indexed
         "state": {"superseded_by": doc.superseded_by} if doc.superseded_by else None,
     }
+    if doubtful:
+        fields["status"] = OCR_DOUBTFUL
     digest = _digest("doc", ctx.signature(), doc.model_dump(mode="json", exclude={"filed_at"}), text)
     return Entry(f"D:{ctx.key}#{doc.id}", ctx.key, digest, fields)
 

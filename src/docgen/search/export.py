@@ -134,7 +134,7 @@ def _write_xlsx(results: Results, path: Path) -> None:
     info.column_dimensions["B"].width = 60
     query = results.query
     filters = {k: v for k, v in vars(query).items()
-               if k not in ("text", "limit", "offset", "highlight", "reveal", "sort", "purpose")
+               if k not in ("text", "limit", "offset", "highlight", "reveal", "sort", "purpose", "reason", "role")
                and v not in (None, "", False)}
     for key, value in (
         ("检索式", query.text or "(无)"),
@@ -142,7 +142,7 @@ def _write_xlsx(results: Results, path: Path) -> None:
         ("排序", {"relevance": "相关度", "date": "日期(新→旧)", "date-asc": "日期(旧→新)"}.get(query.sort, query.sort)),
         ("共找到", f"{about}{results.total} 条;本表 {len(results.hits)} 条(从第 {query.offset + 1} 条起)"),
         ("索引日志序号", str(results.index_seq)),
-        ("遮蔽", "未遮蔽(已记入档案日志)" if query.reveal else "身份证号、电话已遮蔽"),
+        ("遮蔽", f"未遮蔽(已记入档案日志;原因:{query.reason})" if query.reveal else "身份证号、电话和住址已遮蔽"),
     ):
         info.append([_xlsx_cell(info, key), _xlsx_cell(info, value)])
     wb.save(path)

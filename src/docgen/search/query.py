@@ -23,8 +23,16 @@ from typing import Any
 from whoosh import query as wq
 
 from docgen.errors import UsageError
-from docgen.search.analysis import code_grams, fold, is_cjk, looks_like_code, parse_unit_query
+from docgen.search.analysis import (
+    UnitQuery,
+    code_grams,
+    fold,
+    is_cjk,
+    looks_like_code,
+    parse_unit_query,
+)
 from docgen.search.schema import KINDS
+from docgen.search.synonyms import SynonymTable
 from docgen.vocab import DOC_TYPES, STAGES, doc_type_code
 
 FIELD_ALIASES: dict[str, list[str]] = {
@@ -71,8 +79,11 @@ class Query:
     offset: int = 0
     highlight: bool = True
     reveal: bool = False
-    # what unmasked results are for, journaled with --reveal (e.g. "导出到 结果.xlsx")
+    # where unmasked results go, journaled with reveal (e.g. "导出到 结果.xlsx"; empty: the screen)
     purpose: str = ""
+    # why they are revealed (required with reveal) and the asker's role (docgen.privacy.ROLES)
+    reason: str = ""
+    role: str = "operator"
 
 
 @dataclass
@@ -131,6 +142,8 @@ class Results:
     note: str = ""
     literals: list[str] = field(default_factory=list)
     total_exact: bool = True
+    # query terms read with their synonyms: {typed term: [variants searched too]}
+    synonyms: dict[str, list[str]] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         """JSON form for ``--json``."""
@@ -144,6 +157,7 @@ class Results:
             "index_seq": self.index_seq,
             "pending_entries": self.pending_entries,
             "note": self.note,
+            "synonyms": self.synonyms,
             "hits": [h.as_dict() for h in self.hits],
         }
 
@@ -160,7 +174,7 @@ class TextTerm(wq.Or):
     """
 
     def __init__(self, subqueries: list[wq.Query], boost: float = 1.0, literal: str = "", exact: bool = True,
-                 unit: str | None = None, code: str | None = None, **kwargs: Any) -> None:
+                 unit: UnitQuery | None = None, code: str | None = None, **kwargs: Any) -> None:
         super().__init__(subqueries, boost=boost, **kwargs)
         self.literal = literal
         self.exact = exact
@@ -178,7 +192,68 @@ class TextTerm(wq.Or):
         return wq.Or(list(self.subqueries), boost=self.boost).normalize()
 
 
+class SynonymGroup(wq.Or):
+    """A free-text term read with its synonyms: an ``Or`` of one :class:`TextTerm` per variant.
+
+    ``literal`` is the term as typed (folded), ``alternatives`` the variants
+    searched too (see :mod:`docgen.search.synonyms`); they rank a little below
+    the typed form (:data:`SYNONYM_WEIGHT`), and each is highlighted where it
+    matched.
+    """
+
+    def __init__(self, subqueries: list[wq.Query], boost: float = 1.0, literal: str = "",
+                 alternatives: tuple[str, ...] = (), **kwargs: Any) -> None:
+        super().__init__(subqueries, boost=boost, **kwargs)
+        self.literal = literal
+        self.alternatives = alternatives
+
+    def __eq__(self, other: object) -> bool:
+        return super().__eq__(other) and getattr(other, "literal", None) == self.literal
+
+    def __hash__(self) -> int:
+        return hash((super().__hash__(), self.literal))
+
+    def normalize(self) -> wq.Query:
+        """Plain whoosh Or for searching (the tagged tree is kept for verification and highlighting)."""
+        return wq.Or(list(self.subqueries), boost=self.boost).normalize()
+
+
+class UnitRoom(wq.Prefix):
+    """A room in every entrance of a building (``3栋1203``): the unit codes ``03-*-1203`` in the index.
+
+    The index holds each unit's code and its prefixes (``03-2-1203``, ``03-2``,
+    ``03``); the building's codes are read from the term list (a few hundred
+    at most) and those with the room kept, so no new token is needed.
+    """
+
+    def __init__(self, fieldname: str, building: str, room: str, boost: float = 1.0) -> None:
+        super().__init__(fieldname, building + "-", boost=boost)
+        self.room = room
+
+    def __eq__(self, other: object) -> bool:
+        return super().__eq__(other) and getattr(other, "room", None) == self.room
+
+    def __hash__(self) -> int:
+        return hash((super().__hash__(), self.room))
+
+    def _btexts(self, ixreader: Any) -> Iterator[bytes]:
+        tail = ("-" + self.room).encode("utf-8")
+        for btext in super()._btexts(ixreader):
+            if btext.endswith(tail) and btext.count(b"-") == 2:
+                yield btext
+
+
+def unit_query(unit: UnitQuery, boost: float = 1.0) -> wq.Query:
+    """The exact ``unit`` query for a whole or partial unit (a room of any entrance: :class:`UnitRoom`)."""
+    if unit.any_entrance:
+        return UnitRoom("unit", unit.building, unit.room, boost=boost)
+    return wq.Term("unit", unit.prefix, boost=boost)
+
+
 _reader: ContextVar[Any] = ContextVar("docgen_search_reader", default=None)
+_synonyms: ContextVar[SynonymTable | None] = ContextVar("docgen_search_synonyms", default=None)
+#: a synonym's score relative to the word typed (documents with the typed word rank first)
+SYNONYM_WEIGHT = 0.8
 RAREST_PAIRS = 2
 MAX_TOKENS = 8
 CHEAP_DF = 1000
@@ -245,7 +320,7 @@ def text_term(literal: str, boost: float = 1.0, fields: tuple[str, ...] = ("text
     unit = parse_unit_query(literal) if extras else None
     code = fold(literal).replace(" ", "") if extras and looks_like_code(literal) else None
     if unit:
-        parts.append(wq.Term("unit", unit, boost=boost))
+        parts.append(unit_query(unit, boost))
     if code:
         parts.append(wq.Term("codes", code, boost=boost))
     exact = " " not in literal and len(literal) <= 2
@@ -253,9 +328,16 @@ def text_term(literal: str, boost: float = 1.0, fields: tuple[str, ...] = ("text
 
 
 def term_query(fieldname: str, qstring: str, boost: float = 1.0) -> wq.Query:
-    """The query for one free-text term typed by the user."""
+    """The query for one free-text term typed by the user (with its synonyms, when a table is in force)."""
     fields: tuple[str, ...] = ("meta",) if fieldname == "meta" else ("text", "meta")
-    return text_term(fold(qstring), boost, fields)
+    literal = fold(qstring)
+    table = _synonyms.get()
+    variants = table.variants(literal) if table is not None and literal else [literal]
+    if len(variants) == 1:
+        return text_term(literal, boost, fields)
+    terms = [text_term(literal, boost, fields)]
+    terms += [text_term(v, boost * SYNONYM_WEIGHT, fields) for v in variants[1:]]
+    return SynonymGroup(terms, boost=boost, literal=literal, alternatives=tuple(variants[1:]))
 
 
 def _type_code(value: str) -> str:
@@ -280,8 +362,9 @@ def code_query(fieldname: str, qstring: str, boost: float = 1.0) -> wq.Query:
     if fieldname == "unit":
         unit = parse_unit_query(value)
         if unit is None:
-            raise UsageError(f"房号 {qstring!r} 无法识别:应为 3栋2单元1203、3栋2单元、3栋 或 03-2-1203 的形式")
-        return wq.Term("unit", unit, boost=boost)
+            raise UsageError(f"房号 {qstring!r} 无法识别:应为 3栋2单元1203、3栋1203(各单元的 1203)、"
+                             f"3栋2单元、3栋 或 03-2-1203 的形式")
+        return unit_query(unit, boost)
     if fieldname == "type":
         return wq.Term("type", _type_code(value), boost=boost)
     if fieldname == "kind":
@@ -293,14 +376,65 @@ def code_query(fieldname: str, qstring: str, boost: float = 1.0) -> wq.Query:
     return wq.Term(fieldname, fold(value).replace(" ", ""), boost=boost)
 
 
+#: what whoosh reads as operators (upper case only); one left at an edge of the query is a plain word to whoosh
+OPERATOR_WORDS = frozenset({"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE", "REQUIRE"})
+
+
+def drop_dangling_operators(parser: Any, group: Any) -> Any:
+    """A parser filter: operators with nothing to join are dropped, so the words around them stay plain words.
+
+    whoosh tags an operator only between spaces, so ``漏水 OR`` searched for
+    the word "or" as well (and found less than ``漏水``), ``AND 漏水`` found
+    nothing, and ``漏水 OR OR 渗水`` became an AND.  Here an operator is dropped
+    when it stands at the start or end of its group (or its brackets), or right
+    after another operator (the first of two is kept); ``NOT`` is dropped when
+    nothing follows it.  A query of operators alone is then empty, which
+    :func:`parse_text` reports as such.  To search for the word itself, quote
+    it: ``"OR"``.
+    """
+    from whoosh.qparser import syntax
+
+    def stray(node: Any) -> bool:  # an operator word whoosh did not tag (at an edge): never a search term
+        return (isinstance(node, syntax.WordNode) and getattr(node, "fieldname", None) is None
+                and node.text in OPERATOR_WORDS)
+
+    nodes = [n for n in group.nodes if not stray(n)]
+    changed = True
+    while changed:
+        changed = False
+        kept: list[Any] = []
+        for i, node in enumerate(nodes):
+            last = i == len(nodes) - 1
+            if isinstance(node, syntax.InfixOperator):
+                dangling = not kept or isinstance(kept[-1], syntax.Operator) or last
+            elif isinstance(node, syntax.PrefixOperator):
+                dangling = last or isinstance(nodes[i + 1], syntax.InfixOperator)
+            else:
+                dangling = False
+            if dangling:
+                changed = True
+            else:
+                kept.append(node)
+        nodes = kept
+    group.nodes = [drop_dangling_operators(parser, n) if isinstance(n, syntax.GroupNode) else n for n in nodes]
+    return group
+
+
 def make_parser(schema: Any) -> Any:
-    """whoosh's query parser over the free-text fields, with Chinese field aliases and no wildcards."""
+    """whoosh's query parser over the free-text fields, with Chinese field aliases, no wildcards, forgiving operators."""
     from whoosh import qparser
+
+    class DanglingOperators(qparser.Plugin):
+        """Runs :func:`drop_dangling_operators` after whitespace is removed and before operators group."""
+
+        def filters(self, parser: Any) -> list[tuple[Any, int]]:
+            return [(drop_dangling_operators, 590)]
 
     parser = qparser.QueryParser("text", schema, phraseclass=_phrase_class)
     parser.remove_plugin_class(qparser.WildcardPlugin)
     parser.remove_plugin_class(qparser.BoostPlugin)
     parser.add_plugin(qparser.FieldAliasPlugin(FIELD_ALIASES))
+    parser.add_plugin(DanglingOperators())
     return parser
 
 
@@ -311,19 +445,26 @@ def _phrase_class(fieldname: str, words: list[str], boost: float = 1.0, slop: in
     return text_term(literal, boost, fields, extras=False)
 
 
-def parse_text(parser: Any, text: str) -> wq.Query | None:
-    """Parse the query string (None when it is empty); syntax errors become a UsageError."""
+def parse_text(parser: Any, text: str, synonyms: SynonymTable | None = None) -> wq.Query | None:
+    """Parse the query string (None when it is empty); syntax errors become a UsageError.
+
+    With ``synonyms`` each free-text term is read with its near-synonyms
+    (:class:`SynonymGroup`); quoted phrases and field values stay as typed.
+    """
     if not text.strip():
         return None
     normalized = unicodedata.normalize("NFKC", text)
     for a, b in (("“", '"'), ("”", '"'), ("‘", "'"), ("’", "'")):
         normalized = normalized.replace(a, b)
+    token = _synonyms.set(synonyms)
     try:
         q = parser.parse(normalized, normalize=False)
     except UsageError:
         raise
     except Exception as exc:  # whoosh's range parsing raises bare Exceptions ("'abc' is not a parseable date")
-        raise UsageError(f"无法理解检索式 {text!r}:{exc}") from exc
+        raise UsageError(f"无法理解检索式 {text!r}:{_explain(exc)}") from exc
+    finally:
+        _synonyms.reset(token)
     stack = [q]
     while stack:
         node = stack.pop()
@@ -331,12 +472,25 @@ def parse_text(parser: Any, text: str) -> wq.Query | None:
         if err is not None:
             if isinstance(err, UsageError):
                 raise err
-            raise UsageError(f"无法理解检索式 {text!r}:{err}")
+            raise UsageError(f"无法理解检索式 {text!r}:{_explain(err)}")
         stack.extend(node.children() if hasattr(node, "children") else [])
     if isinstance(q, wq.NullQuery.__class__) or not any(True for _ in q.leaves()):
         # text that parses to nothing (only brackets or operators) must not turn into "everything"
         raise UsageError(f"检索式 {text!r} 中没有可检索的词;只按条件筛选时请不写检索式,如 docgen search --kind repair")
     return q
+
+
+_DATE_HINT = "日期写成 20260630,范围写成 日期:[20260101 TO 20260630](两端和方括号都要写全)"
+
+
+def _explain(err: object) -> str:
+    """A Chinese reason for whoosh's English parse error (the English stays in the chained cause)."""
+    said = str(err)
+    if "month must be" in said:
+        return f"月份应为 1 到 12;{_DATE_HINT}"
+    if "day is out of range" in said:
+        return f"这一天不存在;{_DATE_HINT}"
+    return _DATE_HINT if ("date" in said or "int()" in said or "literal" in said) else f"写法有误({_DATE_HINT})"
 
 
 def filters(query: Query) -> list[wq.Query]:
@@ -379,7 +533,7 @@ def filters(query: Query) -> list[wq.Query]:
     return out
 
 
-def _walk_positive(q: wq.Query | None) -> list[TextTerm]:
+def _walk_positive(q: wq.Query | None, groups: list[SynonymGroup] | None = None) -> list[TextTerm]:
     out: list[TextTerm] = []
 
     def walk(node: wq.Query) -> None:
@@ -391,6 +545,8 @@ def _walk_positive(q: wq.Query | None) -> list[TextTerm]:
         if isinstance(node, TextTerm):
             out.append(node)
             return
+        if isinstance(node, SynonymGroup) and groups is not None:
+            groups.append(node)
         for child in node.children() if hasattr(node, "children") else []:
             walk(child)
 
@@ -406,6 +562,16 @@ def literals(q: wq.Query | None) -> list[str]:
         if term.literal and term.literal not in seen:
             seen.append(term.literal)
     return sorted(seen, key=len, reverse=True)
+
+
+def synonyms_used(q: wq.Query | None) -> dict[str, list[str]]:
+    """The terms that were read with synonyms: {term as typed (folded): [variants searched too]}."""
+    groups: list[SynonymGroup] = []
+    _walk_positive(q, groups)
+    out: dict[str, list[str]] = {}
+    for g in groups:
+        out.setdefault(g.literal, list(g.alternatives))
+    return out
 
 
 def needs_verification(q: wq.Query | None) -> bool:
@@ -482,7 +648,7 @@ def verify(q: wq.Query, hit: HitText) -> bool:
         lit = q.literal
         if lit in hit.text or lit in hit.meta:
             return True
-        if q.unit and (hit.unitcode == q.unit or hit.unitcode.startswith(q.unit + "-")):
+        if q.unit and q.unit.matches(hit.unitcode):
             return True
         return bool(q.code and q.code in hit.codes)
     if isinstance(q, wq.Not):

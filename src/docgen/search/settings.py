@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 
 class SearchSettings(BaseModel):
-    """``[search]``: index folder, writer lock timeout, build processes, commit batch, auto update."""
+    """``[search]``: index folder, writer lock timeout, build processes, commit batch, auto update, synonyms."""
 
     model_config = ConfigDict(extra="forbid")
     index_path: Path = Path("index")
@@ -31,3 +31,7 @@ class SearchSettings(BaseModel):
     words_chars: int = Field(default=600, ge=0)
     # `docgen search` first brings the index up to date with the archive (cheap when nothing changed)
     auto_update: bool = True
+    # a synonym table of this archive's own (JSON, like docgen/data/synonyms.json): its groups are
+    # added to the built-in ones (or replace them with "builtin": false); expanded at query time,
+    # so editing it needs no rebuild (docs/search.md, "Synonyms")
+    synonyms: Path | None = None

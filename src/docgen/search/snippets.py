@@ -2,35 +2,16 @@
 
 Snippets are cut from the original text (full-width forms and all) at the
 places where the folded text matched, so the user sees what the paper says.
-ID numbers and phone numbers are masked *in place, keeping their length*
+ID numbers, phone numbers and labelled addresses are masked by
+:func:`docgen.privacy.mask_text` *in place, keeping their length*
 (``350102********1234``, ``138****5678``), so highlight offsets stay valid.
 """
 
 from __future__ import annotations
 
-from docgen.search.analysis import find_personal_numbers, fold_with_map
-
-
-def mask_span(value: str, kind: str) -> str:
-    """Mask an ID number (keep 6 + 4) or a phone number (keep 3 + 4), same length, hyphens kept."""
-    keep_head, keep_tail = (6, 4) if kind == "id" else (3, 4)
-    chars = list(value)
-    positions = [i for i, c in enumerate(chars) if c not in "-"]
-    for j, i in enumerate(positions):
-        if keep_head <= j < len(positions) - keep_tail:
-            chars[i] = "*"
-    return "".join(chars)
-
-
-def mask_text(text: str) -> str:
-    """Mask every ID and phone number in ``text`` (length preserved)."""
-    spans = find_personal_numbers(text)
-    if not spans:
-        return text
-    out = list(text)
-    for start, end, kind in spans:
-        out[start:end] = list(mask_span(text[start:end], kind))
-    return "".join(out)
+from docgen.privacy import mask_span as mask_span
+from docgen.privacy import mask_text as mask_text
+from docgen.search.analysis import fold_with_map
 
 
 def make_snippet(
@@ -38,7 +19,7 @@ def make_snippet(
 ) -> tuple[str, list[tuple[int, int]]]:
     """Cut a snippet of about ``width`` characters around the first match; return it and highlight spans.
 
-    Personal numbers are masked over the whole text *before* cutting (unless
+    Personal data is masked over the whole text *before* cutting (unless
     ``reveal``), so a number cut in half at the edge is never shown unmasked.
     """
     clean = text.replace("\f", "\n")
