@@ -70,6 +70,10 @@ atomically and journal the change. If you must edit a file:
   amount, or a value outside its list;
 - ID numbers with a wrong checksum still load (so one typo never locks you out) but every save
   refuses them and `docgen audit` reports them;
+- the department's rules on record data (no negative amounts, dates in order, references to
+  records of the same dossier, rooms that exist, controlled vocabularies, the countersign chain,
+  no control characters; `VALID.*` in docs/audit.md) are checked when docgen saves a change: a
+  hand edit that breaks one still loads, and the audit reports it;
 - a hand edit is not in the journal, and `docgen verify` reports the file as changed outside
   docgen: make the next change through a command, or record why in the dossier's `notes`.
 
@@ -138,6 +142,7 @@ ORDER = [
     ("Project (`project.json`)", models.Project),
     ("Company (`developer`)", models.Company),
     ("Phase (`phases[]`)", models.Phase),
+    ("Building (`phases[].structure[]`)", models.Building),
     ("InitialRegistration", models.InitialRegistration),
     ("Batch (`batches/<id>.json`)", models.Batch),
     ("BatchUnit (`units[]`)", models.BatchUnit),

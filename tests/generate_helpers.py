@@ -35,10 +35,16 @@ def add_ticket(archive: Archive, key: str = "HXSZ/03-2-1204", **overrides: Any) 
 
 
 def add_settlement(archive: Archive, key: str = "HXSZ/03-2-1204", **overrides: Any) -> Any:
-    """A settlement: 6 ㎡ × 180 + 1 × 5,500 = 6,580.00 approved, 300 withheld."""
+    """A settlement: 6 ㎡ × 180 + 1 × 5,500 = 6,580.00 approved, 300 withheld, for the dossier's first repair.
+
+    The repair ticket it pays for is created first when the dossier has none
+    (a settlement may only name tickets of its own dossier).
+    """
+    repairs = archive.dossier(key).repairs
+    ticket = repairs[0].id if repairs else add_ticket(archive, key).id
     fields: dict[str, Any] = {
         "created_on": "2026-10-08",
-        "repair_ids": ["BX-2026-00001"],
+        "repair_ids": [ticket],
         "contractor": "福州安居防水工程有限公司",
         "contract_no": "WX-2026-01",
         "items": [

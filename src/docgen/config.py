@@ -59,7 +59,9 @@ class Config(BaseModel):
         """Open the configured archive (import here keeps config free of archive imports)."""
         from docgen.archive import Archive
 
-        return Archive.open(self.archive.path, actor=self.archive.actor or None, lock_timeout=self.archive.lock_timeout)
+        archive = Archive.open(self.archive.path, actor=self.archive.actor or None, lock_timeout=self.archive.lock_timeout)
+        archive.approval_thresholds = self.generate.approval_thresholds  # saves check the countersign chain
+        return archive
 
 
 ENV_OVERRIDES: dict[str, tuple[str, str]] = {

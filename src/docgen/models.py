@@ -49,6 +49,7 @@ from docgen.vocab import (
 )
 
 _SHA256_RE = re.compile(r"[0-9a-f]{64}")
+MAX_QUANTITY = Decimal("999999999")
 
 
 def _to_quantity(value: Any) -> Decimal:
@@ -60,6 +61,8 @@ def _to_quantity(value: Any) -> Decimal:
         raise ValueError(f"数量 {value!r} 不是有效数字") from exc
     if not q.is_finite() or q < 0:
         raise ValueError(f"数量 {value!r} 应为非负数")
+    if q > MAX_QUANTITY:  # before quantize: 1e30 would overflow the context (InvalidOperation)
+        raise ValueError(f"数量 {value!r} 超出范围(最多 {MAX_QUANTITY})")
     if q != q.quantize(Decimal("0.001")):
         raise ValueError(f"数量 {value!r} 最多三位小数")
     return q
@@ -97,13 +100,39 @@ class Company(Record):
     """联系电话."""
 
 
+class Building(Record):
+    """A building's structure (楼栋结构): its 单元, floors and rooms, so that only rooms that exist get a dossier.
+
+    Rooms are numbered floor × 100 + room on every floor of every 单元
+    (``1203`` = floor 12, room 03).  A building listed in a phase without a
+    structure is checked by its number only.  When the project has a 楼盘表
+    (a per-room table imported from a spreadsheet, a later addition), the
+    table is the authority and this structure is not consulted.
+    """
+
+    code: str
+    """楼栋号 as the phase lists it, e.g. "03"."""
+    entrances: int = Field(ge=1, le=99)
+    """单元数: entrances are numbered 1 … N."""
+    floors: int = Field(ge=1, le=300)
+    """最高层: the number of the top residential floor."""
+    lowest_floor: int = Field(default=1, ge=1, le=300)
+    """最低住宅层 (e.g. 2 when the ground floor holds shops or the lobby)."""
+    rooms_per_floor: int = Field(ge=1, le=99)
+    """每层户数 per 单元: rooms 01 … N on every floor."""
+    skipped_floors: list[int] = Field(default_factory=list)
+    """不设的楼层: floor numbers the building does not use (e.g. 4, 13, 14)."""
+
+
 class Phase(Record):
     """A phase (期) of a project with its buildings, pre-sale permits and contract delivery date."""
 
     name: str
     """期名, e.g. 一期."""
     buildings: list[str] = Field(default_factory=list)
-    """楼栋 codes in this phase, e.g. ["03", "05"]."""
+    """楼栋 codes in this phase, e.g. ["03", "05"]; a dossier's building must be one of a phase's."""
+    structure: list[Building] = Field(default_factory=list)
+    """楼栋结构 of the phase's buildings (optional; without it only the building number is checked)."""
     presale_permits: list[str] = Field(default_factory=list)
     """预售许可证 numbers."""
     contract_delivery_date: dt.date | None = None

@@ -77,7 +77,7 @@ def _masked_page(page: Any) -> dict[str, Any]:
     """A page's OCR record with what was read on doubtful lines masked (a line may hold an ID number)."""
     data: dict[str, Any] = page.model_dump(mode="json")
     if data.get("doubtful"):
-        data["doubtful"] = [_mask_strings(line, ()) for line in data["doubtful"]]
+        data["doubtful"] = [_mask_strings(line, []) for line in data["doubtful"]]
     return data
 
 

@@ -11,6 +11,7 @@ which line.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -42,6 +43,9 @@ _MESSAGES = {
     "model_type": "应为对象 {...}",
     "dict_type": "应为对象 {...}",
     "too_short": "至少需要一项",
+    "greater_than_equal": "数值过小",
+    "less_than_equal": "数值过大",
+    "decimal_parsing": "应为数字",
 }
 
 
@@ -67,22 +71,61 @@ def _date_message(text: str) -> str:
     return _MESSAGES["date_parsing"]
 
 
-def translate(exc: PydanticValidationError) -> list[str]:
-    """Turn pydantic errors into one Chinese line each: ``字段 owners[0].id_number: …``."""
+def _allowed(expected: str) -> str:
+    """pydantic's ``'a', 'b' or 'c'`` as a sentence says it: ``a、b或c``."""
+    from docgen.validation.checks import join_or
+
+    values = re.findall(r"'((?:[^'\\]|\\.)*)'", expected)
+    return join_or(values) if values else expected
+
+
+def translate(
+    exc: PydanticValidationError, *, record: str = "", data: Any = None, technical: bool = False
+) -> list[str]:
+    """Turn pydantic errors into one Chinese line each, naming the record and the field in words.
+
+    ``第 1 位业主的身份证号码:…``, ``报修单 BX-2026-00012 的状态 取值 'x' 无效,应为 已受理、……或不予维修``.
+    ``record`` names the validated record (``报修单 BX-2026-00012``); ``data``,
+    its input, lets list items be named by their ids; ``technical`` adds the
+    JSON path in parentheses (for a hand-edited file, whose editor needs the
+    key).  Models without labels (the rules file, the configuration) keep the
+    path form ``字段 stages.签约.required[4]: …``.
+    """
+    from docgen.validation.labels import ITEMS, describe_location, of, then
+
     lines = []
     for err in exc.errors():
         kind = err.get("type", "")
+        loc = tuple(err.get("loc", ()))
         if kind == "value_error":
             ctx_error = err.get("ctx", {}).get("error")
             message = str(ctx_error) if ctx_error is not None else err.get("msg", "")
         elif kind in ("literal_error", "enum"):
-            expected = err.get("ctx", {}).get("expected", "")
-            message = f"取值 {err.get('input')!r} 无效,应为 {expected}"
+            message = f"取值 {err.get('input')!r} 无效,应为 {_allowed(str(err.get('ctx', {}).get('expected', '')))}"
         elif kind.startswith("date_") and isinstance(err.get("input"), str):
             message = _date_message(err["input"])
         else:
             message = _MESSAGES.get(kind, err.get("msg", kind))
-        lines.append(f"字段 {field_path(tuple(err.get('loc', ())))}: {message}")
+        words = describe_location(exc.title, loc[:-1] if kind == "extra_forbidden" else loc, data)
+        if words is None:
+            lines.append(f"字段 {field_path(loc)}: {message}")
+            continue
+        if not words:
+            subject = record or "(整个记录)"
+        elif len(loc) > 1 and isinstance(loc[1], int) and (exc.title, loc[0]) in ITEMS:
+            subject = f"{record} {words}" if record else words  # 档案 HXSZ/03-2-1203 第 1 位业主的……
+        else:
+            subject = of(record, words)
+        if technical and loc:
+            subject += f"({field_path(loc)})"
+        if kind == "extra_forbidden":
+            lines.append(then(subject, f"有未知字段 {loc[-1]}(拼写错误?请对照 docs/archive-format.md)"))
+        elif kind in ("literal_error", "enum"):
+            lines.append(f"{subject} {message}")
+        elif kind == "missing":
+            lines.append(then(subject, "未填写(必填)"))
+        else:
+            lines.append(f"{subject}:{message}")
     return lines
 
 
@@ -96,10 +139,10 @@ def parse_record(model: type[M], data: bytes, path: Path | str | None) -> M:
         except UnicodeDecodeError as uexc:
             raise RecordError(path, [f"不是 UTF-8 编码的文本(第 {uexc.start} 字节起);请用 UTF-8 保存"]) from exc
         try:
-            json.loads(data)
+            raw = json.loads(data)
         except ValueError as jexc:
             raise RecordError(path, [f"JSON 格式错误:{jexc}"]) from exc
-        raise RecordError(path, translate(exc)) from exc
+        raise RecordError(path, translate(exc, data=raw, technical=True)) from exc
 
 
 def load_record(model: type[M], path: Path) -> M:
@@ -123,9 +166,9 @@ def revalidate(model: type[M], record: BaseModel, path: Path | str | None) -> M:
     return parse_record(model, record.model_dump_json().encode("utf-8"), path)
 
 
-def build(model: type[M], data: dict[str, Any], where: str | None = None) -> M:
-    """Validate a new record from a dict (command-line input); RecordError names the fields."""
+def build(model: type[M], data: dict[str, Any], where: str | None = None, record: str = "") -> M:
+    """Validate a new record from a dict (command-line input); RecordError names the record and fields in words."""
     try:
         return model.model_validate(data)
     except PydanticValidationError as exc:
-        raise RecordError(where, translate(exc)) from exc
+        raise RecordError(where, translate(exc, record=record, data=data)) from exc

@@ -29,10 +29,11 @@ import getpass
 import json
 import mimetypes
 import os
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from docgen.archive.fsutil import atomic_write, safe_join, sha256_file
 from docgen.archive.journal import Journal, JournalEntry
@@ -55,6 +56,10 @@ from docgen.models import (
 from docgen.units import check_project_code, check_safe_id, split_key
 from docgen.vocab import DOC_TYPES, Source, level_problem
 
+if TYPE_CHECKING:
+    from docgen.audit.rules import Rules
+    from docgen.validation import Context
+
 FORMAT_VERSION = 1
 CaseKind = Literal["repairs", "complaints", "revisits", "settlements"]
 CASE_MODELS: dict[str, type[Any]] = {
@@ -65,6 +70,13 @@ CASE_MODELS: dict[str, type[Any]] = {
 }
 CASE_PREFIX = {"repairs": "BX", "complaints": "TS", "revisits": "HF", "settlements": "HQ"}
 CASE_LABEL = {"repairs": "报修单", "complaints": "投诉", "revisits": "回访", "settlements": "结算会签"}
+
+
+class _Unset:
+    """Marks a ``before`` that the caller did not give: the save reads the record as it is on disk."""
+
+
+UNSET: Any = _Unset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,6 +169,10 @@ class Archive:
         self.listeners: list[Callable[[JournalEntry], None]] = []
         self._today: Callable[[], dt.date] = dt.date.today
         self._now: Callable[[], dt.datetime] = lambda: dt.datetime.now().astimezone().replace(microsecond=0)
+        self.approval_thresholds: Mapping[str, Decimal] | None = None
+        """The countersign thresholds (``[generate] approval_thresholds``; None: the defaults), for validation."""
+        self._rules_cache: tuple[Any, Rules] | None = None
+        self._project_cache: dict[str, tuple[Any, Project | None]] = {}
 
     # -- opening -----------------------------------------------------------
     @classmethod
@@ -215,6 +231,43 @@ class Archive:
         clone = copy.copy(self)
         clone.actor = actor
         return clone
+
+    # -- validation (docgen.validation) ----------------------------------------
+    @staticmethod
+    def _stamp_of(path: Path) -> Any:
+        try:
+            st = os.stat(path)
+        except FileNotFoundError:
+            return None
+        return (st.st_mtime_ns, st.st_size, st.st_ino)
+
+    def validation_context(self, project: str | None = None) -> Context:
+        """What a record of ``project`` is validated against: rules in force, today, thresholds, the project.
+
+        The rules file and project file are parsed once and reused until they
+        change on disk (a save validates in microseconds, not a parse of
+        ``rules.json``); the project is the one committed, not one staged in
+        the same transaction.
+        """
+        from docgen.audit.rules import load_rules
+        from docgen.validation import Context
+
+        stamp = self._stamp_of(self.layout.rules)
+        if self._rules_cache is None or self._rules_cache[0] != stamp:
+            self._rules_cache = (stamp, load_rules(self)[0])
+        rules = self._rules_cache[1]
+        record: Project | None = None
+        if project:
+            code = check_project_code(project)
+            path = self.layout.projects / code / "project.json"
+            pstamp = self._stamp_of(path)
+            cached = self._project_cache.get(code)
+            if cached is None or cached[0] != pstamp:
+                record = load_record(Project, path) if pstamp is not None else None
+                self._project_cache[code] = (pstamp, record)
+            else:
+                record = cached[1]
+        return Context(rules, self.today(), self.approval_thresholds, record)
 
     # -- transactions --------------------------------------------------------
     @contextlib.contextmanager
@@ -290,10 +343,22 @@ class Archive:
             raise RecordError(path, [f"字段 code: 为 {project.code},但文件位于 {path.parent.name} 目录"])
         return project
 
-    def save_project(self, project: Project, tx: Transaction) -> None:
-        """Stage a project's ``project.json`` (validated first)."""
+    def save_project(self, project: Project, tx: Transaction, *, before: Project | None = UNSET) -> None:
+        """Stage a project's ``project.json``: structure checked, then refused if it breaks a rule it did not break.
+
+        ``before`` is the project as it was (None: a new project, every
+        problem refused); left out, it is read from disk.  See
+        :func:`docgen.validation.project_problems`.
+        """
+        from docgen.validation import project_problems, refuse
+
         rel = f"{self.layout.project_rel(project.code)}/project.json"
         checked = parse_record(Project, dump_record(project), rel)
+        if before is UNSET:
+            path = self.path(rel)
+            before = load_record(Project, path) if path.is_file() else None
+        ctx = self.validation_context()
+        refuse(project_problems(checked, ctx), project_problems(before, ctx) if before is not None else None)
         tx.put_bytes(rel, dump_record(checked))
 
     def new_project(self, project: Project) -> Project:
@@ -302,7 +367,7 @@ class Archive:
             raise ConflictError(f"项目 {project.code} 已存在")
         with self.transaction("project.new", project.code, f"新建项目 {project.code} {project.name}") as tx:
             stamp_project(None, project, self.actor, self.now())
-            self.save_project(project, tx)
+            self.save_project(project, tx, before=None)
         return project
 
     @contextlib.contextmanager
@@ -313,7 +378,7 @@ class Archive:
             project = before.model_copy(deep=True)
             yield project
             stamp_project(before, project, self.actor, self.now())
-            self.save_project(project, tx)
+            self.save_project(project, tx, before=before)
 
     # -- batches ---------------------------------------------------------------
     def batch_ids(self, project: str) -> list[str]:
@@ -337,8 +402,13 @@ class Archive:
             raise NotFoundError(f"交房批次 {project}/{batch_id} 不存在")
         return load_record(Batch, path)
 
-    def save_batch(self, batch: Batch, tx: Transaction) -> None:
-        """Stage a batch file, refusing units without a dossier and inconsistent data."""
+    def save_batch(self, batch: Batch, tx: Transaction, *, before: Batch | None = UNSET) -> None:
+        """Stage a batch file, refusing units without a dossier, inconsistent data and broken rules it introduces.
+
+        ``before``: the batch as it was (None: new); left out, read from disk.
+        """
+        from docgen.validation import batch_problems, refuse
+
         rel = self.layout.batch_rel(batch.project, batch.id)
         checked = parse_record(Batch, dump_record(batch), rel)
         problems = [f"字段 {f}: {p}" for f, p in checked.data_problems()]
@@ -347,6 +417,11 @@ class Archive:
                 problems.append(f"字段 units: 房号 {unit.unit} 在项目 {batch.project} 中没有档案")
         if problems:
             raise RecordError(rel, problems)
+        if before is UNSET:
+            path = self.path(rel)
+            before = load_record(Batch, path) if path.is_file() else None
+        ctx = self.validation_context(checked.project)
+        refuse(batch_problems(checked, ctx), batch_problems(before, ctx) if before is not None else None)
         tx.put_bytes(rel, dump_record(checked))
 
     def new_batch(self, batch: Batch) -> Batch:
@@ -356,7 +431,7 @@ class Archive:
             raise ConflictError(f"交房批次 {batch.project}/{batch.id} 已存在")
         with self.transaction("batch.new", f"{batch.project}/{batch.id}", f"新建交房批次 {batch.name}") as tx:
             stamp_batch(None, batch, self.actor, self.now())
-            self.save_batch(batch, tx)
+            self.save_batch(batch, tx, before=None)
         return batch
 
     @contextlib.contextmanager
@@ -367,7 +442,7 @@ class Archive:
             batch = before.model_copy(deep=True)
             yield batch
             stamp_batch(before, batch, self.actor, self.now())
-            self.save_batch(batch, tx)
+            self.save_batch(batch, tx, before=before)
 
     # -- dossiers --------------------------------------------------------------
     def dossier_file(self, key: str) -> Path:
@@ -436,13 +511,33 @@ class Archive:
             raise RecordError(path, [f"字段 project/unit: 为 {dossier.key},与所在目录 {project}/{unit} 不符"])
         return dossier
 
-    def save_dossier(self, dossier: Dossier, tx: Transaction) -> None:
-        """Stage a dossier file after full validation (structure and data quality)."""
+    def save_dossier(self, dossier: Dossier, tx: Transaction, *, before: Dossier | None = UNSET) -> None:
+        """Stage a dossier file after full validation: structure, data quality, and the department's rules.
+
+        Data quality (``Dossier.data_problems``: ID checksums, phones,
+        duplicate ids) is refused whenever present.  The rules of
+        :func:`docgen.validation.dossier_problems` (money, dates, references,
+        the room, vocabularies, the countersign chain, free text) are refused
+        when the change introduces them: ``before`` is the dossier as it was
+        (None: a new dossier, every problem refused; left out: read from
+        disk), so old bad data never blocks an unrelated edit; the audit
+        reports it.  A refusal is a ``RuleViolations`` (a ``ValidationFailed``).
+        """
+        from docgen.validation import dossier_problems, refuse
+
         rel = f"{self.layout.dossier_rel(dossier.key)}/dossier.json"
         checked = parse_record(Dossier, dump_record(dossier), rel)
         problems = [f"字段 {f}: {p}" for f, p in checked.data_problems()]
         if problems:
             raise RecordError(rel, problems)
+        if before is UNSET:
+            path = self.path(rel)
+            try:
+                before = parse_record(Dossier, path.read_bytes(), path)
+            except FileNotFoundError:
+                before = None
+        ctx = self.validation_context(checked.project)
+        refuse(dossier_problems(checked, ctx), dossier_problems(before, ctx) if before is not None else None)
         tx.put_bytes(rel, dump_record(checked))
 
     def new_dossier(self, dossier: Dossier, tx: Transaction | None = None) -> Dossier:
@@ -452,13 +547,13 @@ class Archive:
             raise ConflictError(f"档案 {dossier.key}({dossier.unit_label})已存在,一户只能有一份档案")
         if tx is not None:
             stamp_dossier(None, dossier, self.actor, self.now())
-            self.save_dossier(dossier, tx)
+            self.save_dossier(dossier, tx, before=None)
             return dossier
         with self.transaction("dossier.new", dossier.key, f"新建档案 {dossier.unit_label} {dossier.owner_names}") as t:
             if self.dossier_exists(dossier.key):
                 raise ConflictError(f"档案 {dossier.key} 已存在")
             stamp_dossier(None, dossier, self.actor, self.now())
-            self.save_dossier(dossier, t)
+            self.save_dossier(dossier, t, before=None)
         return dossier
 
     @contextlib.contextmanager
@@ -479,7 +574,7 @@ class Archive:
             dossier = parse_record(Dossier, data, path)  # a second parse is cheaper than a deep copy
             yield dossier, tx
             stamp_dossier(before, dossier, self.actor, self.now())
-            self.save_dossier(dossier, tx)
+            self.save_dossier(dossier, tx, before=before)
 
     # -- documents -------------------------------------------------------------
     def owner(self, key: str) -> Owner:
@@ -778,4 +873,4 @@ def _validated(model: type[Any], data: dict[str, Any], where: str) -> Any:
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        raise RecordError(None, [f"{where} " + line for line in translate(exc)]) from exc
+        raise RecordError(None, translate(exc, record=where, data=data)) from exc

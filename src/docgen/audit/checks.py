@@ -31,6 +31,7 @@ from docgen.errors import UnsafePathError
 from docgen.idnumbers import mask_id_number
 from docgen.models import Document, Dossier
 from docgen.units import check_safe_id
+from docgen.validation import Problem
 from docgen.vocab import STAGES, doc_type_label
 
 
@@ -396,14 +397,8 @@ def check_timeliness(d: Dossier, rules: Rules, today: dt.date, emit: Emitter) ->
             )
         if d.delivered_on is not None:
             row = rules.warranty_for(r.warranty_category, r.component)
-            if row is None:
-                yield emit(
-                    "TIME.WARRANTY_UNKNOWN",
-                    f"报修单 {r.id} 的部位「{r.component}」不在保修期表中,无法判断是否在保修期内;"
-                    "请填写 warranty_category(保修期表中的部位名),或在规则文件的 warranty 表中补充匹配词。",
-                    r.id,
-                )
-            elif row.months is not None:
+            # no row: the component is outside the vocabulary, reported once as VALID.COMPONENT
+            if row is not None and row.months is not None:
                 end = add_months(d.delivered_on, row.months)
                 if r.reported_on > end and r.in_warranty is not False:
                     state = "保修期内" if r.in_warranty else "未判定"
@@ -423,3 +418,32 @@ def check_timeliness(d: Dossier, rules: Rules, today: dt.date, emit: Emitter) ->
                 f"交房 {delivered} 后 {days} 天(至 {due})应办结产权登记,目前为「{d.certificate_status}」,"
                 f"已逾期 {(today - due).days} 天;请联系业主补齐办证资料并跟进登记。",
             )
+
+
+# What to do about each rule of docgen.validation (the problem says what is wrong, the audit adds how to fix it).
+FIXES: dict[str, str] = {
+    "VALID.MONEY": "请对照原始单据更正金额。",
+    "VALID.QUANTITY": "请按现场核定的数量更正(核定数量不能超过申报数量)。",
+    "VALID.PAYABLE": "请核对扣款与已付累计。",
+    "VALID.DATE_ORDER": "请对照原始记录更正日期。",
+    "VALID.DATE_FUTURE": "请对照原始记录更正日期(计划中的事请记为计划,如 待回访)。",
+    "VALID.DATE_RANGE": "请核对日期是否录错了年份。",
+    "VALID.REFERENCE": "请改为本户档案中的记录编号,或删除该引用。",
+    "VALID.UNIT": "请核对房号;若项目的楼栋结构有误,请更正项目的楼栋结构。",
+    "VALID.STRUCTURE": "请更正项目的楼栋结构(project.json 中各期的 structure)。",
+    "VALID.COMPONENT": "请改为保修期表中的部位,或在规则文件的 warranty 表中补充该部位或匹配词。",
+    "VALID.CATEGORY": "请改为规定的类别,或在规则文件的 vocabularies.complaint_categories 中补充。",
+    "VALID.CHANNEL": "请改为规定的渠道,或在规则文件的 vocabularies.channels 中补充。",
+    "VALID.APPROVAL_ORDER": "请按会签链的顺序重新办理签字(经办人 → 客户服务部负责人 → ……)。",
+    "VALID.APPROVAL_STATUS": "请按会签进度更正结算状态,或补齐签字。",
+    "VALID.TEXT": "请删除这些字符后重新保存。",
+    "VALID.TEXT_LENGTH": "请精简内容,或把详细说明作为文件归档。",
+}
+
+
+def check_rules(problems: list[Problem], emit: Emitter) -> Iterator[Finding | None]:
+    """One finding per problem the department's rules find (``docgen.validation``), with what would fix it."""
+    for p in problems:
+        fix = FIXES.get(p.code, "")
+        message = p.message if p.message.endswith("。") else p.message + ";"
+        yield emit(p.code, message + fix if fix else p.message, p.ref)

@@ -21,14 +21,16 @@ from docgen.audit.checks import (
     check_accuracy,
     check_completeness,
     check_ocr_doubts,
+    check_rules,
     check_timeliness,
 )
 from docgen.audit.crossindex import CrossIndex
 from docgen.audit.findings import SEVERITY_RANK, Finding
 from docgen.audit.rules import Rules, load_rules
 from docgen.errors import DocgenError, NotFoundError, RecordError, UsageError
-from docgen.models import Dossier
+from docgen.models import Dossier, Project
 from docgen.units import check_project_code
+from docgen.validation import Context, batch_problems, dossier_problems, project_problems
 from docgen.vocab import STAGES
 
 if TYPE_CHECKING:
@@ -73,6 +75,7 @@ class Auditor:
         self.cross = CrossIndex(self._owner_name)
         self._projects = str(archive.layout.projects)
         self.dossiers_checked = 0
+        self._contexts: dict[str, Context] = {}
 
     def _check_batch_exists(self) -> None:
         """A misspelt batch would otherwise audit nothing and report "no problems"."""
@@ -106,6 +109,19 @@ class Auditor:
                 if progress is not None:
                     progress(self.dossiers_checked)
 
+    def context(self, code: str, project: Project | None = None) -> Context:
+        """What the records of project ``code`` are validated against (built once per project)."""
+        ctx = self._contexts.get(code)
+        if ctx is None:
+            if project is None:
+                try:
+                    project = self.archive.project(code)
+                except DocgenError:
+                    project = None
+            ctx = Context(self.rules, self.today, self.archive.approval_thresholds, project)
+            self._contexts[code] = ctx
+        return ctx
+
     def _project_findings(self, code: str) -> Iterator[Finding]:
         emit = Emitter(self.rules, code, code, "", "")
         try:
@@ -115,11 +131,31 @@ class Auditor:
             if f:
                 yield f
             return
-        if self.where.batch or self.where.stage:
+        ctx = self.context(code, project)
+        if self.where.stage:
+            return
+        for batch_id in self.archive.batch_ids(code):
+            if self.where.batch and batch_id != self.where.batch:
+                continue
+            try:
+                batch = self.archive.batch(code, batch_id)
+            except DocgenError as exc:
+                f = emit("RECORD.UNREADABLE", f"交房批次文件无法读取:{exc};请按提示修正 batches/{batch_id}.json。",
+                         batch_id)
+                if f:
+                    yield f
+                continue
+            for g in check_rules(batch_problems(batch, ctx), Emitter(self.rules, code, code, batch_id, "")):
+                if g is not None:
+                    yield g
+        if self.where.batch:
             return
         for f in check_ocr_doubts(project.documents, emit):
             if f:
                 yield f
+        for g in check_rules(project_problems(project, ctx), emit):
+            if g is not None:
+                yield g
         for path, problem in project.warnings():
             f = emit(
                 "ACCURACY.CREDIT_CODE",
@@ -181,6 +217,7 @@ class Auditor:
             check_completeness(documents, d, self.rules, emit),
             check_accuracy(documents, d, self.rules, emit, self.cross),
             check_timeliness(d, self.rules, self.today, emit),
+            check_rules(dossier_problems(d, self.context(d.project)), emit),
         ):
             for f in gen:
                 if f is not None:

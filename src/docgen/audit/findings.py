@@ -47,7 +47,27 @@ RULES: dict[str, tuple[Severity, str]] = {
     "TIME.COMPLAINT_LATE": ("info", "投诉超期后才关闭"),
     "TIME.CERT_OVERDUE": ("warning", "产权证超期未办结"),
     "TIME.WARRANTY_EXPIRED": ("warning", "报修时已过该部位保修期"),
-    "TIME.WARRANTY_UNKNOWN": ("info", "报修部位不在保修期表中"),
+    # Kept so that rules files naming it still load; since the component became a controlled
+    # vocabulary the problem is reported (once) as VALID.COMPONENT.
+    "TIME.WARRANTY_UNKNOWN": ("info", "报修部位不在保修期表中(已由 VALID.COMPONENT 取代)"),
+    # The department's rules on record data (docgen.validation): saving refuses a change that
+    # breaks one, the audit reports records written before the rule existed.
+    "VALID.MONEY": ("error", "金额为负数或超出上限"),
+    "VALID.QUANTITY": ("error", "核定数量超过申报数量"),
+    "VALID.PAYABLE": ("error", "扣款与已付累计超过结算总价"),
+    "VALID.DATE_ORDER": ("error", "日期先后顺序不合理"),
+    "VALID.DATE_FUTURE": ("error", "已发生的日期在今天之后"),
+    "VALID.DATE_RANGE": ("error", "日期超出合理范围"),
+    "VALID.REFERENCE": ("error", "引用的记录不存在"),
+    "VALID.UNIT": ("error", "房号不在项目的楼栋范围内"),
+    "VALID.STRUCTURE": ("error", "项目的楼栋结构有误"),
+    "VALID.COMPONENT": ("warning", "报修部位不在保修期表中"),
+    "VALID.CATEGORY": ("warning", "投诉类别不在规定类别中"),
+    "VALID.CHANNEL": ("warning", "渠道不在规定渠道中"),
+    "VALID.APPROVAL_ORDER": ("error", "会签顺序或签字角色不符合会签链"),
+    "VALID.APPROVAL_STATUS": ("error", "结算状态与会签进度不符"),
+    "VALID.TEXT": ("error", "文字中含控制字符、换行或文字方向控制符"),
+    "VALID.TEXT_LENGTH": ("warning", "文字超出长度上限"),
 }
 
 

@@ -122,6 +122,48 @@ class WarrantyPeriod(_Strict):
         return [v.strip() for v in values]
 
 
+COMPLAINT_CATEGORIES: tuple[str, ...] = (
+    "工程质量", "交付延期", "面积差异", "办证进度", "物业服务", "噪音扰民",
+    "规划变更", "配套设施", "销售承诺", "合同争议", "服务态度", "其他",
+)
+CHANNELS: tuple[str, ...] = ("电话", "400热线", "微信", "短信", "现场", "前台", "上门", "网站", "邮件", "信函")
+
+
+def _terms(values: list[str]) -> list[str]:
+    terms = [v.strip() for v in values]
+    if any(not t for t in terms):
+        raise ValueError("取值不能为空字符串")
+    dupes = sorted({t for t in terms if terms.count(t) > 1})
+    if dupes:
+        raise ValueError(f"取值 {'、'.join(dupes)} 重复")
+    return terms
+
+
+class Vocabularies(_Strict):
+    """Controlled vocabularies: the values a field may take (an empty list switches the check off).
+
+    Repair components are not listed here: they must match the ``warranty``
+    table (a component name or one of its match words), so that every repair
+    can be judged against its warranty period.
+    """
+
+    complaint_categories: list[str] = Field(default_factory=lambda: list(COMPLAINT_CATEGORIES))
+    channels: list[str] = Field(default_factory=lambda: list(CHANNELS))
+
+    _check = field_validator("complaint_categories", "channels")(_terms)
+
+
+class Limits(_Strict):
+    """Plausibility limits every saved record must respect (and the audit reports on old ones)."""
+
+    max_amount: Decimal = Field(Decimal("100000000"), gt=0)
+    earliest_year: int = Field(1980, ge=1900, le=2100)
+    planned_years_ahead: int = Field(10, ge=1, le=100)
+    name_length: int = Field(50, ge=1)
+    line_length: int = Field(200, ge=1)
+    text_length: int = Field(5000, ge=1)
+
+
 class ProjectOverride(_Strict):
     """Per-project overrides of stage requirements, deadlines and disabled rules."""
 
@@ -144,6 +186,8 @@ class Rules(_Strict):
     duplicate_ok: list[DocCode] = Field(default_factory=list)
     severity: dict[RuleId, Literal["error", "warning", "info"]] = Field(default_factory=dict)
     disabled: list[RuleId] = Field(default_factory=list)
+    vocabularies: Vocabularies = Field(default_factory=Vocabularies)
+    limits: Limits = Field(default_factory=Limits)
 
     @model_validator(mode="after")
     def _all_stages(self) -> Rules:
@@ -201,6 +245,10 @@ class Rules(_Strict):
             if any(word in joined for word in row.match):
                 return row
         return None
+
+    def component_names(self) -> list[str]:
+        """The components of the warranty table, in order (what a repair's component may name)."""
+        return [row.component for row in self.warranty]
 
 
 def default_rules_bytes() -> bytes:

@@ -9,9 +9,6 @@ from typing import Any
 import click
 
 from docgen import privacy
-from docgen.archive import Archive
-from docgen.archive.edit import apply_assignments
-from docgen.archive.records import build
 from docgen.cli.common import (
     App,
     console,
@@ -25,8 +22,7 @@ from docgen.cli.common import (
     table,
 )
 from docgen.dates import parse_date
-from docgen.errors import ConflictError, UsageError
-from docgen.models import Batch, BatchUnit, Dossier, Phase, Project
+from docgen.errors import UsageError
 from docgen.present import (
     batch_view,
     document_text_view,
@@ -35,27 +31,11 @@ from docgen.present import (
     dossier_view,
     project_view,
 )
-from docgen.units import parse_unit, split_key
+from docgen.services import dossiers
+from docgen.units import split_key
 from docgen.vocab import DOC_TYPES, STAGES, TEXT_ORIGIN_LABELS
 
 JSON = click.option("--json", "as_json", is_flag=True, help="以 JSON 输出(供脚本使用)。")
-
-CONFIG_TEMPLATE = """# docgen 配置文件。相对路径以本文件所在目录为准。说明见 docs/configuration.md。
-[archive]
-path = "records"        # 档案库目录
-# actor = "张三"         # 记入日志的操作人(默认为登录名)
-
-[search]
-index_path = "index"    # 检索索引目录(可随时由档案库重建)
-
-[ingest]
-inbox = "inbox"         # 扫描件投放目录
-
-[generate]
-templates = "templates" # 文书模板(.docx,可用 Word/WPS 修改)
-output = "output"       # 生成的文书先写到这里,再归入档案
-"""
-
 
 def _date(value: str | None) -> dt.date | None:
     if value is None:
@@ -79,20 +59,11 @@ def _reveal(app: App, reason: str | None, *, target: str, what: str, as_json: bo
 @click.option("--name", default="客户服务部业主档案", show_default=True, help="档案库名称。")
 def init_cmd(directory: Path, name: str) -> None:
     """新建档案库:在 DIRECTORY 中写入 docgen.toml 并创建 records/。"""
-    config = directory / "docgen.toml"
-    if config.exists():
-        raise ConflictError(f"{config} 已存在;该目录已初始化")
-    directory.mkdir(parents=True, exist_ok=True)
-    Archive.create(directory / "records", name=name)
-    config.write_text(CONFIG_TEMPLATE, "utf-8")
-    for sub in ("index", "inbox"):
-        (directory / sub).mkdir(exist_ok=True)
-    if not (directory / "templates").exists():
-        from docgen.generate.template_builder import build_all
+    from docgen.services.workspace import init_workspace
 
-        build_all(directory / "templates")
-    console().print(f"已新建档案库「{name}」:{(directory / 'records').resolve()}")
-    console().print(f"文书模板:{(directory / 'templates').resolve()}(可用 Word/WPS 修改,docgen templates check 检查)")
+    made = init_workspace(directory, name=name)
+    console().print(f"已新建档案库「{name}」:{made.records.resolve()}")
+    console().print(f"文书模板:{made.templates.resolve()}(可用 Word/WPS 修改,docgen templates check 检查)")
     console().print("下一步:docgen project new 新建项目,docgen dossier new 新建业主档案。")
 
 
@@ -163,24 +134,19 @@ def project_show(app: App, code: str, as_json: bool) -> None:
 def project_new(app: App, code: str, name: str, developer: str, credit_code: str, legal_rep: str,
                 city: str, address: str, phases: tuple[str, ...]) -> None:
     """新建项目 CODE(2-16 位大写字母或数字,如 HXSZ)。"""
-    phase_models = []
+    phase_specs = []
     for spec in phases:
         pname, _, buildings = spec.partition(":")
-        phase_models.append(Phase(name=pname, buildings=[b.strip() for b in buildings.split(",") if b.strip()]))
-    p = build(Project, {"code": code, "name": name, "city": city, "address": address, "phases": phase_models,
-                        "developer": {"name": developer, "credit_code": credit_code, "legal_rep": legal_rep}})
-    app.archive.new_project(p)
+        phase_specs.append({"name": pname, "buildings": [b.strip() for b in buildings.split(",") if b.strip()]})
+    p = dossiers.new_project(app.session, code, name=name, city=city, address=address, phases=phase_specs,
+                             developer={"name": developer, "credit_code": credit_code, "legal_rep": legal_rep})
     console().print(f"已新建项目 {p.code} {p.name}")
     for f, msg in p.warnings():
         console().print(f"[yellow]警告[/yellow] {f}: {msg}(已保存,请核对)")
 
 
 # -- batch -----------------------------------------------------------------------
-def _batch_ref(ref: str) -> tuple[str, str]:
-    if ref.count("/") != 1:
-        raise UsageError(f"批次 {ref!r} 应写成 项目/批次编号,如 HXSZ/B01")
-    p, b = ref.split("/")
-    return p.upper(), b
+_batch_ref = dossiers.batch_ref
 
 
 @click.group()
@@ -248,38 +214,21 @@ def batch_show(app: App, ref: str, as_json: bool, reveal: bool, reason: str | No
 def batch_new(app: App, ref: str, name: str, start: str, end: str, venue: str, units: tuple[str, ...],
               buildings: tuple[str, ...], commander: str) -> None:
     """新建交房批次 REF(如 HXSZ/B02)。"""
-    project_code, batch_id = _batch_ref(ref)
-    codes: list[str] = []
-    for spec in units:
-        codes += [parse_unit(u).code for u in spec.split(",") if u.strip()]
-    for b in buildings:
-        wanted = parse_unit(f"{b}-1-101").building
-        codes += [k.split("/")[1] for k in app.archive.dossier_keys(project_code) if k.split("/")[1].split("-")[0] == wanted]
-    b = build(Batch, {"id": batch_id, "project": project_code, "name": name, "window_start": _date(start),
-                      "window_end": _date(end), "venue": venue, "commander": commander, "buildings": list(buildings),
-                      "units": [{"unit": c} for c in dict.fromkeys(codes)]})
-    app.archive.new_batch(b)
-    console().print(f"已新建交房批次 {project_code}/{batch_id} {name},共 {len(b.units)} 户")
+    b = dossiers.new_batch(app.session, ref, name=name, start=_date(start), end=_date(end), venue=venue,  # type: ignore[arg-type]
+                           units=units, buildings=buildings, commander=commander)
+    console().print(f"已新建交房批次 {b.project}/{b.id} {name},共 {len(b.units)} 户")
 
 
 @batch.command("unit")
 @click.argument("ref")
 @click.argument("unit")
 @click.argument("assignments", nargs=-1, required=True)
+@click.option("--revision", type=int, help="只在该户记录仍为该版本时修改(防止覆盖他人的修改)。")
 @pass_app
-def batch_unit(app: App, ref: str, unit: str, assignments: tuple[str, ...]) -> None:
+def batch_unit(app: App, ref: str, unit: str, assignments: tuple[str, ...], revision: int | None) -> None:
     """更新批次 REF 中房号 UNIT 的状态,如 status=已预约 appointment=2026-06-18T09:30。"""
-    project_code, batch_id = _batch_ref(ref)
-    code = parse_unit(unit).code
-    changes = parse_assignments(assignments)
-    with app.archive.edit_batch(project_code, batch_id, "batch.unit", f"更新批次 {ref} 中 {code}") as b:
-        entry = next((u for u in b.units if u.unit == code), None)
-        if entry is None:
-            raise UsageError(f"房号 {code} 不在批次 {ref} 中")
-        data = entry.model_dump(mode="json")
-        apply_assignments(data, changes, protected={"unit"})
-        b.units[b.units.index(entry)] = build(BatchUnit, data, f"批次 {ref}")
-    console().print(f"已更新 {ref} {code}")
+    entry = dossiers.update_batch_unit(app.session, ref, unit, parse_assignments(assignments), revision=revision)
+    console().print(f"已更新 {ref} {entry.unit}(第 {entry.revision} 版)")
 
 
 # -- dossier ---------------------------------------------------------------------
@@ -386,32 +335,23 @@ def dossier_new(app: App, key: str, owner: str, id_number: str, phone: str, addr
                 co_owners: tuple[str, ...], contract_no: str, filing_no: str, signed_on: str | None,
                 delivery_due: str | None) -> None:
     """新建业主档案 KEY(如 HXSZ/03-2-1203)。"""
-    project_code, unit = split_key(key)
     owners = [{"name": owner, "id_number": id_number, "phone": phone, "address": address}]
     owners += [_owner_from_spec(s, "共有人") for s in co_owners]
-    d = build(Dossier, {"project": project_code, "unit": unit, "owners": owners, "contract_no": contract_no,
-                        "filing_no": filing_no, "signed_on": _date(signed_on), "contract_date": _date(signed_on),
-                        "delivery_due": _date(delivery_due)})
-    app.archive.new_dossier(d)
+    d = dossiers.new_dossier(app.session, key, owners=owners, contract_no=contract_no, filing_no=filing_no,
+                             signed_on=_date(signed_on), delivery_due=_date(delivery_due))
     console().print(f"已新建档案 {d.key}({d.unit_label}){d.owner_names}")
 
 
 @dossier.command("set")
 @click.argument("key")
 @click.argument("assignments", nargs=-1, required=True)
+@click.option("--revision", type=int, help="只在档案仍为该版本时修改(防止覆盖他人的修改)。")
 @pass_app
-def dossier_set(app: App, key: str, assignments: tuple[str, ...]) -> None:
+def dossier_set(app: App, key: str, assignments: tuple[str, ...], revision: int | None) -> None:
     """修改档案字段,如 stage=交房 delivered_on=2026-06-20 owners[0].phone=13800000000。"""
-    project_code, unit = split_key(key)
     changes = parse_assignments(assignments)
-    summary = "修改 " + "、".join(changes)
-    with app.archive.edit_dossier(f"{project_code}/{unit}", "dossier.set", summary) as (d, _tx):
-        data = d.model_dump(mode="json")
-        apply_assignments(data, changes)
-        new = build(Dossier, data, key)
-        for name in Dossier.model_fields:
-            setattr(d, name, getattr(new, name))
-    console().print(f"已修改 {project_code}/{unit}:{'、'.join(f'{k}={v}' for k, v in changes.items())}")
+    d = dossiers.set_dossier_fields(app.session, key, changes, revision=revision)
+    console().print(f"已修改 {d.key}:{'、'.join(f'{k}={v}' for k, v in changes.items())}")
 
 
 # -- document --------------------------------------------------------------------

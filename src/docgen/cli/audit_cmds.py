@@ -11,8 +11,9 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -72,55 +73,29 @@ def audit_cmd(
         docgen audit --format xlsx --out 审计.xlsx
         docgen audit --format html --out 审计.html --fail-on error
     """
-    from docgen.audit.engine import AuditFilter, Auditor
-    from docgen.audit.findings import at_or_above
-    from docgen.audit.report import open_report
-    from docgen.audit.rules import load_rules
-    from docgen.audit.summary import Summary
+    from docgen.services.audit import AuditRequest, run_audit
 
-    archive = app.archive
-    rules, source = load_rules(archive, rules_path)
-    where = AuditFilter(project=project, batch=batch, stage=stage, min_severity=min_severity)
-    auditor = Auditor(archive, rules, where, today=as_of)
-    threshold = fail_on or app.config.audit.fail_on
-    if fmt and out is None:
-        out = Path(f"audit-{auditor.today:%Y%m%d}.{fmt}")
-    elif out is not None and fmt is None:
-        fmt = out.suffix.lstrip(".").lower() or "csv"
-    writer = open_report(fmt, out) if fmt and out else None
-    summary = Summary(top=top)
-    shown = []
-    failing = 0
+    request = AuditRequest(project=project, batch=batch, stage=stage, min_severity=min_severity, fmt=fmt, out=out,
+                           fail_on=fail_on, rules_path=rules_path, today=as_of, top=top, keep_findings=list_all)
     with _progress("正在审计") as tick:
-        for f in auditor.run(progress=tick):
-            summary.add(f)
-            if writer is not None:
-                writer.add(f)
-            if list_all:
-                shown.append(f)
-            if threshold != "never" and at_or_above(f.severity, threshold):
-                failing += 1
-    summary.dossiers_checked = auditor.dossiers_checked
-    filters = "、".join(f"{k}={v}" for k, v in (("项目", project), ("批次", batch), ("阶段", stage)) if v)
-    meta = {"today": auditor.today.isoformat(), "rules": source, "filters": filters, "min_severity": min_severity}
-    if writer is not None:
-        writer.close(summary, meta)
+        outcome = run_audit(app.session, request, progress=tick)
     if as_json:
-        emit_json({"summary": summary.as_dict(), "meta": meta, "report": str(out) if out else None})
+        emit_json(outcome.as_dict())
     else:
-        _show_summary(summary, meta, shown)
-        if out:
-            console().print(f"报表已写入 {out}")
-    if failing:
+        _show_summary(outcome.summary, outcome.meta, outcome.findings)
+        if outcome.report:
+            console().print(f"报表已写入 {outcome.report}")
+    if outcome.failing:
         if not as_json:
-            click.echo(f"有 {failing} 条问题达到或超过「{_sev(threshold)}」级别(退出码 {FINDINGS_EXIT})。", err=True)
+            click.echo(f"有 {outcome.failing} 条问题达到或超过「{_sev(outcome.threshold)}」级别(退出码 {FINDINGS_EXIT})。",
+                       err=True)
         sys.exit(FINDINGS_EXIT)
 
 
-def _show_summary(summary: object, meta: dict[str, str], shown: list[object]) -> None:
+def _show_summary(summary: Any, meta: dict[str, str], shown: Sequence[Any]) -> None:
     from docgen.audit.findings import RULES
 
-    data = summary.as_dict()  # type: ignore[attr-defined]
+    data = summary.as_dict()
     sev = data["by_severity"]
     kv([
         ("审计日期", meta["today"]),
@@ -143,7 +118,7 @@ def _show_summary(summary: object, meta: dict[str, str], shown: list[object]) ->
         for w in data["worst"]
     ])
     if shown:
-        table("问题清单", ["级别", "档案", "规则", "说明"], [(_sev(f.severity), f.key, f.rule, f.message) for f in shown])  # type: ignore[attr-defined]
+        table("问题清单", ["级别", "档案", "规则", "说明"], [(_sev(f.severity), f.key, f.rule, f.message) for f in shown])
 
 
 @click.command("verify")

@@ -110,7 +110,7 @@ def complaint_new(app: App, key: str, category: str, description: str, first_res
 @pass_app
 def complaint_update(app: App, complaint_id: str, assignments: tuple[str, ...], revision: int | None,
                      as_json: bool) -> None:
-    """更新投诉字段,如 status=处理中。"""
+    """更新投诉字段,如 status=处理中 related_repairs=BX-2026-00012,BX-2026-00013(多个用逗号分隔,留空即清除)。"""
     changes: dict[str, Any] = dict(parse_assignments(assignments))
     if "related_repairs" in changes:  # a list on the command line: comma-separated ids
         changes["related_repairs"] = cases._ids([changes["related_repairs"] or ""])

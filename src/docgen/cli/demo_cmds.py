@@ -24,7 +24,7 @@ def demo(ctx: click.Context, work: Path, pdf: bool) -> None:
     在任何目录下都可运行:没有配置示例档案库时,使用随 docgen 安装的示例档案库和模板。
     """
     if ctx.invoked_subcommand is None:
-        run_tour(ctx.find_object(App), work, pdf)
+        run_tour(ctx.ensure_object(App), work, pdf)
 
 
 @demo.command("build")
@@ -37,7 +37,14 @@ def demo(ctx: click.Context, work: Path, pdf: bool) -> None:
 @pass_app
 def build_cmd(app: App, out: Path | None, units: int, seed: int, inbox: Path | None, force: bool, as_json: bool) -> None:
     """生成示例档案库:两个项目、交房批次、业主档案、文件、报修投诉回访,以及故意植入的问题。"""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TaskID,
+        TextColumn,
+        TimeElapsedColumn,
+    )
 
     from docgen.demo.build import build_demo
     from docgen.demo.plant import KIND_LABELS
@@ -48,7 +55,7 @@ def build_cmd(app: App, out: Path | None, units: int, seed: int, inbox: Path | N
         TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
         console=console(), disable=not show_bar, transient=True,
     ) as bar:
-        tasks: dict[str, int] = {}
+        tasks: dict[str, TaskID] = {}
 
         def progress(stage: str, done: int, total: int) -> None:
             if stage not in tasks:

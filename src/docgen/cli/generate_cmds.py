@@ -170,7 +170,7 @@ def templates_list(app: App, as_json: bool) -> None:
     """列出 docgen 使用的模板文件及其用途。"""
     from docgen.generate.catalog import TEMPLATES, template_path
 
-    rows = []
+    rows: list[dict[str, Any]] = []
     for kind, spec in TEMPLATES.items():
         path = template_path(app.config.generate, kind)
         rows.append({"kind": kind, "title": spec.title, "for": spec.subject, "path": path, "exists": path.is_file()})

@@ -19,7 +19,13 @@ that the audit finds exactly these.  Kinds:
 ``repair_outside_warranty``        a repair accepted as in-warranty after its warranty ended
 ``superseded_replacement_missing`` a superseded document whose replacement's file is gone
 ``bad_credit_code``                the developer's 统一社会信用代码 fails GB 32100 (a warning)
+``dangling_reference``             a complaint linked to a repair ticket the dossier does not hold
+``component_not_in_table``         a repair whose component is not in the warranty table
 =================================  ==========================================================
+
+The last two break rules that saving enforces (``docgen.validation``), so
+they are written the way an older docgen wrote them: straight into the
+dossier's file inside a journaled transaction, without the checks.
 
 Plants are attached to the first *eligible* household of a phase at or after
 a seeded position, so any build of 20 or more households carries every kind.
@@ -60,6 +66,8 @@ WHERE: dict[str, tuple[str, str]] = {
     "overdue_complaint": ("YHW", "二期"),
     "duplicate_file": ("YHW", "二期"),
     "superseded_replacement_missing": ("YHW", "二期"),
+    "dangling_reference": ("YHW", "二期"),
+    "component_not_in_table": ("HXSZ", "一期"),
 }
 
 
@@ -78,6 +86,8 @@ KIND_LABELS: dict[str, str] = {
     "repair_outside_warranty": "超出保修期仍按保修处理",
     "superseded_replacement_missing": "替代文件的文件缺失",
     "bad_credit_code": "统一社会信用代码校验位错误",
+    "dangling_reference": "投诉关联了不存在的报修单",
+    "component_not_in_table": "报修部位不在保修期表中",
 }
 """Chinese label of each planted problem kind (what the CLI shows)."""
 
@@ -294,6 +304,11 @@ class Planter:
                 return False
             self.state["supersede_key"] = d.key
             return True
+        if kind in ("dangling_reference", "component_not_in_table"):
+            if d.delivered_on is None or (DEMO_TODAY - d.delivered_on).days < 30:
+                return False
+            self.state[kind] = d.key
+            return True  # written by legacy_records() after the build: saving would refuse it
         raise AssertionError(kind)
 
     def wants_coowner(self, pp: ProjectPlan, ph: PhasePlan, unit: str) -> bool | None:
@@ -376,6 +391,52 @@ class Planter:
             self.extra_documents += 1
             self.state["supersede_doc"] = (key, new.id, new.file)
             self._add("superseded_replacement_missing", key, doc_id=old.id, replacement_id=new.id, missing_file=new.file)
+
+        self.legacy_records(archive)
+
+    def legacy_records(self, archive: Archive) -> None:
+        """Case records an older docgen accepted and today's rules refuse: journaled, never validated."""
+        from docgen.models import RepairTicket
+
+        key = self.state.get("dangling_reference")
+        if key:
+            received = DEMO_TODAY - 5 * DAY
+            missing = f"BX-{received.year - 1}-00999"
+
+            def complaint(data: dict[str, Any], tx: Any) -> dict[str, Any]:
+                c = Complaint(
+                    id=tx.next_id("TS", received.year), received_on=received, channel="电话", first_responder=STAFF[0],
+                    category="工程质量", description="去年报修的卫生间渗漏又出现了,要求按原报修单继续处理",
+                    status="处理中", related_repairs=[missing],
+                )
+                data["complaints"].append(c.model_dump(mode="json"))
+                return {"record": c.id, "related_repairs": [missing], "note": "关联的报修单号录错(本户没有这张报修单)"}
+
+            self._legacy(archive, key, "dangling_reference", complaint)
+        key = self.state.get("component_not_in_table")
+        if key:
+            def repair(data: dict[str, Any], tx: Any) -> dict[str, Any]:
+                delivered = dt.date.fromisoformat(data["delivered_on"])
+                reported = delivered + 20 * DAY
+                r = RepairTicket(
+                    id=tx.next_id("BX", reported.year), reported_on=reported, reported_by=data["owners"][0]["name"],
+                    component="院子围栏", location="入户花园", description="业主自行加装的围栏松动,要求维修",
+                    verified_cause="业主自行加装,不属于交付范围", responsibility="业主", status="不予维修",
+                    handled_by=STAFF[1], responded_on=reported + DAY, closed_on=reported + DAY,
+                )
+                data["repairs"].append(r.model_dump(mode="json"))
+                return {"record": r.id, "component": "院子围栏", "note": "旧版本录入的自由文字部位,不在保修期表中"}
+
+            self._legacy(archive, key, "component_not_in_table", repair)
+
+    def _legacy(self, archive: Archive, key: str, kind: str, change: Any) -> None:
+        rel = f"{archive.layout.dossier_rel(key)}/dossier.json"
+        with archive.transaction("dossier.legacy", key, f"示例档案库:旧版本录入的记录({KIND_LABELS[kind]})") as tx:
+            data = json.loads(archive.path(rel).read_text("utf-8"))
+            detail = change(data, tx)
+            tx.put_bytes(rel, json.dumps(data, ensure_ascii=False, indent=2).encode("utf-8") + b"\n")
+        self.taken.add(key)
+        self._add(kind, key, **detail)
 
     def hand_edits(self, archive: Archive) -> None:
         """Changes made outside docgen, as a person editing files would: no validation, no journal."""

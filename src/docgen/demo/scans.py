@@ -25,62 +25,13 @@ import math
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 
-from PIL import Image, ImageDraw, ImageFilter, ImageFont
+from PIL import Image, ImageDraw, ImageFilter
 
-from docgen.errors import DocgenError
+from docgen.fonts import pil_font, reportlab_font
 
 A4_MM = (210.0, 297.0)
-_TRUETYPE_CANDIDATES = (
-    "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
-    "/usr/share/fonts/wqy-zenhei/wqy-zenhei.ttc",
-    "C:/Windows/Fonts/simsun.ttc",
-    "C:/Windows/Fonts/simhei.ttf",
-)
-_ANY_CANDIDATES = (
-    *_TRUETYPE_CANDIDATES,
-    "/usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc",
-    "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
-)
-
-
-class FontMissing(DocgenError):
-    """No CJK font is installed, so Chinese pages cannot be drawn."""
-
-
-@lru_cache(maxsize=2)
-def find_cjk_font(truetype_only: bool = False) -> Path | None:
-    """Return the path of an installed CJK font (TrueType outlines if asked), or None."""
-    for candidate in _TRUETYPE_CANDIDATES if truetype_only else _ANY_CANDIDATES:
-        if Path(candidate).is_file():
-            return Path(candidate)
-    return None
-
-
-@lru_cache(maxsize=8)
-def _pil_font(size: int) -> ImageFont.FreeTypeFont:
-    path = find_cjk_font()
-    if path is None:
-        raise FontMissing("未安装中文字体,无法绘制扫描页;请安装 fonts-wqy-zenhei 或 fonts-noto-cjk(setup.sh 会安装)")
-    return ImageFont.truetype(str(path), size=size, index=0)
-
-
-@lru_cache(maxsize=1)
-def reportlab_font() -> str:
-    from reportlab.pdfbase import pdfmetrics
-
-    path = find_cjk_font(truetype_only=True)
-    if path is not None:
-        from reportlab.pdfbase.ttfonts import TTFont
-
-        pdfmetrics.registerFont(TTFont("DocgenCJK", str(path), subfontIndex=0))
-        return "DocgenCJK"
-    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-
-    pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
-    return "STSong-Light"
 
 
 def _wrap(line: str, max_chars: int) -> list[str]:
@@ -203,8 +154,8 @@ def scan_page(
     h = int(A4_MM[1] / 25.4 * dpi)
     img = Image.new("L", (w, h), 255)
     draw = ImageDraw.Draw(img)
-    body = _pil_font(max(12, int(dpi * 11 / 72)))
-    title = _pil_font(max(14, int(dpi * 16 / 72)))
+    body = pil_font(max(12, int(dpi * 11 / 72)))
+    title = pil_font(max(14, int(dpi * 16 / 72)))
     margin = int(20 / 25.4 * dpi)
     max_chars = max(10, (w - 2 * margin) // int(dpi * 11 / 72))
     y = int(25 / 25.4 * dpi)
@@ -312,7 +263,7 @@ def _stamp(page: Image.Image, line: tuple[int, int, int, int], dpi: int, rng: ra
         for k in range(10)
     ]
     draw.polygon(star, fill=255)
-    font = _pil_font(max(10, radius // 4))
+    font = pil_font(max(10, radius // 4))
     name = "华轩置业有限公司合同专用章"
     for k, ch in enumerate(name):
         angle = math.radians(210 - k * 240 / (len(name) - 1))

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from docgen.approvals import approval_chain
 from docgen.demo import content as C
 from docgen.demo.people import CONTRACTORS, MANAGERS, STAFF, Person, make_person
 from docgen.idnumbers import credit_code_check_digit
@@ -27,6 +28,7 @@ from docgen.models import (
     Approval,
     Batch,
     BatchUnit,
+    Building,
     Company,
     Complaint,
     Counter,
@@ -45,6 +47,9 @@ from docgen.vocab import BatchUnitStatus, RevisitReason
 
 DEMO_TODAY = dt.date(2026, 11, 16)
 """The sample archive's "today": every date in it is consistent with this day."""
+
+APPROVAL_THRESHOLDS = {"分管领导": Decimal("5000"), "总经理": Decimal("50000")}
+"""The countersign thresholds the sample is signed by (the defaults of ``[generate] approval_thresholds``)."""
 
 Alloc = Callable[[str, int], str]
 """Allocates the next record id for a prefix and year (``Transaction.next_id``)."""
@@ -259,6 +264,11 @@ def plan_projects(total_units: int, seed: int) -> list[ProjectPlan]:
                     presale_permits=[ph.permit],
                     contract_delivery_date=ph.delivery_due,
                     completion_filed_on=ph.completion_filed_on,
+                    structure=[
+                        Building(code=b, entrances=ENTRANCES, lowest_floor=FLOORS.start, floors=FLOORS.stop - 1,
+                                 rooms_per_floor=ROOMS)
+                        for b in buildings
+                    ],
                 )
             )
         delivered = [p for p in ps.phases if p.mode != "presale"]
@@ -608,11 +618,10 @@ def _plan_settlement(rng: random.Random, h: Household, ctx: C.Ctx, r: RepairTick
     )
     s.deductions = [Deduction(name="预留质保金(5%)", amount=(s.approved_total * Decimal("0.05")).quantize(Decimal("0.01")))]
     s.chargeback = s.approved_total
-    roles = ["经办人", "客户服务部负责人", "分管领导"] + (["总经理"] if s.approved_total > Decimal(5000) else [])
     day = created
-    for role in roles:
+    for role in approval_chain(s.approved_total, APPROVAL_THRESHOLDS):  # the chain the amount requires
         s.approvals.append(Approval(role=role, name=MANAGERS[role], date=day, decision="同意"))
-        day += rng.randint(0, 2) * DAY
+        day = min(day + rng.randint(0, 2) * DAY, today)
     s.status = "已付款" if day + 5 * DAY < today else "已审批"
     h.dossier.settlements.append(s)
     h.docs.append(DocSpec("settlement_sheet", day, C.settlement_sheet(ctx, s), signed=True, source="generated", related=s.id))

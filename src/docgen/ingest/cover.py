@@ -26,7 +26,7 @@ def cover_sheet(archive: Any, owner_key: str, doc_type: str, out: Path) -> Separ
     from reportlab.lib.utils import ImageReader
     from reportlab.pdfgen import canvas
 
-    from docgen.demo.scans import reportlab_font
+    from docgen.fonts import reportlab_font
     from docgen.models import Dossier
 
     owner = archive.owner(owner_key)

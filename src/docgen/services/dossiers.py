@@ -73,7 +73,7 @@ def set_dossier_fields(session: Session, key: str, assignments: Mapping[str, str
         from docgen.archive.edit import PROTECTED
 
         apply_assignments(data, dict(assignments), protected=PROTECTED | _PROTECTED_EXTRA)
-        new = build(Dossier, data, key)
+        new = build(Dossier, data, record=f"档案 {key}({d.unit_label})")
         for name in Dossier.model_fields:
             setattr(d, name, getattr(new, name))
         return d
@@ -101,7 +101,7 @@ def new_batch(session: Session, ref: str, *, name: str, start: dt.date, end: dt.
     batch = build(Batch, {"id": batch_id, "project": project_code, "name": name, "window_start": start,
                           "window_end": end, "venue": venue, "commander": commander,
                           "buildings": list(buildings), "units": [{"unit": c} for c in dict.fromkeys(codes)],
-                          **fields})
+                          **fields}, record=f"交房批次 {project_code}/{batch_id}")
     session.archive.new_batch(batch)
     return batch
 
@@ -124,6 +124,6 @@ def update_batch_unit(session: Session, ref: str, unit: str, assignments: Mappin
         check(entry, revision, f"批次 {project_code}/{batch_id} 中的 {entry.unit}")
         data = entry.model_dump(mode="json")
         apply_assignments(data, dict(assignments), protected={"unit"} | _PROTECTED_EXTRA)
-        new = build(BatchUnit, data, f"批次 {ref}")
+        new = build(BatchUnit, data, record=f"批次 {project_code}/{batch_id} 中的 {code}")
         b.units[b.units.index(entry)] = new
     return new
