@@ -169,7 +169,7 @@ def bench_watcher(work: Path, n_text: int, n_scan: int) -> None:
     peak = int(next(line.split()[1] for line in rest.splitlines() if line.startswith("peak")))
     docs = sum(len(d.documents) for d in Archive.open(archive.root).iter_dossiers())
     print(f"watcher: text PDF arrival → filed {statistics.fmean(latencies):.2f} s mean, max {max(latencies):.2f} s "
-          f"(watchdog inotify buffer 0.5 s + settle after close 0.1 s + pipeline); {docs} files filed; peak RSS {peak / 2**20:.0f} MB "
+          f"(settle after close 0.1 s + tick + pipeline); {docs} files filed; peak RSS {peak / 2**20:.0f} MB "
           f"(after OCR of {n_scan} scans)")
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pypdfium2 as pdfium
@@ -108,3 +109,58 @@ def test_cover_sheet_qr_decodes(env, tmp_path):
     assert read_codes(image) == [SeparatorCode("HXSZ/03-2-1203", "handover_record")]
     bad = invoke("cover-sheet", "HXSZ/09-9-0909", "--type", "房屋交接书", "-o", str(out))
     assert bad.exit_code == 1 and "不存在" in bad.output
+
+
+def test_ingest_walks_sub_folders_and_names_every_skipped_file(env, tmp_path):
+    invoke, _inbox, archive = env
+    folder = tmp_path / "scans"
+    (folder / "扫描仪1").mkdir(parents=True)
+    text_pdf([["房屋交接书", "业主签字:张伟"]], folder / "扫描仪1" / "HXSZ_03-2-1203_handover_record.pdf")
+    text_pdf([["钥匙签收表", "已领取"]], folder / "HXSZ_05-1-0601_key_receipt.pdf")
+    (folder / ".hidden.pdf").write_bytes(b"%PDF-1.4")
+    (folder / "扫描仪1" / "upload.pdf.part").write_bytes(b"%PDF-1.4")
+    result = invoke("ingest", str(folder))
+    assert result.exit_code == 0, result.output
+    assert sum(line.startswith("已归档 ") for line in result.output.splitlines()) == 2
+    assert "跳过 .hidden.pdf — 隐藏文件" in result.output
+    assert f"跳过 {os.path.join('扫描仪1', 'upload.pdf.part')} — 临时文件" in result.output
+    assert "共 2 个文件,跳过 2 个:已归档 2" in result.output
+    assert len(archive.dossier("HXSZ/03-2-1203").documents) == 1
+
+
+def test_next_ingest_finishes_what_a_killed_ingest_left(env, tmp_path):
+    """A killed `docgen ingest` leaves its copy and its (released) lock in .processing/; the next ingest adopts it."""
+    invoke, inbox, archive = env
+    dead = inbox / ".processing" / "host-999999-dead00"
+    dead.mkdir(parents=True)
+    (inbox / ".processing" / "host-999999-dead00.lock").write_bytes(b"")
+    text_pdf([["房屋交接书", "业主签字:张伟"]], dead / "HXSZ_03-2-1203_handover_record.pdf")
+    other = text_pdf([["钥匙签收表", "已领取"]], tmp_path / "HXSZ_05-1-0601_key_receipt.pdf")
+    result = invoke("ingest", str(other))
+    assert result.exit_code == 0, result.output
+    assert "HXSZ/03-2-1203" in result.output and "HXSZ/05-1-0601" in result.output
+    assert len(archive.dossier("HXSZ/03-2-1203").documents) == 1 and not dead.exists()
+
+
+def test_document_add_has_ingest_checks(env, tmp_path):
+    invoke, _inbox, archive = env
+    scan = text_pdf([["房屋交接书", "业主签字"]], tmp_path / "交接书.pdf")
+    assert invoke("document", "add", "HXSZ/03-2-1204", str(scan), "--type", "房屋交接书").exit_code == 0
+    again = tmp_path / "交接书-副本.pdf"
+    again.write_bytes(scan.read_bytes())
+    link = tmp_path / "passwd.pdf"
+    link.symlink_to("/etc/passwd")
+    empty = tmp_path / "empty.pdf"
+    empty.write_bytes(b"")
+    text = tmp_path / "notes.pdf"
+    text.write_text("业主来电,说明情况。", "utf-8")
+    for path, fragment in [(again, "完全相同"), (link, "符号链接"), (empty, "文件为空"), (text, "只能归档 PDF")]:
+        result = invoke("document", "add", "HXSZ/03-2-1204", str(path), "--type", "房屋交接书")
+        assert result.exit_code == 1 and fragment in result.output, (path.name, result.output)
+        assert "Traceback" not in result.output
+    assert len(archive.dossier("HXSZ/03-2-1204").documents) == 1
+    gbk = os.fsdecode("业主身份证.pdf".encode("gbk"))
+    os.rename(text_pdf([["身份证复印件", "王芳"]], tmp_path / "id.pdf"), os.path.join(os.fsencode(tmp_path), os.fsencode(gbk)))
+    result = invoke("document", "add", "HXSZ/03-2-1204", str(tmp_path / gbk), "--type", "身份证复印件")
+    assert result.exit_code == 0, result.output
+    assert archive.dossier("HXSZ/03-2-1204").documents[-1].original_name == "业主身份证.pdf"

@@ -385,8 +385,11 @@ def document_add(app: App, owner_key: str, file: Path, doc_type: str, doc_date: 
         owner_key = f"{p}/{u}"
     else:
         owner_key = owner_key.upper()
-    doc = app.archive.add_document(owner_key, file, doc_type=doc_type, date=_date(doc_date), title=title,
-                                   signed=signed, supersedes=supersedes, source="import", identified_by="manual")
+    # ingest's checks: no links, no empty or unsupported files, no content already archived
+    from docgen.ingest.preflight import add_checked
+
+    doc = add_checked(app.archive, owner_key, file, doc_type=doc_type, date=_date(doc_date), title=title,
+                      signed=signed, supersedes=supersedes)
     console().print(f"已归档 {doc.id}:{doc.type_label} → {owner_key}(sha256 {doc.sha256[:12]}…)")
 
 

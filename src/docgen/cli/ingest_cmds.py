@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+from rich.markup import escape
 
 from docgen.cli.common import App, console, emit_json, pass_app, table
 from docgen.errors import UsageError
@@ -23,6 +24,8 @@ _STATUS = {
     "duplicate": ("[yellow]重复[/yellow]", "重复"),
     "review": ("[yellow]待确认[/yellow]", "待确认"),
     "failed": ("[red]失败[/red]", "失败"),
+    "waiting": ("[cyan]等待[/cyan]", "等待"),
+    "skipped": ("[dim]跳过[/dim]", "跳过"),
 }
 _METHOD = {"qr": "二维码", "filename": "文件名", "content": "内容匹配", "direct": "指定", "manual": "人工"}
 
@@ -47,17 +50,26 @@ def _pipeline(app: App, progress: Callable[[str], None] | None = None) -> Any:
     return Pipeline(app.archive, app.config.ingest, hooks=[hook] if hook else [], progress=progress)
 
 
+def _shown(text: str) -> str:
+    """A name or message for the terminal: readable, on one line, and never taken for rich markup."""
+    from docgen.ingest.names import display_name
+
+    return escape(display_name(text))
+
+
 def _line(result: Any) -> str:
     """One terminal line per file."""
     status = _STATUS.get(result.status, (result.status, result.status))[0]
-    parts = [f"{status} {result.name}"]
+    parts = [f"{status} {_shown(result.name)}"]
     if result.status in ("filed", "recovered") and result.owner_key:
         how = _METHOD.get(result.method or "", result.method or "")
         conf = f" {result.confidence:.2f}" if result.confidence is not None else ""
         kind = f" {doc_type_label(result.doc_type)}" if result.doc_type else ""
         parts.append(f"→ {result.owner_key}{kind} {result.doc_id or ''}({how}{conf})")
     else:
-        parts.append(f"— {result.message}")
+        parts.append(f"— {_shown(result.message)}")
+    if result.status == "skipped":
+        return " ".join(parts)
     pages = f"{result.pages} 页," if result.pages else ""
     pages += f"OCR {result.ocr_pages} 页," if result.ocr_pages else ""
     parts.append(f"[dim]({pages}{result.seconds:.2f} 秒)[/dim]")
@@ -65,14 +77,12 @@ def _line(result: Any) -> str:
     for part in result.parts:
         text += "\n    " + _line(part)
     for warning in result.warnings:
-        text += f"\n    [yellow]注意:{warning}[/yellow]"
+        text += f"\n    [yellow]注意:{_shown(warning)}[/yellow]"
     return text + _doubtful(result)
 
 
 def _doubtful(result: Any) -> str:
     """The lines OCR left in doubt (OCR 存疑), for a person to check against the paper."""
-    from rich.markup import escape
-
     doubts = getattr(result, "ocr_doubtful", None) or []
     if not doubts:
         return ""
@@ -88,8 +98,12 @@ def _doubtful(result: Any) -> str:
 
 
 def _plain(result: Any) -> str:
+    """One log line per file (names readable, one line whatever the name holds)."""
+    from docgen.ingest.names import display_name
+
     label = _STATUS.get(result.status, (result.status, result.status))[1]
-    return f"{label} {result.name} {result.owner_key or ''} {result.doc_id or ''} {result.message}".strip()
+    text = f"{label} {display_name(result.name)} {result.owner_key or ''} {result.doc_id or ''} {display_name(result.message)}"
+    return text.strip()
 
 
 # -- ingest -------------------------------------------------------------------------
@@ -117,7 +131,7 @@ def ingest(app: App, paths: tuple[Path, ...], into: str | None, doc_type: str | 
             raise UsageError(f"文件或目录 {path} 不存在")
     results = []
     status = console().status("正在归档…") if not as_json else None
-    progress = (lambda msg: status.update(f"正在识别 {msg}…")) if status is not None else None
+    progress = (lambda msg: status.update(f"正在识别 {_shown(msg)}…")) if status is not None else None
     with _pipeline(app, progress) as pipeline:
         if status is not None:
             status.start()
@@ -135,11 +149,14 @@ def ingest(app: App, paths: tuple[Path, ...], into: str | None, doc_type: str | 
     if as_json:
         emit_json([r.as_dict() for r in results])
     else:
+        processed = [r for r in results if r.status != "skipped"]
+        skipped = len(results) - len(processed)
         counts: dict[str, int] = {}
-        for r in results:
+        for r in processed:
             counts[r.status] = counts.get(r.status, 0) + 1
         summary = ",".join(f"{_STATUS.get(k, (k, k))[1]} {v}" for k, v in counts.items()) or "没有文件"
-        console().print(f"共 {len(results)} 个文件:{summary}")
+        console().print(f"共 {len(processed)} 个文件:{summary}" if not skipped else
+                        f"共 {len(processed)} 个文件,跳过 {skipped} 个:{summary}")
     if any(r.status == "failed" or any(p.status == "failed" for p in r.parts) for r in results):
         raise SystemExit(1)
     from docgen.cli.common import fail_if_unreadable
@@ -163,9 +180,14 @@ def watch(app: App, poll: bool | None, once: bool, stable: float | None, log_fil
     settings.inbox.mkdir(parents=True, exist_ok=True)
     log_path = log_file or settings.log_file or (settings.areas_root / "logs" / "ingest.log")
     log_path.parent.mkdir(parents=True, exist_ok=True)
-    log = open(log_path, "a", encoding="utf-8")  # noqa: SIM115 - kept open for the whole run
+    settings.log_file = log_path  # never taken for an arrival, wherever it is
+    # backslashreplace: a name with bytes that are not text must never stop the watcher (it is shown as text anyway)
+    log = open(log_path, "a", encoding="utf-8", errors="backslashreplace")  # noqa: SIM115 - open for the whole run
+    skipped = [0]
 
     def on_result(result: Any) -> None:
+        if result.status == "skipped":
+            skipped[0] += 1
         console().print(_line(result))
         stamp = dt.datetime.now().astimezone().isoformat(timespec="seconds")
         log.write(f"{stamp} {_plain(result)}\n")
@@ -188,17 +210,18 @@ def watch(app: App, poll: bool | None, once: bool, stable: float | None, log_fil
         console().print("按 Ctrl+C 停止。")
     stop = threading.Event()
     def progress(message: str) -> None:
-        console().print(f"[dim]  正在识别 {message}…[/dim]")
+        console().print(f"[dim]  正在识别 {_shown(message)}…[/dim]")
 
     with _pipeline(app, progress) as pipeline:
-        watcher = Watcher(pipeline, poll=poll, stable_seconds=stable, on_result=on_result)
+        watcher = Watcher(pipeline, poll=poll, stable_seconds=stable, on_result=on_result, on_skip=on_result)
         try:
             watcher.run(stop, once=once)
         except KeyboardInterrupt:
             stop.set()
         finally:
             log.close()
-    console().print(f"已处理 {watcher.processed} 个文件。")
+    tail = f",跳过 {skipped[0]} 个(原因见上)" if skipped[0] else ""
+    console().print(f"已处理 {watcher.processed} 个文件{tail}。")
 
 
 # -- review ----------------------------------------------------------------------------
@@ -213,10 +236,11 @@ def review() -> None:
 def review_list(app: App, as_json: bool) -> None:
     """列出待确认的文件及候选档案。"""
     from docgen.ingest.areas import Areas
+    from docgen.ingest.names import safe_path
 
     entries = Areas(app.config.ingest.areas_root).reviews()
-    if as_json:
-        emit_json([{k: v for k, v in e.items() if k != "text_pages"} for e in entries])
+    if as_json:  # "path" holds the file's real name bytes: shown as text
+        emit_json([{k: safe_path(v) if k == "path" else v for k, v in e.items() if k != "text_pages"} for e in entries])
         return
     if not entries:
         console().print("待确认队列为空。")
@@ -229,7 +253,7 @@ def review_list(app: App, as_json: bool) -> None:
         )
         doubtful = sum(len(p.get("doubtful") or []) for p in e.get("pages", []))
         note = ";".join([*([f"OCR 存疑 {doubtful} 行"] if doubtful else []), *e.get("reasons", [])])
-        rows.append([e["id"], e.get("original_name", ""), cands or "无", note[:80]])
+        rows.append([e["id"], _shown(str(e.get("original_name", ""))), cands or "无", escape(note[:80])])
     table("待确认", ["编号", "文件", "候选(档案 类型 置信度)", "说明"], rows)
     console().print("归档:docgen review file 编号 --dossier HXSZ/03-2-1203 --type 房屋交接书")
 

@@ -106,7 +106,7 @@ def prepare(work: Path, sample: Path | None, sample_inbox: Path | None, template
         "# docgen 演示工作区(可随时删除)\n"
         "[archive]\npath = \"records\"\nactor = \"演示\"\n\n"
         "[search]\nindex_path = \"index\"\n\n"
-        "[ingest]\ninbox = \"inbox\"\nstable_seconds = 0.5\n\n"
+        "[ingest]\ninbox = \"inbox\"\nstable_seconds = 0.5\nincomplete_seconds = 2\n\n"
         f"[generate]\ntemplates = {json.dumps(str(templates.resolve()))}\noutput = \"output\"\n",
         "utf-8",
     )

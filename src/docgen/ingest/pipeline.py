@@ -11,6 +11,19 @@ whose sha256 is already archived under the same original name; the next run
 adopts it, sees exactly that, and removes the copy instead of filing it twice.
 The duplicate check and the filing happen under the archive's write lock, so
 two watchers given two copies of one scan file it once.
+
+Arrivals still being written: a file claimed from the inbox whose size changed
+after the claim (its writer still holds it open) is put back under its name.
+For the watcher (``hold=True``), one whose format says its end is missing is
+held in the processing area instead of being opened: a scanner that reopens
+the file to append creates a continuation at its name, which is joined to it
+when claimed; with no continuation the watcher releases it after
+``incomplete_seconds`` and it is processed as it is.  No fragment is failed
+while its writer may still be at work.
+
+Names: a file keeps the bytes of its name in every area; what is logged,
+shown, journaled and written to sidecars or metadata is its readable text
+(``names.text_name``).
 """
 
 from __future__ import annotations
@@ -18,8 +31,11 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import errno
+import os
+import shutil
 import time
 import traceback
+import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -27,7 +43,8 @@ from typing import Any
 
 from docgen.archive.fsutil import sha256_file
 from docgen.errors import DocgenError, NotFoundError, UsageError
-from docgen.ingest.areas import Areas, Worker, is_ignored
+from docgen.ingest.areas import Areas, Skipped, Worker, list_arrivals, move_no_clobber
+from docgen.ingest.arrival import head_kind, looks_complete, read_head
 from docgen.ingest.identify import (
     Catalog,
     Identification,
@@ -38,6 +55,8 @@ from docgen.ingest.identify import (
     read_codes,
     type_from_text,
 )
+from docgen.ingest.names import display_name, is_text, safe_path, safe_text, text_name
+from docgen.ingest.preflight import check_regular_file, duplicate_reason
 from docgen.ingest.settings import IngestSettings
 from docgen.ingest.text import BadInput, OcrFn, PageText, ScanFile, engine_ocr, page_text
 from docgen.models import PageInfo
@@ -49,8 +68,8 @@ from docgen.vocab import doc_type_code, doc_type_label
 class FileResult:
     """What happened to one file."""
 
-    name: str
-    status: str  # filed | duplicate | failed | review | recovered | split
+    name: str  # the name it arrived with, as text (names.text_name); relative to the folder given when skipped
+    status: str  # filed | duplicate | failed | review | recovered | split | waiting (put back or held) | skipped
     message: str = ""
     owner_key: str | None = None
     doc_id: str | None = None
@@ -70,8 +89,13 @@ class FileResult:
     unreadable: list[str] = field(default_factory=list)  # records identification could not read
 
     def as_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        return asdict(self)
+        """JSON-ready form (every string encodable: a path with a non-UTF-8 name is shown as text)."""
+        data = asdict(self)
+        data["message"] = safe_text(self.message)
+        data["moved_to"] = safe_path(self.moved_to) if self.moved_to else None
+        data["warnings"] = [safe_text(w) for w in self.warnings]
+        data["parts"] = [p.as_dict() for p in self.parts]
+        return data
 
     @property
     def ok(self) -> bool:
@@ -83,6 +107,37 @@ class _Duplicate(Exception):
     def __init__(self, where: tuple[str, str, str]) -> None:
         super().__init__(where)
         self.where = where
+
+
+class _StillArriving(Exception):
+    """The claimed file changed after it was claimed: its writer is still at work."""
+
+
+@dataclass(slots=True)
+class _Arrival:
+    """A file claimed from the inbox: where it came from, and its size and mtime when it was claimed.
+
+    ``stat`` is None once the claimed file is a join of fragments (ours alone);
+    ``fragments`` are the continuation files joined in, kept until the end of
+    processing and put back if they changed meanwhile.
+    """
+
+    source: Path
+    stat: tuple[int, int] | None
+    hold: bool = False
+    fragments: list[tuple[Path, tuple[int, int]]] = field(default_factory=list)
+
+
+_KIND_SUFFIX = {"pdf": ".pdf", "jpeg": ".jpg", "png": ".png", "tiff": ".tif", "bmp": ".bmp", "webp": ".webp"}
+
+
+def _key(path: Path) -> str:
+    return os.path.abspath(path)
+
+
+def _stat(path: Path) -> tuple[int, int]:
+    st = os.lstat(path)
+    return st.st_size, st.st_mtime_ns
 
 
 Hook = Callable[[FileResult], None]
@@ -109,6 +164,9 @@ class Pipeline:
         self.hooks = list(hooks)
         self.progress = progress or (lambda _msg: None)
         self._worker: Worker | None = None
+        self._held: dict[str, Path] = {}  # inbox path -> incomplete fragment waiting for its continuation
+        self._arrival: _Arrival | None = None
+        self._arrival_path: Path | None = None
 
     # -- lifecycle ---------------------------------------------------------------
     @property
@@ -119,7 +177,16 @@ class Pipeline:
         return self._worker
 
     def close(self) -> None:
-        """Release the processing claim."""
+        """Release the processing claim; held fragments go back to the inbox (or, if their name is taken, to failed)."""
+        for key in list(self._held):
+            path = self._held.pop(key)
+            with contextlib.suppress(OSError):
+                if not _link_back(path, Path(key)):
+                    name = self.worker.original_name(path)
+                    self._fail(path, FileResult(text_name(name), "failed"),
+                               f"文件不完整(缺少结尾),其后续部分可能在收件箱的同名文件 {display_name(Path(key).name)} 中;"
+                               "两者都已保留,请让扫描仪重新扫描", name=name)
+                self.worker.forget(path)
         if self._worker is not None:
             self._worker.close()
             self._worker = None
@@ -147,50 +214,193 @@ class Pipeline:
             self.archive.recover()
         return [self.process(path, resumed=True) for path in adopted]
 
-    def ingest_inbox_file(self, path: Path, **options: Any) -> FileResult | None:
-        """Claim one waiting inbox file by atomic rename and process it; None if another worker took it."""
+    def excluded(self) -> list[Path]:
+        """What is never looked at for arrivals: the work areas (their root too when it is not the inbox), the log."""
+        paths = self.areas.folders()
+        if self.settings.areas_root != self.settings.inbox:
+            paths.append(self.settings.areas_root)
+        if self.settings.log_file is not None:
+            paths.append(self.settings.log_file)
+        return paths
+
+    def arrivals(self) -> tuple[list[Path], list[Skipped]]:
+        """The files waiting in the inbox (sub-folders too unless ``recursive`` is off) and those skipped, with why."""
+        return list_arrivals(self.settings.inbox, exclude=self.excluded(), recursive=self.settings.recursive)
+
+    def ingest_inbox_file(self, path: Path, *, hold: bool = False, **options: Any) -> FileResult | None:
+        """Claim one waiting inbox file by atomic rename and process it; None if another worker took it.
+
+        ``hold``: a file whose end is missing is held for its continuation
+        (status ``waiting``) instead of being processed; the watcher sets it and
+        releases what it holds (:meth:`release_held`).
+        """
         try:
+            before = _stat(path)
             claimed = self.worker.claim(path)
         except FileNotFoundError:
             return None
         except OSError as exc:  # permissions on a share, say: report it, leave the file where it is
-            return FileResult(path.name, "failed", f"无法从收件箱取走文件(文件仍在原处):{exc.strerror or exc}")
-        return self.process(claimed, **options)
+            return FileResult(text_name(path.name), "failed", f"无法从收件箱取走文件(文件仍在原处):{exc.strerror or exc}")
+        return self._process_arrival(claimed, path, before, hold=hold, **options)
 
     def ingest_paths(self, paths: Iterable[Path], *, move: bool = False, **options: Any) -> Iterator[FileResult]:
-        """Ingest files and folders given by a person; files outside the inbox are copied unless ``move``."""
+        """Ingest files and folders given by a person; files outside the inbox are copied unless ``move``.
+
+        Files a killed run left in the processing area are finished first.
+        Folders are walked like the inbox (``recursive``); every file passed
+        over is reported as ``skipped`` with its reason.
+        """
+        yield from self.resume()
         inbox = self.settings.inbox.resolve()
-        for path in _expand(paths):
-            inside = path.resolve().parent == inbox
+        for path, shown in self._expand(paths):
+            if isinstance(path, Skipped):
+                yield FileResult(shown, "skipped", path.reason)
+                continue
+            inside = _within(path, inbox)
+            if path.is_symlink() and not inside:
+                yield FileResult(shown, "failed", "符号链接不会被归档(出于安全原因,它可能指向系统中的任何文件);"
+                                 "文件仍在原处,请给出文件本身")
+                continue
             if inside or move:
                 try:
+                    before = _stat(path) if inside else None
                     claimed = self.worker.claim(path)
                 except FileNotFoundError:
                     continue
                 except OSError as exc:
                     if exc.errno != errno.EXDEV:
-                        yield FileResult(path.name, "failed", f"无法取走文件(文件仍在原处):{exc.strerror or exc}")
+                        yield FileResult(shown, "failed", f"无法取走文件(文件仍在原处):{exc.strerror or exc}")
                         continue
                     claimed = self.worker.claim_copy(path)  # another filesystem: copy, then remove the original
                     path.unlink()
+                if before is not None:
+                    yield self._process_arrival(claimed, path, before, **options)
+                    continue
             else:
                 try:
                     claimed = self.worker.claim_copy(path)
                 except OSError as exc:
-                    yield FileResult(path.name, "failed", f"无法读取文件:{exc.strerror or exc}")
+                    yield FileResult(shown, "failed", f"无法读取文件:{exc.strerror or exc}")
                     continue
             yield self.process(claimed, **options)
 
     def retry_failed(self, **options: Any) -> Iterator[FileResult]:
-        """Take every file in the failed area back through the pipeline."""
+        """Take every file in the failed area back through the pipeline (after finishing a killed run's files)."""
+        yield from self.resume()
         for path in self.areas.failed_files():
             reason = path.with_name(path.name + ".reason.txt")
+            recorded = self.areas.original_of(path)
+            # a name shortened or de-duplicated in failed/ gets its original back; the bytes of any other name are kept
+            original = recorded if recorded and recorded != text_name(path.name) else path.name
             try:
-                claimed = self.worker.claim(path)
+                claimed = self.worker.claim(path, original=original)
             except FileNotFoundError:
                 continue
             reason.unlink(missing_ok=True)
             yield self.process(claimed, **options)
+
+    def _expand(self, paths: Iterable[Path]) -> Iterator[tuple[Path | Skipped, str]]:
+        """Files to ingest (folders walked as the inbox is), with the name to show for each."""
+        for path in paths:
+            if path.is_dir() and not path.is_symlink():
+                files, skipped = list_arrivals(path, exclude=self.excluded(), recursive=self.settings.recursive)
+                items: list[Path | Skipped] = [*files, *skipped]
+                for item in sorted(items, key=lambda x: str(x.path if isinstance(x, Skipped) else x)):
+                    where = item.path if isinstance(item, Skipped) else item
+                    yield item, safe_path(os.path.relpath(where, path))
+            else:
+                yield path, text_name(path.name)
+
+    # -- arrivals still being written ---------------------------------------------------
+    def holds(self, source: Path) -> bool:
+        """True if an incomplete fragment claimed from ``source`` waits for its continuation."""
+        return _key(source) in self._held
+
+    def held_kind(self, source: Path) -> str | None:
+        """The format of the fragment held for ``source`` (its continuation's own first bytes do not say)."""
+        held = self._held.get(_key(source))
+        return head_kind(read_head(held)) if held is not None else None
+
+    def release_held(self, source: Path) -> FileResult | None:
+        """No continuation came: process the held fragment on its own (it is failed with its reason, or filed)."""
+        held = self._held.pop(_key(source), None)
+        return self.process(held) if held is not None else None
+
+    def _process_arrival(
+        self, claimed: Path, source: Path, before: tuple[int, int], *, hold: bool = False, **options: Any
+    ) -> FileResult:
+        arrival = _Arrival(source, before, hold)
+        head = self._held.pop(_key(source), None)
+        if head is not None:
+            if head_kind(read_head(claimed)) is None:  # the rest of the held fragment, not a new file of its own
+                claimed = self._join(head, claimed, arrival)
+            else:
+                self._held[_key(source)] = head  # a new scan under the same name: the fragment waits on its own
+        return self.process(claimed, arrival=arrival, **options)
+
+    def _join(self, head: Path, fragment: Path, arrival: _Arrival) -> Path:
+        """Append a continuation to the fragment held for its name; the continuation stays until processing ends."""
+        tmp = self.worker.dir / f".joining-{uuid.uuid4().hex[:12]}"
+        try:
+            with open(tmp, "wb") as out:
+                for part in (head, fragment):
+                    with open(part, "rb") as fh:
+                        shutil.copyfileobj(fh, out, 1 << 20)
+                out.flush()
+                os.fsync(out.fileno())
+            os.replace(tmp, head)  # the held fragment is a prefix of the join: replacing it loses nothing
+        except OSError:
+            tmp.unlink(missing_ok=True)
+            raise
+        if arrival.stat is not None:
+            arrival.fragments.append((fragment, arrival.stat))
+        arrival.stat = None  # the join is ours alone: no writer can change it
+        return head
+
+    def _settle_fragments(self, arrival: _Arrival) -> None:
+        """Remove continuations that were joined; one that changed meanwhile goes back to the inbox, never lost."""
+        for fragment, before in arrival.fragments:
+            try:
+                changed = _stat(fragment) != before
+            except FileNotFoundError:
+                continue
+            if changed:
+                _put_back(fragment, arrival.source)
+            else:
+                fragment.unlink(missing_ok=True)
+            self.worker.forget(fragment)
+
+    def _may_be_arriving(self, path: Path) -> bool:
+        """True if the file's end is missing and its writer has not been silent for twice ``incomplete_seconds``.
+
+        Twice: the watcher already waited once before claiming it.  A file that
+        sat in the inbox long before (the watcher was down) is not held again.
+        """
+        if looks_complete(path) is not False:
+            return False
+        return self.worker.silent_for(os.lstat(path)) < 2 * self.settings.incomplete_seconds
+
+    @staticmethod
+    def _grown(path: Path, arrival: _Arrival) -> bool:
+        """True if the claimed file changed since its claim: its writer still holds it open."""
+        if arrival.stat is None:
+            return False
+        try:
+            return _stat(path) != arrival.stat
+        except FileNotFoundError:
+            return False
+
+    def _hold(self, path: Path, result: FileResult, arrival: _Arrival) -> None:
+        self._held[_key(arrival.source)] = path
+        result.status = "waiting"
+        result.message = (f"文件不完整(缺少结尾),扫描仪可能仍在写入;续写的部分到达后合并处理,"
+                          f"{self.settings.incomplete_seconds:g} 秒内没有续写则按现状处理")
+
+    def _put_back(self, path: Path, result: FileResult, arrival: _Arrival) -> None:
+        target = _put_back(path, arrival.source)
+        result.status = "waiting"
+        result.moved_to = str(target)
+        result.message = f"文件仍在写入(取走后又有变化),已放回收件箱 {display_name(target.name)},写完后再处理"
 
     # -- one file ------------------------------------------------------------------
     def process(
@@ -200,34 +410,59 @@ class Pipeline:
         into: str | None = None,
         doc_type: str | None = None,
         resumed: bool = False,
+        arrival: _Arrival | None = None,
     ) -> FileResult:
         """Process a claimed file (in this worker's folder) to its end state; never raises for a bad file."""
         started = time.perf_counter()
-        result = FileResult(path.name, "failed")
-        if path.is_symlink() or (path.exists() and not path.is_file()):
-            # a link dropped into a shared inbox could point at any file the service can read
-            self._fail(path, result, "收件箱中的符号链接或特殊文件不会被归档(出于安全原因);请放入文件本身")
-            result.seconds = round(time.perf_counter() - started, 3)
-            return result
+        name = self.worker.original_name(path)  # the name it arrived with (bytes kept), not a shortened one
+        result = FileResult(text_name(name), "failed")
+        self._arrival, self._arrival_path = arrival, path
         try:
-            self._process(path, result, into=into, doc_type=doc_type, resumed=resumed)
-        except BadInput as exc:
-            self._fail(path, result, exc.reason)
-        except DocgenError as exc:
-            self._fail(path, result, str(exc))
-        except Exception as exc:  # a bug must not stop the watcher nor lose the file
-            detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
-            self._fail(path, result, f"内部错误({detail});请把此文件和原因交给维护人员")
+            try:
+                # a link dropped into a shared inbox could point at any file the service can read
+                check_regular_file(path)
+                if arrival is not None and arrival.hold and self._may_be_arriving(path):
+                    self._hold(path, result, arrival)
+                else:
+                    self._process(path, result, name, into=into, doc_type=doc_type, resumed=resumed)
+            except _StillArriving:
+                assert arrival is not None
+                self._put_back(path, result, arrival)
+            except BadInput as exc:
+                if arrival is not None and self._grown(path, arrival):
+                    self._put_back(path, result, arrival)
+                else:
+                    self._fail(path, result, exc.reason, name=name)
+            except DocgenError as exc:
+                self._fail(path, result, str(exc), name=name)
+            except Exception as exc:  # a bug must not stop the watcher nor lose the file
+                detail = safe_text("".join(traceback.format_exception_only(type(exc), exc)).strip())
+                self._fail(path, result, f"内部错误({detail});请把此文件和原因交给维护人员", name=name)
+        finally:
+            self._arrival = self._arrival_path = None
+            if not path.exists():
+                self.worker.forget(path)
+            if arrival is not None:
+                self._settle_fragments(arrival)
+        result.message = safe_text(result.message)
         result.seconds = round(time.perf_counter() - started, 3)
         return result
 
     def _fail(self, path: Path, result: FileResult, reason: str, *, name: str | None = None) -> None:
         result.status = "failed"
         result.message = reason
-        if path.exists():
+        if path.exists() or path.is_symlink():  # a dangling link is set aside too
             result.moved_to = str(self.areas.fail(path, reason, name=name))
 
-    def _process(self, path: Path, result: FileResult, *, into: str | None, doc_type: str | None, resumed: bool) -> None:
+    def _check_unchanged(self, path: Path) -> None:
+        """Before filing a file claimed from the inbox: if it changed since the claim, its writer is still at work."""
+        arrival = self._arrival
+        if arrival is not None and path == self._arrival_path and self._grown(path, arrival):
+            raise _StillArriving(str(path))
+
+    def _process(
+        self, path: Path, result: FileResult, name: str, *, into: str | None, doc_type: str | None, resumed: bool
+    ) -> None:
         if doc_type is not None:
             try:
                 doc_type = doc_type_code(doc_type)
@@ -239,12 +474,12 @@ class Pipeline:
         self.catalog.refresh(self._journal_seq())
         hit = self.catalog.find_hash(result.sha256)
         if hit is not None:
-            self._already_archived(path, result, hit, resumed)
+            self._already_archived(path, result, hit, resumed, name)
             return
         total = self.catalog.segment_total(result.sha256)
         if total is not None and len(self.catalog.segments_filed(result.sha256)) >= total:
             self._settle_known(
-                path, result,
+                path, result, name,
                 recovered=f"中断前已拆分归档(共 {total} 份),已清理处理区中的副本" if resumed else None,
                 duplicate=f"这份批量扫描已拆分归档(共 {total} 份)",
             )
@@ -253,25 +488,26 @@ class Pipeline:
             result.pages = scan.page_count
             codes = self._read_codes(scan)
             if into is None and any(isinstance(c, SeparatorCode) for page in codes for c in page):
-                self._split(path, scan, codes, result)
+                self._check_unchanged(path)
+                self._split(path, scan, codes, result, name)
                 return
             texts = self._texts(scan, range(scan.page_count), result)
-        ident = self._identify(path.name, texts, codes, into=into, doc_type=doc_type)
+        ident = self._identify(text_name(name), texts, codes, into=into, doc_type=doc_type)
         if ident.date is None:
             ident.date = date_from_text("\n".join(t.text for t in texts))
-        self._file_or_review(path, result, texts, ident, resumed=resumed)
+        self._file_or_review(path, result, texts, ident, name, resumed=resumed)
 
-    def _already_archived(self, path: Path, result: FileResult, hit: tuple[str, str, str], resumed: bool) -> None:
+    def _already_archived(self, path: Path, result: FileResult, hit: tuple[str, str, str], resumed: bool, name: str) -> None:
         owner_key, doc_id, original = hit
         result.owner_key, result.doc_id = owner_key, doc_id
         self._settle_known(
-            path, result,
+            path, result, name,
             recovered=(f"中断前已归档为 {doc_id}({owner_key}),已清理处理区中的副本"
-                       if resumed and original == path.name else None),
-            duplicate=f"与已归档文件 {doc_id}({owner_key},原文件名 {original})完全相同(sha256 {result.sha256[:12]}…)",
+                       if resumed and original == text_name(name) else None),
+            duplicate=duplicate_reason(hit, result.sha256),
         )
 
-    def _settle_known(self, path: Path, result: FileResult, *, recovered: str | None, duplicate: str) -> None:
+    def _settle_known(self, path: Path, result: FileResult, name: str, *, recovered: str | None, duplicate: str) -> None:
         """A file whose content is already filed.
 
         With ``recovered`` (a copy a killed run left in the work area, already
@@ -283,7 +519,7 @@ class Pipeline:
             result.status, result.message = "recovered", recovered
             return
         result.status, result.message = "duplicate", duplicate
-        result.moved_to = str(self.areas.duplicate(path, duplicate))
+        result.moved_to = str(self.areas.duplicate(path, duplicate, name=name))
 
     # -- reading -------------------------------------------------------------------
     def _read_codes(self, scan: ScanFile) -> list[list[DocumentCode | SeparatorCode]]:
@@ -349,21 +585,23 @@ class Pipeline:
 
     # -- filing ------------------------------------------------------------------------
     def _file_or_review(
-        self, path: Path, result: FileResult, texts: list[PageText], ident: Identification, *, resumed: bool = False
+        self, path: Path, result: FileResult, texts: list[PageText], ident: Identification, name: str,
+        *, resumed: bool = False,
     ) -> None:
         result.method = ident.method
         result.confidence = ident.confidence
         if ident.complete and ident.confidence >= self.settings.review_threshold:
-            self._file(path, result, texts, ident, resumed=resumed)
+            self._file(path, result, texts, ident, original_name=text_name(name), resumed=resumed)
             return
+        self._check_unchanged(path)
         queued = next((e for e in self.areas.reviews() if e.get("sha256") == result.sha256), None)
         if queued is not None:
             result.status = "duplicate"
             result.message = f"与待确认队列中的 {queued.get('original_name')}(编号 {queued.get('id')})完全相同"
-            result.moved_to = str(self.areas.duplicate(path, result.message))
+            result.moved_to = str(self.areas.duplicate(path, result.message, name=name))
             return
         sidecar = {
-            "original_name": path.name,
+            "original_name": text_name(name),
             "sha256": result.sha256,
             "method": ident.method,
             "best": {"owner_key": ident.owner_key, "doc_type": ident.doc_type, "confidence": ident.confidence},
@@ -382,7 +620,7 @@ class Pipeline:
                 sidecar["reasons"] = ident.reasons
         result.status = "review"
         result.owner_key, result.doc_type = ident.owner_key, ident.doc_type
-        result.review_id = self.areas.to_review(path, sidecar)
+        result.review_id = self.areas.to_review(path, sidecar, name=name)
         why = ";".join(ident.reasons) or "无法确定归属"
         result.message = f"置信度 {ident.confidence:.2f} 低于阈值 {self.settings.review_threshold:.2f},待人工确认:{why}"
         result.moved_to = str(self.areas.review)
@@ -394,14 +632,17 @@ class Pipeline:
         texts: list[PageText],
         ident: Identification,
         *,
+        original_name: str,
         note: str = "",
-        original_name: str | None = None,
         check_duplicate: bool = True,
         resumed: bool = False,
     ) -> None:
+        """File ``path`` as ``original_name`` (text); the claimed copy is removed once the filing committed."""
         assert ident.owner_key and ident.doc_type
         label = doc_type_label(ident.doc_type)
-        name = original_name or path.name
+        name = original_name
+        self._check_unchanged(path)
+        source = _clean_suffix(path, self.worker.dir)
         try:
             with self.archive.transaction("document.add", ident.owner_key, f"扫描归档 {label}({name})") as tx:
                 if check_duplicate:
@@ -411,7 +652,7 @@ class Pipeline:
                         raise _Duplicate(hit)
                 doc = self.archive.add_document(
                     ident.owner_key,
-                    path,
+                    source,
                     doc_type=ident.doc_type,
                     date=ident.date,
                     source="scan",
@@ -426,12 +667,20 @@ class Pipeline:
                     tx=tx,
                 )
         except _Duplicate as dup:  # filed meanwhile: by another worker, or by our own killed run
-            self._already_archived(path, result, dup.where, resumed=resumed)
+            self._already_archived(path, result, dup.where, resumed, name)
             return
+        finally:
+            if source != path:
+                source.unlink(missing_ok=True)
         result.status = "filed"
         result.owner_key, result.doc_id, result.doc_type = ident.owner_key, doc.id, ident.doc_type
         result.method, result.confidence = ident.method, ident.confidence
         result.message = f"已归档为 {doc.id}:{ident.owner_key} {label}" + (f",替代 {ident.supersedes}(已签字)" if ident.supersedes else "")
+        arrival = self._arrival
+        if arrival is not None and path == self._arrival_path and self._grown(path, arrival):
+            # written to even while it was being filed: what was filed stays, the longer file goes back to the inbox
+            target = _put_back(path, arrival.source)
+            result.warnings.append(f"归档期间文件又被写入,更长的版本已放回收件箱 {display_name(target.name)},将作为新文件处理")
         path.unlink(missing_ok=True)  # gone already if another host adopted it meanwhile
         self._run_hooks(result)
 
@@ -443,7 +692,9 @@ class Pipeline:
                 result.warnings.append(f"归档后处理(如检索索引)失败:{exc};可运行 docgen index rebuild 重建")
 
     # -- batch scans with separator sheets ------------------------------------------------
-    def _split(self, path: Path, scan: ScanFile, codes: list[list[DocumentCode | SeparatorCode]], result: FileResult) -> None:
+    def _split(
+        self, path: Path, scan: ScanFile, codes: list[list[DocumentCode | SeparatorCode]], result: FileResult, name: str
+    ) -> None:
         segments: list[tuple[SeparatorCode | None, list[int]]] = []
         for i, page_codes in enumerate(codes):
             sep = next((c for c in page_codes if isinstance(c, SeparatorCode)), None)
@@ -458,8 +709,8 @@ class Pipeline:
         done = self.catalog.segments_filed(result.sha256)
         result.status = "split"
         for n, (sep, pages) in enumerate(segments, start=1):
-            part_name = f"{path.stem}-{n:02d}{_part_suffix(scan)}"
-            part = FileResult(part_name, "failed", pages=len(pages))
+            part_name = f"{Path(name).stem}-{n:02d}{_part_suffix(scan)}"  # bytes of the batch's name kept
+            part = FileResult(text_name(part_name), "failed", pages=len(pages))
             result.parts.append(part)
             if n in done:
                 part.status, part.owner_key = "recovered", done[n]
@@ -472,23 +723,21 @@ class Pipeline:
                 part.sha256 = sha256_file(part_path)
                 texts = self._texts(scan, pages, part)
                 token = f"{result.sha256}#{n}/{total}"
-                note = f"批量扫描 {path.name} 中第 {n}/{total} 份(批次 {token})"
+                note = f"批量扫描 {text_name(name)} 中第 {n}/{total} 份(批次 {token})"
                 if sep is None:
-                    ident = self._identify(part_name, texts, [codes[i] for i in pages], into=None, doc_type=None)
+                    ident = self._identify(text_name(part_name), texts, [codes[i] for i in pages], into=None, doc_type=None)
                 else:
                     ident = self._separator_ident(sep)
                 ident.date = ident.date or date_from_text("\n".join(t.text for t in texts))
                 if ident.complete and ident.confidence >= self.settings.review_threshold:
-                    self._file(part_path, part, texts, ident, note=note, original_name=part_name, check_duplicate=False)
+                    self._file(part_path, part, texts, ident, note=note, original_name=text_name(part_name),
+                               check_duplicate=False)
                 else:
-                    renamed = part_path.with_name(part_name)
-                    part_path.rename(renamed)
-                    self._file_or_review(renamed, part, texts, ident)
+                    self._file_or_review(part_path, part, texts, ident, part_name)
             except (BadInput, DocgenError) as exc:
-                # under its visible name (a hidden .part- file would escape --retry), from wherever it is
-                current = part_path if part_path.exists() else part_path.with_name(part_name)
+                # under its visible name (a hidden .part- file would escape --retry)
                 reason = exc.reason if isinstance(exc, BadInput) else str(exc)
-                self._fail(current, part, f"{reason}(批量扫描 {path.name} 中第 {n}/{total} 份)", name=part_name)
+                self._fail(part_path, part, f"{reason}(批量扫描 {text_name(name)} 中第 {n}/{total} 份)", name=part_name)
             part.seconds = round(time.perf_counter() - part_started, 3)
             result.ocr_pages += part.ocr_pages
         filed = sum(1 for p in result.parts if p.ok)
@@ -517,7 +766,7 @@ class Pipeline:
         owner = self.archive.owner(owner_key)
         key = self.archive.owner_key(owner)
         sidecar = path.with_name(path.name + ".review.json")
-        claimed = self.worker.claim(path)
+        claimed = self.worker.claim(path, original=entry.get("original_name") or path.name)
         pages = [PageInfo.model_validate(p) for p in entry.get("pages", [])]
         texts = [PageText.from_info(p, t) for p, t in zip(pages, entry.get("text_pages", []), strict=False)]
         ident = Identification(
@@ -529,12 +778,14 @@ class Pipeline:
         result = FileResult(entry.get("original_name", path.name), "failed", sha256=entry.get("sha256", ""), pages=len(texts))
         result.ocr_doubtful = [{"page": t.n, **d.model_dump(mode="json")} for t in texts for d in t.doubtful]
         try:
-            self._file(claimed, result, texts, ident, original_name=entry.get("original_name"))
+            self._file(claimed, result, texts, ident, original_name=text_name(entry.get("original_name") or path.name))
         except DocgenError:
             with contextlib.suppress(OSError):
                 claimed.rename(path)  # back into the queue, sidecar untouched
+                self.worker.forget(claimed)
             raise
         sidecar.unlink(missing_ok=True)
+        self.worker.forget(claimed)
         return result
 
     def reject_review(self, review_id: str, reason: str = "") -> FileResult:
@@ -597,11 +848,44 @@ def _write_part(scan: ScanFile, source: Path, pages: list[int], out: Path) -> No
         frames[0].save(out, "TIFF", save_all=True, append_images=frames[1:], compression="tiff_deflate")
 
 
-def _expand(paths: Iterable[Path]) -> Iterator[Path]:
-    for path in paths:
-        if path.is_dir():
-            for child in sorted(path.iterdir()):
-                if child.is_file() and not is_ignored(child.name):
-                    yield child
-        else:
-            yield path
+def _within(path: Path, folder: Path) -> bool:
+    """True if ``path`` lies inside ``folder`` (resolved), however deep."""
+    try:
+        path.parent.resolve().relative_to(folder)
+    except ValueError:
+        return False
+    return True
+
+
+def _link_back(path: Path, source: Path) -> bool:
+    """Put ``path`` back at ``source`` if that name is free (never replacing a file); True if done."""
+    try:
+        os.link(path, source)
+    except FileExistsError:
+        return False
+    except OSError:  # no hard links on this share: check, then rename
+        if source.exists():
+            return False
+        os.rename(path, source)
+        return True
+    os.unlink(path)
+    return True
+
+
+def _put_back(path: Path, source: Path) -> Path:
+    """Return a claimed file to the inbox under its name, or beside it under a free name; return where it went."""
+    if _link_back(path, source):
+        return source
+    return move_no_clobber(path, source.parent, source.name)
+
+
+def _clean_suffix(path: Path, scratch: Path) -> Path:
+    """``path``, or a link to it named with the format's extension when its own one is not text (the archive names files by it)."""
+    if is_text(path.suffix):
+        return path
+    link = scratch / f".copying-{uuid.uuid4().hex[:12]}{_KIND_SUFFIX.get(head_kind(read_head(path)) or '', '')}"
+    try:
+        os.link(path, link)
+    except OSError:
+        shutil.copyfile(path, link)
+    return link

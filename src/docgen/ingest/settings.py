@@ -17,6 +17,10 @@ class IngestSettings(BaseModel):
     stable_seconds: float = 2.0
     # after the writer closed the file (or renamed it into the inbox), as seen by the native observer
     closed_settle_seconds: float = 0.1
+    # a file whose format says its end is missing (a PDF without %%EOF) waits this long after its last change
+    incomplete_seconds: float = 60.0
+    # sub-folders of the inbox (scanner folders such as 扫描仪1/) are watched and ingested too
+    recursive: bool = True
     poll: bool = False
     poll_interval: float = 5.0
     rescan_interval: float = 60.0
