@@ -161,24 +161,29 @@ def main() -> None:
     print(f"ratio docgen / bare docxtpl + gc: {ratio_gc:.2f}x wall")
 
 
-def render_images(folder: Path, dpi: int = 80) -> None:
+def render_images(folder: Path, dpi: int = 60) -> None:
     """Generate each template from the test archive, convert with LibreOffice, rasterise pages (pdftoppm)."""
     from conftest import build_small_archive
     from docgen.generate.pdf import convert_to_pdf
     from docgen.generate.service import Generator
     from docgen.generate.settings import GenerateSettings
-    from generate_helpers import TODAY, add_settlement, add_ticket
+    from generate_helpers import TODAY, add_settlement, add_ticket, ready_for_notices
 
     folder.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="docgen-img-") as tmp:
         archive = build_small_archive(Path(tmp) / "records")
         archive._today = lambda: TODAY
+        ready_for_notices(archive)
         ticket = add_ticket(archive)
-        sheet = add_settlement(archive)
+        signed = [{"role": "经办人", "name": "李明", "decision": "同意", "date": "2026-10-08"},
+                  {"role": "客户服务部负责人", "name": "周敏", "decision": "同意", "date": "2026-10-09", "note": "数量已核"}]
+        sheet = add_settlement(archive, approvals=signed, status="审批中")
         gen = Generator(archive, GenerateSettings(templates=ROOT / "templates", output=Path(tmp) / "out"))
+        notices = gen.notices("B01", units=["05-1-0502"])
         docs = {
             "handover_plan": gen.handover_plan("B01").documents[0],
-            "handover_notice": gen.notices("B01", units=["03-2-1204"]).documents[0],
+            "handover_notice": notices.of_kind("handover_notice")[0],
+            "area_adjustment": notices.of_kind("area_adjustment")[0],
             "compensation_agreement": gen.compensation(ticket.id).documents[0],
             "settlement_sheet": gen.settlement(sheet.id).documents[0],
         }

@@ -45,9 +45,13 @@ def ready_for_notices(archive: Archive, measured: dict[str, str] | None = None) 
 
 
 def assert_house_style(text: str, data: tuple[str, ...] = ()) -> None:
-    """No half-width ``,:;()`` next to Chinese in ``text`` once the record values in ``data`` are taken out."""
+    """No half-width ``,:;()`` next to Chinese in ``text`` once the record values in ``data`` are taken out.
+
+    Whitespace is ignored (pypdf puts spaces between runs: ``第 0123 号``).
+    """
+    text = "".join(text.split())
     for value in data:
-        text = text.replace(value, "")
+        text = text.replace("".join(value.split()), "")
     marks = halfwidth_marks(text)
     assert not marks, [text[max(0, i - 10): i + 10] for i, _ in marks]
 

@@ -164,7 +164,7 @@ def _batch_ref(ref: str) -> tuple[str, str]:
 
 @click.group()
 def batch() -> None:
-    """交房批次:列出、查看、新建、更新单户状态。"""
+    """交房批次:列出、查看、新建、更新单户状态、登记交付条件。"""
 
 
 @batch.command("list")
@@ -257,6 +257,29 @@ def batch_unit(app: App, ref: str, unit: str, assignments: tuple[str, ...]) -> N
         apply_assignments(data, changes, protected={"unit"})
         b.units[b.units.index(entry)] = build(BatchUnit, data, f"批次 {ref}")
     console().print(f"已更新 {ref} {code}")
+
+
+@batch.command("condition")
+@click.argument("ref")
+@click.argument("item")
+@click.option("--status", type=click.Choice(["已落实", "未落实", "不适用"]), default="已落实", show_default=True,
+              help="落实情况。")
+@click.option("--on", "on", default=None, help="落实日期 YYYY-MM-DD(已落实时默认今天)。")
+@click.option("--evidence", default=None, help="证明文件的文件编号(须已归档),如 DOC-2026-000123。")
+@click.option("--note", default="", help="备注。")
+@pass_app
+def batch_condition(app: App, ref: str, item: str, status: str, on: str | None, evidence: str | None, note: str) -> None:
+    """登记批次 REF 的交付条件 ITEM:两书、门牌、水电气、电梯、清洁。
+
+    竣工验收备案、预售许可证在项目资料中登记,实测面积在各户档案中登记;
+    交房方案和交房通知书都按这些登记检查交付条件。
+    """
+    from docgen.generate.conditions import LABELS, set_condition
+
+    record = set_condition(app.session, ref, item, status=status, on=_date(on) if on else None,
+                           evidence=evidence, note=note)
+    when = f" {record.date}" if record.date else ""
+    console().print(f"已登记 {ref} 交付条件「{LABELS[record.item]}」:{record.status}{when}")
 
 
 # -- dossier ---------------------------------------------------------------------

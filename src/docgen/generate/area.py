@@ -173,7 +173,7 @@ def area_adjustment(
         pass
     elif abs(diff) <= band_area:
         if rule.within == "据实结算":
-            label = "面积误差比在±{band}%以内（含），按合同单价据实结算".format(band=_pct(rule.band))
+            label = f"面积误差比在±{_pct(rule.band)}%以内（含），按合同单价据实结算"
             lines.append(AdjustmentLine(label, diff, price, one, diff * price))
     elif diff > 0:
         within = band_area if rule.within == "据实结算" else Fraction(0)
@@ -200,4 +200,4 @@ def _pct(value: Decimal) -> str:
     return format(value.normalize(), "f")
 
 
-__all__ = ["STATUTE", "AreaAdjustment", "AreaAdjustmentError", "AdjustmentLine", "area_adjustment", "round_fen"]
+__all__ = ["STATUTE", "AdjustmentLine", "AreaAdjustment", "AreaAdjustmentError", "area_adjustment", "round_fen"]

@@ -94,7 +94,7 @@ def delivery_conditions(project: Project, batch: Batch, missing_measured: Sequen
     phase = batch_phase(project, batch)
     phase_name = phase.name if phase else (batch.phase or "本批次")
     states: list[ConditionState] = []
-    recorded = {c.item: c for c in batch.conditions}
+    recorded: dict[str, DeliveryCondition] = {c.item: c for c in batch.conditions}
     for code, label, required in CONDITIONS:
         if code == "completion_filing":
             filed = phase.completion_filed_on if phase else None

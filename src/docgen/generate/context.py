@@ -32,7 +32,7 @@ from docgen.generate import plan_data
 from docgen.generate.area import STATUTE, AreaAdjustment, round_fen, round_to
 from docgen.generate.conditions import ConditionState, batch_phase, delivery_conditions
 from docgen.generate.environment import missing
-from docgen.generate.filters import cn_date, cn_datetime, daxie, money
+from docgen.generate.filters import cn_date, cn_datetime, money
 from docgen.idnumbers import mask_phone
 from docgen.models import AreaRule, Batch, BatchUnit, Dossier, Project, RepairTicket, Settlement
 from docgen.units import parse_unit
@@ -129,19 +129,20 @@ def notice_context(project: Project, batch: Batch, unit: BatchUnit, dossier: Dos
 
 
 def _area_note(adj: AreaAdjustment | None) -> str:
-    """The notice's sentence on the area adjustment (the sheet itself goes with the notice)."""
+    """The notice's sentence on the area adjustment (the 面积补差单 itself goes with the notice)."""
     if adj is None:
         return "面积补差待面积实测报告出具后另行通知。"
-    measured = f"根据面积实测报告，您的房屋实测建筑面积为{_area(adj.measured_area)}㎡（合同约定{_area(adj.contract_area)}㎡），面积误差比{_signed(adj.ratio_percent)}%"
+    text = (f"根据面积实测报告，您的房屋实测建筑面积为{_area(adj.measured_area)}㎡（合同约定{_area(adj.contract_area)}㎡），"
+            f"面积误差比{_signed(adj.ratio_percent)}%，")
     if adj.amount == 0:
-        due = "，无需补退房价款"
+        text += "无需补退房价款"
     elif adj.amount > 0:
-        due = f"，应补缴房价款{daxie(adj.amount)}（¥{money(adj.amount)}）"
+        text += f"应补缴房价款¥{money(adj.amount)}"
     else:
-        due = f"，应退还您房价款{daxie(-adj.amount)}（¥{money(-adj.amount)}）"
-    text = measured + due + "，详见随附《面积补差单》。"
+        text += f"应退还您房价款¥{money(-adj.amount)}"
+    text += "，详见《面积补差单》。"
     if adj.beyond:
-        text += f"面积误差比绝对值超出{_pct(adj.rule.band)}%，您有权选择退房，请阅读《面积补差单》中的说明并与我们联系。"
+        text += f"误差比绝对值超出{_pct(adj.rule.band)}%，您有权选择退房，详见该单说明。"
     return text
 
 
@@ -166,7 +167,7 @@ def area_context(project: Project, batch: Batch, dossier: Dossier, adj: AreaAdju
     price_text = f"{money(_fen(price))} 元/㎡"
     if adj.price_source != "合同单价":
         assert dossier.price_total is not None
-        price_text += f"（总房款 ¥{money(dossier.price_total)} ÷ 合同面积 {_area(adj.contract_area)}㎡）"
+        price_text += f"（总房款¥{money(dossier.price_total)}÷{_area(adj.contract_area)}㎡）"
     rule = adj.rule
     basis = f"{STATUTE}（合同未另行约定）" if adj.statutory else f"{rule.basis}约定"
     lines = [
@@ -419,7 +420,6 @@ def settlement_context(project: Project, dossier: Dossier, sheet: Settlement, to
         payable = missing("payable", record, f"本次付款为负数 {money(payable)},请核对扣款与已付累计")
     roles = approval_chain(sheet.approved_total, thresholds)
     chain, complete, waiting = settlement_chain(sheet, roles)
-    limits = "；".join(f"{role} ≥ ¥{money(v)}" for role, v in sorted(thresholds.items(), key=lambda kv: kv[1]))
     present = list(sheet.attachments)
     attachments = [
         {"name": name, "copies": "1", "present": "☑ 已附" if any(name in p or p in name for p in present) else "☐ 未附"}
@@ -460,7 +460,7 @@ def settlement_context(project: Project, dossier: Dossier, sheet: Settlement, to
             },
             "attachments": attachments,
             "chain": chain,
-            "chain_rule": f"审定金额 ¥{money(sheet.approved_total)}，签至{roles[-1]}（" + (limits or "无额度分级") + "）",
+            "chain_rule": _chain_rule(roles, thresholds),
             "draft": not complete,
             "draft_mark": "" if complete else "草稿",
             "draft_title": "" if complete else "（草稿）",
@@ -468,6 +468,15 @@ def settlement_context(project: Project, dossier: Dossier, sheet: Settlement, to
         }
     )
     return ctx
+
+
+def _chain_rule(roles: list[str], thresholds: Mapping[str, Decimal]) -> str:
+    """Why the chain stops where it does, in a few words: ``签至分管领导（审定金额 ≥ ¥5,000.00）``."""
+    last = roles[-1]
+    if last in thresholds:
+        return f"签至{last}（审定金额 ≥ ¥{money(thresholds[last])}）"
+    lowest = min(thresholds.values(), default=None)
+    return f"签至{last}" + (f"（审定金额 < ¥{money(lowest)}）" if lowest is not None else "")
 
 
 def settlement_chain(sheet: Settlement, roles: list[str]) -> tuple[list[dict[str, Any]], bool, str]:

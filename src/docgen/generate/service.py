@@ -284,6 +284,10 @@ class Generator:
             raise UsageError("强制生成(--force)须用 --reason 写明理由,理由将记入日志")
         channel = channel.strip() or DEFAULT_CHANNEL
         pdf = pdf or merged
+        if pdf:
+            from docgen.generate.pdf import require_soffice
+
+            require_soffice(self.settings.soffice)  # before anything else: nothing to refuse or file without it
         project = self.archive.project(batch.project)
         chosen = self._chosen(batch, units)
         today = self.archive.today()
@@ -619,7 +623,8 @@ def _already(bu: BatchUnit, previous: str | None) -> str:
             else "已生成通知书" if previous else "已通知")
     was = f",原通知书 {previous}" if previous else ""
     if bu.status == "已收房":
-        return f"已收房({sent}{was}),不再发交房通知书;确需补发请加 --again"
+        known = f"({sent}{was})" if bu.notice_sent_on or previous else ""
+        return f"已收房{known},不再发交房通知书;确需补发请加 --again"
     return f"{sent},现为「{bu.status}」{was};如需补发请加 --again(新通知书替代原通知书)"
 
 

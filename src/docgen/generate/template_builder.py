@@ -204,6 +204,7 @@ def _title(doc: Any, text: str, size: float = 18, sub: str | None = None) -> Non
     p = doc.add_paragraph()
     p.alignment = WD_ALIGN_PARAGRAPH.CENTER
     p.paragraph_format.space_after = Pt(6)
+    p.paragraph_format.keep_with_next = True  # a title never ends a page (the notice's receipt title)
     _run(p, text, bold=True, size=size, font=SANS)
     if sub:
         s = doc.add_paragraph()
@@ -311,7 +312,7 @@ def build_handover_notice(path: Path) -> None:
 
     Addressed to the owner: no batch name or id, no status word, no software name.
     """
-    doc = _new_document(line_spacing=1.2)
+    doc = _new_document(line_spacing=1.12)
     _header_footer(doc, "交房通知书")
     _title(doc, "交 房 通 知 书")
     _para(doc, ("b", "尊敬的 {{ owner_names }} 业主："), indent=False)
@@ -338,7 +339,8 @@ def build_handover_notice(path: Path) -> None:
     _para(doc, "验房时发现的问题将记入《室内验收记录》并限期整改，不影响您按时收房。逾期未办理交房手续的，按《商品房买卖合同》约定视为已交付。")
     _para(doc, "{{ developer.name }}", indent=False, align=WD_ALIGN_PARAGRAPH.RIGHT)
     _para(doc, "{{ issued_on|cn_date }}", indent=False, align=WD_ALIGN_PARAGRAPH.RIGHT)
-    _para(doc, "- - - - - - - - - - - - - - - - - - 沿此线剪下 - - - - - - - - - - - - - - - - - -", indent=False, align=WD_ALIGN_PARAGRAPH.CENTER, size=9)
+    cut = _para(doc, "- - - - - - - - - - - - - - - - - - 沿此线剪下 - - - - - - - - - - - - - - - - - -", indent=False, align=WD_ALIGN_PARAGRAPH.CENTER, size=9)
+    cut.paragraph_format.keep_with_next = True
     _title(doc, "交房通知书签收回执", size=14)
     receipt = _kv_table(
         doc,
@@ -548,7 +550,7 @@ def build_settlement_sheet(path: Path) -> None:
         ["序号", "维修项目", "单位", "申报数量", "核定数量", "合同单价（元）", "申报金额（元）", "审定金额（元）"],
         ["{{ i.n }}", "{{ i.item }}", "{{ i.unit }}", "{{ i.declared_qty|qty }}", "{{ i.approved_qty|qty }}", "{{ i.unit_price|money }}", "{{ i.declared_amount|money }}", "{{ i.approved_amount|money }}"],
         loop="for i in items",
-        widths=(10, 40, 11, 16, 16, 22, 24, 24),
+        widths=(9, 39, 11, 16, 16, 24, 24, 24),
         extra=[("", "合计", "", "", "", "", "{{ totals.declared|money }}", "{{ totals.approved|money }}")],
         size=9.5,
         center=(0, 2),
@@ -565,6 +567,7 @@ def build_settlement_sheet(path: Path) -> None:
             ("收款单位", "{{ payee.name }}", "开户银行", "{{ payee.bank }}"),
             ("银行账号", "{{ payee.account }}", "审批层级", "{{ chain_rule }}"),
         ],
+        widths=(35, 47, 35, 46),
     )
     _para(doc, "本次付款 = 结算总价 − 扣款（预留质保金、甲供料、其他扣款）− 已付累计。", indent=False, size=9)
     _spacer(doc, 3)
@@ -578,12 +581,13 @@ def build_settlement_sheet(path: Path) -> None:
     _spacer(doc, 3)
     _grid(
         doc,
-        ["会签顺序", "签批岗位", "审核要点", "意见", "签字", "日期"],
+        ["顺序", "签批岗位", "审核要点", "意见", "签字", "日期"],
         ["{{ s.n }}", "{{ s.role }}", "{{ s.duty }}", "{{ s.decision }}", "{{ s.name }}", "{{ s.date }}"],
         loop="for s in chain",
-        widths=(15, 30, 46, 28, 20, 24),
+        widths=(11, 36, 40, 26, 18, 32),
         center=(0,),
-        row_height=12,
+        row_height=10,
+        size=10,
     )
     doc.save(str(path))
 
@@ -611,7 +615,7 @@ def build_area_adjustment(path: Path) -> None:
         ["序号", "计算项目", "面积（㎡）", "单价（元/㎡）", "倍数", "金额（元）"],
         ["{{ l.n }}", "{{ l.item }}", "{{ l.area }}", "{{ l.price }}", "{{ l.multiple }}", "{{ l.amount }}"],
         loop="for l in lines",
-        widths=(12, 67, 20, 24, 12, 28),
+        widths=(11, 62, 21, 29, 12, 28),
         center=(0, 4),
         right=(2, 3, 5),
     )
@@ -633,6 +637,7 @@ def build_area_adjustment(path: Path) -> None:
     )):
         _cell(table.rows[r].cells[0], a, size=12)
         _cell(table.rows[r].cells[1], b, size=12)
+    _set_widths(table, (63, 100))
     doc.save(str(path))
 
 
