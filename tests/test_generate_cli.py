@@ -53,7 +53,7 @@ def test_notices_refused_per_unit_and_by_conditions(archive: Archive, tmp_path: 
     # the fixture's batch: conditions not recorded, every unit handed over: each unit refused, exit 1
     result = _run(config, "generate", "notices", "B01")
     assert result.exit_code == 1
-    assert "未生成 3栋2单元1204:已收房" in result.output and "没有可生成的文书:3 户均未生成" in result.output
+    assert "未生成 3栋2单元1204:已收房" in result.output and "没有生成任何文书:所选的 3 户都不能生成" in result.output
     ready_for_notices(archive)
     with archive.edit_project("HXSZ", "project.edit", "撤销备案") as project:
         project.phases[0].completion_filed_on = None

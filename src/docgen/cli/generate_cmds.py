@@ -113,7 +113,7 @@ def _show(result: Any, as_json: bool) -> None:
     for warning in result.warnings:
         err_console().print(f"[yellow]提醒:{warning}[/yellow]")
     if not result.documents and result.refused:
-        err_console().print(f"[red]没有可生成的文书:{len(result.refused)} 户均未生成(原因见上)[/red]")
+        err_console().print(f"[red]没有生成任何文书:所选的 {len(result.refused)} 户都不能生成(原因见上)[/red]")
 
 
 def _exit_if_nothing(result: Any) -> None:
