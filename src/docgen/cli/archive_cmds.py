@@ -14,7 +14,7 @@ from docgen.archive.records import build
 from docgen.cli.common import App, console, emit_json, kv, parse_assignments, pass_app, table
 from docgen.errors import ConflictError, UsageError
 from docgen.idnumbers import mask_phone
-from docgen.models import Batch, BatchUnit, Dossier, Phase, Project
+from docgen.models import CONDITION_ITEMS, Batch, BatchUnit, Dossier, Phase, Project
 from docgen.present import batch_view, document_view, dossier_row, dossier_view, project_view
 from docgen.units import parse_unit, split_key
 from docgen.vocab import DOC_TYPES, STAGES, TEXT_ORIGIN_LABELS
@@ -206,7 +206,9 @@ def batch_show(app: App, ref: str, as_json: bool, reveal: bool) -> None:
         return
     kv([("批次", f"{b.project}/{b.id} {b.name}"), ("交房时间", f"{b.window_start} 至 {b.window_end} {b.hours}"),
         ("地点", f"{b.venue}(备用:{b.backup_venue or '无'})"), ("总指挥", b.commander), ("现场督导", b.supervisor),
-        ("状态统计", ",".join(f"{k} {v} 户" for k, v in view["counts"].items()))])
+        ("状态统计", ",".join(f"{k} {v} 户" for k, v in view["counts"].items())),
+        ("交付条件(已登记)", ";".join(f"{CONDITION_ITEMS[c.item]} {c.status}" + (f" {c.date}" if c.date else "")
+                                    for c in b.conditions) or "未登记(docgen batch condition)")])
     table(None, ["房号", "业主", "电话", "付款", "预约", "状态"],
           [(r["unit_label"], r["owners"], r["phone"], r["payment_status"],
             (r["appointment"] or "").replace("T", " ")[:16], r["status"]) for r in rows])

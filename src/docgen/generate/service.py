@@ -31,6 +31,7 @@ garbage (224 MB vs 47 MB after 1,000 documents, measurements.md).
 
 from __future__ import annotations
 
+import datetime as dt
 import gc
 import itertools
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -51,7 +52,7 @@ from docgen.generate.pdf import convert_to_pdf, has_cjk_font, merge_for_duplex, 
 from docgen.generate.render import GenerateError, TemplateRenderer
 from docgen.generate.settings import GenerateSettings
 from docgen.generate.text import docx_text, pdf_fonts, pdf_pages
-from docgen.models import Batch, BatchUnit, Dossier, PageInfo, Project, RepairTicket, Settlement
+from docgen.models import Batch, BatchUnit, Dossier, PageInfo, RepairTicket, Settlement
 from docgen.qrcodes import DocumentCode
 from docgen.units import check_safe_id
 
@@ -223,16 +224,6 @@ class Generator:
             raise UsageError(f"{record_id} 不是{label}(它是 {found_kind} 记录)")
         return dossier, record
 
-    def conditions(self, batch: Batch, project: Project | None = None) -> list[ConditionState]:
-        """The batch's delivery conditions as the archive knows them (every unit's dossier is read)."""
-        project = project or self.archive.project(batch.project)
-        unmeasured = []
-        for bu in batch.units:
-            d = self.archive.dossier(f"{batch.project}/{bu.unit}")
-            if d.area_measured is None:
-                unmeasured.append(d.unit_label)
-        return delivery_conditions(project, batch, unmeasured)
-
     # -- commands --------------------------------------------------------------
     def handover_plan(self, batch_ref: str, *, pdf: bool = False, reveal: bool = False, reason: str = "",
                       progress: Progress | None = None) -> GenerateResult:
@@ -402,7 +393,7 @@ class Generator:
         return plans, refused
 
     def _notice_warnings(self, result: GenerateResult, batch: Batch, plans: Sequence[_UnitPlan],
-                         conditions: Sequence[ConditionState], area_sheets: bool, today: Any) -> None:
+                         conditions: Sequence[ConditionState], area_sheets: bool, today: dt.date) -> None:
         for plan in plans:
             adj = plan.adjustment
             if adj is not None and adj.beyond:
