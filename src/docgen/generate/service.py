@@ -41,7 +41,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from docgen.archive import Archive, Transaction
-from docgen.archive.revisions import stamp_batch
+from docgen.archive.revisions import stamp
 from docgen.errors import DocgenError, NotFoundError, UnsafePathError, UsageError
 from docgen.generate import context as ctx_mod
 from docgen.generate.area import AreaAdjustment, AreaAdjustmentError, area_adjustment
@@ -323,16 +323,16 @@ class Generator:
         def mark_notified(tx: Transaction, filed: Sequence[Job]) -> None:
             """Stage the batch with the chunk's units marked notified, in the transaction that files their notices."""
             codes = {j.unit for j in filed}
-            before = self.archive.batch(batch.project, batch.id)
-            after = self.archive.batch(batch.project, batch.id)  # a second parse is cheaper than a deep copy
-            for u in after.units:
+            current = self.archive.batch(batch.project, batch.id)  # under the lock: other chunks' marks included
+            now = self.archive.now()
+            for u in current.units:
                 if u.unit in codes:
                     if u.status == "待通知":
                         u.status = "已通知"
                     u.notice_sent_on = today
                     u.notice_channel = channel
-            stamp_batch(before, after, self.archive.actor, self.archive.now())
-            self.archive.save_batch(after, tx)
+                    stamp(u, self.archive.actor, now)  # only these units changed (stamp_batch would compare all)
+            self.archive.save_batch(current, tx, same_units=True)
 
         total = sum(1 + (1 if area_sheets and p.adjustment is not None else 0) for p in plans)
         self._run([NOTICE, AREA] if area_sheets else [NOTICE], jobs(), total=total, pdf=pdf, progress=progress,
