@@ -10,7 +10,14 @@ from click.testing import CliRunner
 
 from docgen.archive import Archive
 from docgen.cli.main import cli
-from generate_helpers import TEMPLATES, add_ticket, copy_templates, write_template
+from generate_helpers import (
+    TEMPLATES,
+    add_settlement,
+    add_ticket,
+    copy_templates,
+    ready_for_notices,
+    write_template,
+)
 
 
 def _config(tmp_path: Path, archive: Archive, templates: Path = TEMPLATES, extra: str = "") -> Path:
@@ -28,34 +35,86 @@ def _run(config: Path, *args: str) -> object:
 
 
 def test_generate_notices_json(archive: Archive, tmp_path: Path) -> None:
-    result = _run(_config(tmp_path, archive), "generate", "notices", "HXSZ/B01", "--json")
+    ready_for_notices(archive)
+    result = _run(_config(tmp_path, archive), "generate", "notices", "HXSZ/B01", "--json", "--channel", "快递")
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
     assert data["kind"] == "handover_notice"
-    assert [d["owner"] for d in data["documents"]] == ["HXSZ/03-2-1204", "HXSZ/05-1-0502", "HXSZ/05-1-0601"]
+    notices = [d for d in data["documents"] if d["kind"] == "handover_notice"]
+    assert [d["owner"] for d in notices] == ["HXSZ/03-2-1204", "HXSZ/05-1-0502", "HXSZ/05-1-0601"]
+    assert [d["title"] for d in data["documents"]][:2] == ["交房通知书", "面积补差单"]
     assert all(Path(d["docx"]).is_file() for d in data["documents"])
+    assert len(data["flags"]) == 2 and data["refused"] == []
+    assert {u.notice_channel for u in archive.batch("HXSZ", "B01").units} == {"快递"}
+
+
+def test_notices_refused_per_unit_and_by_conditions(archive: Archive, tmp_path: Path) -> None:
+    config = _config(tmp_path, archive)
+    # the fixture's batch: conditions not recorded, every unit handed over: each unit refused, exit 1
+    result = _run(config, "generate", "notices", "B01")
+    assert result.exit_code == 1
+    assert "未生成 3栋2单元1204:已收房" in result.output and "没有生成任何文书:所选的 3 户都不能生成" in result.output
+    ready_for_notices(archive)
+    with archive.edit_project("HXSZ", "project.edit", "撤销备案") as project:
+        project.phases[0].completion_filed_on = None
+    result = _run(config, "generate", "notices", "B01")
+    assert result.exit_code == 1
+    assert "错误:交房批次 HXSZ/B01(一期第一批交房)尚不具备交付条件" in result.output
+    assert "竣工验收备案:一期未登记备案日期" in result.output
+    result = _run(config, "generate", "notices", "B01", "--force")
+    assert result.exit_code == 2 and "须用 --reason 写明理由" in result.output
+    result = _run(config, "generate", "notices", "B01", "--force", "--reason", "备案已办结,待补录", "--unit", "03-2-1204")
+    assert result.exit_code == 0, result.output
+    assert "按 --force 生成;理由已记入日志:备案已办结,待补录" in result.output
+    # again for one unit: the others refused, this one reissued
+    result = _run(config, "generate", "notices", "B01", "--unit", "03-2-1204")
+    assert result.exit_code == 1 and "如需补发请加 --again" in result.output
+
+
+def test_batch_condition_command(archive: Archive, tmp_path: Path) -> None:
+    config = _config(tmp_path, archive)
+    result = _run(config, "batch", "condition", "HXSZ/B01", "两书", "--on", "2026-06-01", "--note", "每户一套")
+    assert result.exit_code == 0, result.output
+    assert "已登记 HXSZ/B01 交付条件「《住宅质量保证书》《住宅使用说明书》备齐」:已落实 2026-06-01" in result.output
+    assert archive.batch("HXSZ", "B01").conditions[0].note == "每户一套"
+    result = _run(config, "batch", "condition", "HXSZ/B01", "绿化")
+    assert result.exit_code == 2 and "没有交付条件 '绿化'" in result.output
+
+
+def test_settlement_draft_and_final(archive: Archive, tmp_path: Path) -> None:
+    sheet = add_settlement(archive)
+    config = _config(tmp_path, archive)
+    result = _run(config, "generate", "settlement", sheet.id)
+    assert result.exit_code == 0 and "草稿" in result.output and "会签未完成(待客户服务部负责人、分管领导签字)" in result.output
+    result = _run(config, "generate", "settlement", sheet.id, "--final")
+    assert result.exit_code == 1 and "不能生成正式会签表" in result.output
 
 
 def test_generate_compensation_table_output(archive: Archive, tmp_path: Path) -> None:
+    ready_for_notices(archive, measured={})
     ticket = add_ticket(archive)
-    result = _run(_config(tmp_path, archive), "generate", "compensation", ticket.id)
+    result = _run(_config(tmp_path, archive), "generate", "compensation", ticket.id, "--reason", "签约")
     assert result.exit_code == 0, result.output
     assert "质量问题赔偿协议" in result.output and "HXSZ/03-2-1204" in result.output
+    assert "已记入日志(privacy.reveal)" in result.output
+    entry = archive.journal.last()
+    assert entry is not None and entry["action"] == "privacy.reveal" and entry["detail"]["why"] == "签约"
 
 
 def test_generate_reveal_needs_a_reason_and_is_journaled(archive: Archive, tmp_path: Path) -> None:
-    """Before, --reveal put full ID numbers into a contract with no journal entry at all."""
-    ticket = add_ticket(archive)
+    """Before, --reveal put full phone numbers into the plan with no journal entry at all."""
     config = _config(tmp_path, archive)
     before = archive.journal.last()["seq"]
-    result = _run(config, "generate", "compensation", ticket.id, "--reveal")
+    result = _run(config, "generate", "handover-plan", "HXSZ/B01", "--reveal")
     assert result.exit_code == 2 and "--reason" in result.output
     assert archive.journal.last()["seq"] == before and not (tmp_path / "out").exists()
-    result = _run(config, "generate", "compensation", ticket.id, "--reveal", "--reason", "业主签约需完整身份证号", "--json")
+    result = _run(config, "generate", "handover-plan", "HXSZ/B01", "--reveal", "--reason", "现场核对业主电话", "--json")
     assert result.exit_code == 0, result.output
     entries = [e for e in archive.journal.entries(before) if e.action == "privacy.reveal"]
-    assert len(entries) == 1 and entries[0].target == "HXSZ/03-2-1204" and ticket.id in entries[0].detail["what"]
-    assert entries[0].seq == before + 1  # journaled before the agreement was filed
+    assert len(entries) == 1 and entries[0].target == "HXSZ/B01" and "电话" in entries[0].detail["what"]
+    assert entries[0].detail["why"] == "现场核对业主电话" and entries[0].detail["kind"] == "generate"
+    doc_id = json.loads(result.output)["documents"][0]["doc_id"]
+    assert doc_id in entries[0].detail["where"]  # names the document that carries the numbers
 
 
 def test_generate_plan_and_unknown_batch(archive: Archive, tmp_path: Path) -> None:
@@ -67,6 +126,7 @@ def test_generate_plan_and_unknown_batch(archive: Archive, tmp_path: Path) -> No
 
 
 def test_generate_missing_field_exit_1(archive: Archive, tmp_path: Path) -> None:
+    ready_for_notices(archive, measured={})
     ticket = add_ticket(archive, compensation=None)
     result = _run(_config(tmp_path, archive), "generate", "compensation", ticket.id)
     assert result.exit_code == 1
@@ -84,13 +144,15 @@ def test_templates_list_and_check(archive: Archive, tmp_path: Path) -> None:
     config = _config(tmp_path, archive)
     listed = _run(config, "templates", "list", "--json")
     assert listed.exit_code == 0
-    assert {r["kind"] for r in json.loads(listed.output)} == {"handover_plan", "handover_notice", "compensation_agreement", "settlement_sheet"}
+    assert {r["kind"] for r in json.loads(listed.output)} == {"handover_plan", "handover_notice", "compensation_agreement",
+                                                             "settlement_sheet", "area_adjustment"}
     checked = _run(config, "templates", "check")
     assert checked.exit_code == 0, checked.output
     assert "交房通知书(handover_notice.docx):通过" in checked.output and "owner_names" in checked.output
 
 
-@pytest.mark.parametrize("line", ["{{ invoice_no }}", "{{ cycler.__init__.__globals__.os.popen('id').read() }}"])
+@pytest.mark.parametrize("line", ["{{ invoice_no }}", "{{ cycler.__init__.__globals__.os.popen('id').read() }}",
+                                  "尊敬的业主:"])
 def test_templates_check_fails(archive: Archive, tmp_path: Path, line: str) -> None:
     folder = copy_templates(tmp_path)
     write_template(folder / "handover_notice.docx", "{{ owner_names }}", line)
@@ -98,4 +160,4 @@ def test_templates_check_fails(archive: Archive, tmp_path: Path, line: str) -> N
     assert result.exit_code == 1
     report = {r["kind"]: r for r in json.loads(result.output)}["handover_notice"]
     assert not report["ok"]
-    assert "invoice_no" in report["unsupplied"] or "不安全" in report["error"]
+    assert "invoice_no" in report["unsupplied"] or "不安全" in report["error"] or "应为全角「：」" in report["style"][0]

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections import Counter as Tally
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
@@ -552,6 +553,8 @@ class Dossier(Record):
     """实测面积 m² (string)."""
     price_total: Money | None = None
     """总房款 (yuan, string)."""
+    unit_price: Money | None = None
+    """合同单价 (yuan per m² of contract area, string), if the contract states one; else 面积补差 uses 总房款 ÷ 合同面积."""
     payment_status: PaymentStatus = "未付清"
     """付款状态: 未付清, 已付清, 按揭待放款, 按揭已到账."""
     stage: Stage = "签约"
@@ -686,6 +689,79 @@ class BatchUnit(Record):
         return parse_unit(value).code
 
 
+#: Delivery conditions recorded on a batch (the others are derived from the project and the dossiers,
+#: see ``docgen.generate.conditions``): code -> Chinese label.
+CONDITION_ITEMS: dict[str, str] = {
+    "two_books": "《住宅质量保证书》《住宅使用说明书》",
+    "door_numbers": "门牌号码",
+    "utilities": "水、电、燃气",
+    "lifts": "电梯",
+    "cleaning": "室内外清洁",
+}
+ConditionItem = Literal["two_books", "door_numbers", "utilities", "lifts", "cleaning"]
+
+
+class DeliveryCondition(Record):
+    """One delivery condition (交付条件) of a batch as the engineering or sales department reports it."""
+
+    item: ConditionItem
+    """two_books (两书备齐), door_numbers (门牌编定并安装), utilities (通水通电通气), lifts (电梯验收合格), cleaning (清洁完成)."""
+    status: Literal["已落实", "未落实", "不适用"] = "未落实"
+    """已落实 (done, with its date), 未落实, 不适用 (e.g. no lifts in a low-rise building)."""
+    date: dt.date | None = None
+    """落实日期 (required once 已落实)."""
+    evidence: str | None = None
+    """Id of the archived document that shows it (验收证明, 签收单 …), if any."""
+    note: str = ""
+    """备注 (who confirmed it, what remains)."""
+
+    @field_validator("evidence")
+    @classmethod
+    def _safe_evidence(cls, value: str | None) -> str | None:
+        return None if value in (None, "") else check_safe_id(value, "证明文件编号")
+
+    @model_validator(mode="after")
+    def _done_has_date(self) -> DeliveryCondition:
+        if self.status == "已落实" and self.date is None:
+            raise ValueError(f"交付条件「{CONDITION_ITEMS[self.item]}」已落实时须填写落实日期 date")
+        return self
+
+
+def _to_percent(value: Any) -> Decimal:
+    q = _to_quantity(value)
+    if q <= 0 or q > 10:
+        raise ValueError(f"面积误差比界限 {value!r} 应大于 0 且不超过 10(单位:%)")
+    return q
+
+
+class AreaRule(Record):
+    """How a contract settles area variances (面积补差); absent, art. 20 of 《商品房销售管理办法》 applies.
+
+    The statutory rule is these defaults: within ±3 % (inclusive) the difference
+    is settled at the contract unit price; beyond, the buyer may return the
+    unit, and if they keep it the developer bears an excess above 3 % and
+    refunds a shortfall beyond 3 % at double.
+    """
+
+    basis: str
+    """Where the contract says so, printed on the sheet, e.g. 《商品房买卖合同》第五条."""
+    band: Annotated[Decimal, BeforeValidator(_to_percent), PlainSerializer(_quantity_str, return_type=str)] = Decimal("3")
+    """面积误差比 band in percent (string): |ratio| ≤ band is settled at the unit price."""
+    within: Literal["据实结算", "不作调整"] = "据实结算"
+    """Inside the band: 据实结算 (settled at the unit price) or 不作调整 (no adjustment)."""
+    excess: Literal["开发商承担", "买受人补足"] = "开发商承担"
+    """An excess beyond the band: 开发商承担 (the buyer pays nothing for it) or 买受人补足 (paid at the unit price)."""
+    shortfall_multiple: Annotated[Decimal, BeforeValidator(_to_quantity), PlainSerializer(_quantity_str, return_type=str)] = Decimal("2")
+    """A shortfall beyond the band is refunded at this multiple of the unit price (string; 2 by law)."""
+
+    @field_validator("shortfall_multiple")
+    @classmethod
+    def _multiple(cls, value: Decimal) -> Decimal:
+        if value < 1 or value > 5:
+            raise ValueError("超出部分的返还倍数应在 1 至 5 之间")
+        return value
+
+
 class Batch(Record):
     """A handover batch (交房批次): which units, when, where, and who runs it."""
 
@@ -723,6 +799,10 @@ class Batch(Record):
     """办理窗口, in order."""
     units: list[BatchUnit] = Field(default_factory=list)
     """Units in the batch with their status."""
+    conditions: list[DeliveryCondition] = Field(default_factory=list)
+    """交付条件 reported for the batch (两书, 门牌, 水电气, 电梯, 清洁); 竣工验收备案, 预售许可 and 面积实测 come from the project and the dossiers."""
+    area_rule: AreaRule | None = None
+    """面积补差 rule agreed in the contracts of this batch's units; null = art. 20 of 《商品房销售管理办法》."""
     notes: str = ""
     """备注."""
     revision: int = Field(default=0, ge=0)
@@ -747,9 +827,11 @@ class Batch(Record):
         problems: list[tuple[str, str]] = []
         if self.window_end < self.window_start:
             problems.append(("window_end", "交房结束日期早于开始日期"))
-        units = [u.unit for u in self.units]
-        for dup in sorted({u for u in units if units.count(u) > 1}):
+        # counted once (a batch of 1,000 units is saved with every chunk of notices: no quadratic scan)
+        for dup in sorted(u for u, n in Tally(u.unit for u in self.units).items() if n > 1):
             problems.append(("units", f"房号 {dup} 在批次中重复出现"))
+        for item in sorted(i for i, n in Tally(c.item for c in self.conditions).items() if n > 1):
+            problems.append(("conditions", f"交付条件「{CONDITION_ITEMS[item]}」重复登记"))
         return problems
 
 

@@ -23,6 +23,7 @@ from docgen.cli.common import (
 )
 from docgen.dates import parse_date
 from docgen.errors import UsageError
+from docgen.models import CONDITION_ITEMS
 from docgen.present import (
     batch_view,
     document_text_view,
@@ -151,7 +152,7 @@ _batch_ref = dossiers.batch_ref
 
 @click.group()
 def batch() -> None:
-    """交房批次:列出、查看、新建、更新单户状态。"""
+    """交房批次:列出、查看、新建、更新单户状态、登记交付条件。"""
 
 
 @batch.command("list")
@@ -195,7 +196,9 @@ def batch_show(app: App, ref: str, as_json: bool, reveal: bool, reason: str | No
         return
     kv([("批次", f"{b.project}/{b.id} {b.name}"), ("交房时间", f"{b.window_start} 至 {b.window_end} {b.hours}"),
         ("地点", f"{b.venue}(备用:{b.backup_venue or '无'})"), ("总指挥", b.commander), ("现场督导", b.supervisor),
-        ("状态统计", ",".join(f"{k} {v} 户" for k, v in view["counts"].items()))])
+        ("状态统计", ",".join(f"{k} {v} 户" for k, v in view["counts"].items())),
+        ("交付条件(已登记)", ";".join(f"{CONDITION_ITEMS[c.item]} {c.status}" + (f" {c.date}" if c.date else "")
+                                    for c in b.conditions) or "未登记(docgen batch condition)")])
     table(None, ["房号", "业主", "电话", "付款", "预约", "状态"],
           [(r["unit_label"], r["owners"], r["phone"], r["payment_status"],
             (r["appointment"] or "").replace("T", " ")[:16], r["status"]) for r in rows])
@@ -229,6 +232,29 @@ def batch_unit(app: App, ref: str, unit: str, assignments: tuple[str, ...], revi
     """更新批次 REF 中房号 UNIT 的状态,如 status=已预约 appointment=2026-06-18T09:30。"""
     entry = dossiers.update_batch_unit(app.session, ref, unit, parse_assignments(assignments), revision=revision)
     console().print(f"已更新 {ref} {entry.unit}(第 {entry.revision} 版)")
+
+
+@batch.command("condition")
+@click.argument("ref")
+@click.argument("item")
+@click.option("--status", type=click.Choice(["已落实", "未落实", "不适用"]), default="已落实", show_default=True,
+              help="落实情况。")
+@click.option("--on", "on", default=None, help="落实日期 YYYY-MM-DD(已落实时默认今天)。")
+@click.option("--evidence", default=None, help="证明文件的文件编号(须已归档),如 DOC-2026-000123。")
+@click.option("--note", default="", help="备注。")
+@pass_app
+def batch_condition(app: App, ref: str, item: str, status: str, on: str | None, evidence: str | None, note: str) -> None:
+    """登记批次 REF 的交付条件 ITEM:两书、门牌、水电气、电梯、清洁。
+
+    竣工验收备案、预售许可证在项目资料中登记,实测面积在各户档案中登记;
+    交房方案和交房通知书都按这些登记检查交付条件。
+    """
+    from docgen.generate.conditions import LABELS, set_condition
+
+    record = set_condition(app.session, ref, item, status=status, on=_date(on) if on else None,
+                           evidence=evidence, note=note)
+    when = f" {record.date}" if record.date else ""
+    console().print(f"已登记 {ref} 交付条件「{LABELS[record.item]}」:{record.status}{when}")
 
 
 # -- dossier ---------------------------------------------------------------------

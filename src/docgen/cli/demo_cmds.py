@@ -127,8 +127,10 @@ def run_tour(app: App, work: Path, pdf: bool) -> None:
         tour.Step("监视收件箱:等文件写完,识别(二维码/文件名/内容),OCR,归档", ["watch", "--once"],
                   ok_codes=(0, 1), note="示例收件箱中有一个损坏的 PDF:它会被移到 failed/ 并写明原因"),
         tour.Step("待人工确认的扫描件", ["review", "list"]),
-        tour.Step("生成交房方案", ["generate", "handover-plan", ex.batch, *pdf_flag]),
-        tour.Step("批量生成交房通知书", ["generate", "notices", ex.batch, *pdf_flag]),
+        tour.Step("生成交房方案:交付条件按档案逐项列出", ["generate", "handover-plan", ex.batch, *pdf_flag]),
+        tour.Step("批量生成交房通知书(及每户面积补差单)", ["generate", "notices", ex.batch, *pdf_flag], ok_codes=(0, 1),
+                  note="必备的交付条件(竣工验收备案、预售许可证、实测面积、两书)未落实时拒绝并逐条说明;"
+                       "已通知或已收房的房屋逐户拒绝(--again 补发)"),
     ]
     if ex.ticket:
         steps.append(tour.Step("生成质量问题赔偿协议", ["generate", "compensation", ex.ticket, *pdf_flag]))

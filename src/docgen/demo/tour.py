@@ -132,7 +132,9 @@ def pick_examples(archive: Archive) -> Examples:
         raise DocgenError("示例档案库中没有业主档案")
     dossier_key = "HXSZ/03-2-1203" if "HXSZ/03-2-1203" in keys else keys[0]
     owner = archive.dossier(dossier_key).owners[0].name
-    batches = sorted(archive.batches(), key=lambda b: (len(b.units) > 40, b.project, b.id))
+    # the batch whose notices are due (units 待通知) first: the tour generates its plan and notices
+    batches = sorted(archive.batches(),
+                     key=lambda b: (not any(u.status == "待通知" for u in b.units), len(b.units) > 40, b.project, b.id))
     if not batches:
         raise DocgenError("示例档案库中没有交房批次")
     batch = f"{batches[0].project}/{batches[0].id}"

@@ -33,6 +33,7 @@ from docgen.models import (
     Complaint,
     Counter,
     Deduction,
+    DeliveryCondition,
     Dossier,
     InitialRegistration,
     Owner,
@@ -653,4 +654,17 @@ def plan_batch(pp: ProjectPlan, phase: PhasePlan, units: list[BatchUnit]) -> Bat
             Counter(seq=4, name="验房交房组", staff=["郑海峰", "林志强"]),
         ],
         units=units,
+        conditions=delivery_conditions(spec),
     )
+
+
+def delivery_conditions(spec: PhaseSpec) -> list[DeliveryCondition]:
+    """The batch's recorded delivery conditions: all met before a delivered phase's window; planned for a future one."""
+    start = spec.window[0]
+    if spec.mode == "presale":  # not built yet: only the two books are in hand-over planning
+        return [DeliveryCondition(item="two_books", status="未落实", note="计划交付前一个月印制")]
+    done = (("two_books", 20, "每户一套，已入库"), ("door_numbers", 30, "民政部门编定，已安装"),
+            ("utilities", 25, "供水、供电、燃气验收通过"), ("lifts", 15, "特种设备使用登记已办"),
+            ("cleaning", 3, "开荒保洁完成"))
+    return [DeliveryCondition(item=item, status="已落实", date=start - days * DAY, note=note)
+            for item, days, note in done]

@@ -4,8 +4,10 @@ Each template is named by its document type code (``handover_notice.docx``), so
 a generated document's type, its template and its archive record agree.
 ``check_templates`` is ``docgen templates check``: it lists each template's
 variables (docxtpl's ``get_undeclared_template_variables``), fails on any the
-context builder cannot supply, and renders the template once on sample records
-so that a misspelt nested field (``ticket.compnesation``) fails too.
+context builder cannot supply, on half-width punctuation next to Chinese in
+the template's own text and on the software's name (``style.py``), and renders
+the template once on sample records so that a misspelt nested field
+(``ticket.compnesation``) fails too.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from docgen.generate import context as ctx_mod
 from docgen.generate import samples
 from docgen.generate.render import TemplateRenderer
 from docgen.generate.settings import GenerateSettings
+from docgen.generate.style import template_style_problems
 from docgen.qrcodes import DocumentCode
 from docgen.vocab import DOC_TYPES
 
@@ -55,7 +58,13 @@ def _plan(settings: GenerateSettings) -> dict[str, Any]:
 
 def _notice(settings: GenerateSettings) -> dict[str, Any]:
     r = samples.records()
-    return ctx_mod.notice_context(r["project"], r["batch"], r["batch"].units[0], r["dossier"], samples.TODAY)
+    return ctx_mod.notice_context(r["project"], r["batch"], r["batch"].units[0], r["dossier"], samples.TODAY,
+                                  adjustment=r["adjustment"])
+
+
+def _area(settings: GenerateSettings) -> dict[str, Any]:
+    r = samples.records()
+    return ctx_mod.area_context(r["project"], r["batch"], r["dossier"], r["adjustment"], samples.TODAY)
 
 
 def _compensation(settings: GenerateSettings) -> dict[str, Any]:
@@ -75,6 +84,7 @@ TEMPLATES: dict[str, TemplateSpec] = {
         TemplateSpec("handover_notice", "交房批次中的每户", _notice),
         TemplateSpec("compensation_agreement", "报修单", _compensation),
         TemplateSpec("settlement_sheet", "结算会签", _settlement),
+        TemplateSpec("area_adjustment", "交房批次中的每户(随通知书)", _area),
     )
 }
 
@@ -111,12 +121,14 @@ class TemplateReport:
     variables: list[str] = field(default_factory=list)
     supplied: list[str] = field(default_factory=list)
     unsupplied: list[str] = field(default_factory=list)
+    style: list[str] = field(default_factory=list)
+    """House-style problems in its literal text (half-width punctuation next to Chinese, the software's name)."""
     error: str = ""
 
     @property
     def ok(self) -> bool:
-        """True when the template exists, uses only supplied names and renders on sample data."""
-        return self.exists and not self.unsupplied and not self.error
+        """True when the template exists, uses only supplied names, keeps the house style and renders on sample data."""
+        return self.exists and not self.unsupplied and not self.style and not self.error
 
 
 def check_template(settings: GenerateSettings, kind: str) -> TemplateReport:
@@ -135,6 +147,7 @@ def check_template(settings: GenerateSettings, kind: str) -> TemplateReport:
         report.variables = sorted(variables)
         report.supplied = sorted(supplied)
         report.unsupplied = sorted(variables - supplied)
+        report.style = template_style_problems(path)
         if not report.unsupplied:
             code = DocumentCode("DOC-2026-000000", "SAMPLE/01-1-0101").encode()
             renderer.render({**context, "doc_id": "DOC-2026-000000"}, f"示例数据({spec.subject})", qr_payload=code)

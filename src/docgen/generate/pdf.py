@@ -165,3 +165,28 @@ def convert_to_pdf(docx_files: Sequence[Path], outdir: Path, soffice: str = "", 
 def has_cjk_font(fonts: Sequence[str]) -> bool:
     """True if any embedded font is a CJK font (so Chinese is drawn, not tofu boxes)."""
     return any(marker.lower() in f.lower() for f in fonts for marker in CJK_FONT_MARKERS)
+
+
+def merge_for_duplex(pdfs: Sequence[Path], target: Path) -> int:
+    """Merge PDFs in order into ``target``, each starting on an odd page (a blank page after an odd count).
+
+    For double-sided printing of a batch: every document begins on the front
+    of a sheet, so the stack can be cut into documents without a page of the
+    next owner on the back.  Returns the number of pages written.
+    """
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter()
+    for path in pdfs:
+        reader = PdfReader(str(path))
+        for page in reader.pages:
+            writer.add_page(page)
+        if len(reader.pages) % 2:
+            last = reader.pages[-1].mediabox
+            writer.add_blank_page(width=float(last.width), height=float(last.height))
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(target.name + ".part")
+    with tmp.open("wb") as fh:
+        writer.write(fh)
+    tmp.replace(target)
+    return len(writer.pages)

@@ -65,8 +65,13 @@ class _CachingTemplate(DocxTemplate):
         return done
 
     def render_properties(self, context: Mapping[str, Any], jinja_env: Any = None) -> None:
-        """Render the document properties; those without a tag are left as they are."""
+        """Render the document properties; those without a tag are left as they are.
+
+        The template's comment (guidance for whoever edits it, naming the
+        software) is not for the recipient and is dropped.
+        """
         props = self.docx.core_properties
+        props.comments = ""
         for prop in _PROPERTIES:
             initial = getattr(props, prop)
             if initial and "{" in initial:

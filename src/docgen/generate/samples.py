@@ -11,6 +11,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
+from docgen.generate.area import AreaAdjustment, area_adjustment
 from docgen.models import (
     Approval,
     Batch,
@@ -49,11 +50,13 @@ def dossier() -> Dossier:
         unit="01-1-0101",
         owners=[
             Owner(name="业主甲", id_number="11010519491231002X", phone="13800001111", address="福州市鼓楼区东街1号"),
-            Owner(name="业主乙", id_number="110105194912310061", phone="13900002222", role="共有人"),
+            Owner(name="业主乙", id_number="110105194912310061", phone="13900002222", address="福州市鼓楼区东街1号", role="共有人"),
         ],
         contract_no="HT-0001",
         filing_no="备案-0001",
         area_contract="89.50",
+        area_measured="92.56",  # +3.42 %: the sheet's right-to-return section renders too
+        price_total="1250000.00",
         delivered_on=dt.date(2026, 6, 20),
         stage="保修期",
     )
@@ -107,6 +110,12 @@ def settlement() -> Settlement:
     )
 
 
+def adjustment() -> AreaAdjustment:
+    """The sample dossier's 面积补差 (statutory rule)."""
+    d = dossier()
+    return area_adjustment(d.area_contract, d.area_measured, price_total=d.price_total, where=d.unit_label)
+
+
 def records() -> dict[str, Any]:
     """All sample records by name."""
     return {
@@ -115,4 +124,5 @@ def records() -> dict[str, Any]:
         "batch": batch(),
         "ticket": ticket(),
         "settlement": settlement(),
+        "adjustment": adjustment(),
     }

@@ -85,6 +85,8 @@ TEXT_FIELDS: dict[str, tuple[tuple[str, str], ...]] = {
     "Batch": (("name", LINE), ("phase", LINE), ("buildings", LINE), ("hours", LINE), ("venue", LINE),
               ("backup_venue", LINE), ("commander", NAME), ("supervisor", NAME), ("notes", TEXT)),
     "Counter": (("name", LINE), ("staff", NAME)),
+    "DeliveryCondition": (("evidence", LINE), ("note", TEXT)),
+    "AreaRule": (("basis", TEXT),),
     "BatchUnit": (("notice_channel", LINE), ("defects", TEXT)),
 }
 
@@ -394,6 +396,11 @@ def batch_problems(b: Batch, ctx: Context) -> list[Problem]:
            "fallback_end")
     for i, counter in enumerate(b.counters):
         _texts(out, ctx, counter, "Counter", f"{rec} 第 {i + 1} 个办理窗口", f"counters[{i}]", f"counters[{i}]")
+    for i, condition in enumerate(b.conditions):
+        _texts(out, ctx, condition, "DeliveryCondition", f"{rec} 第 {i + 1} 项交付条件", f"conditions[{i}]",
+               f"conditions[{i}]")
+    if b.area_rule is not None:
+        _texts(out, ctx, b.area_rule, "AreaRule", f"{rec} 的面积补差规则", "area_rule", "area_rule")
     for u in b.units:
         urec = f"{rec} 中房号 {u.unit}"
         path = f"units[{u.unit}]"

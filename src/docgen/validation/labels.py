@@ -77,8 +77,12 @@ FIELD_LABELS: dict[str, dict[str, str]] = {
         "delivery_due": "合同约定交付日期", "delivered_on": "交房日期", "registration_due_days": "办证期限(天)",
         "certificate_status": "产权证状态", "certificate_no": "不动产权证号", "certified_on": "产权证办结日期",
         "batch": "交房批次", "documents": "文件", "repairs": "报修单", "complaints": "投诉", "revisits": "回访",
-        "settlements": "第三方维修结算", "notes": "备注", **_COMMON,
+        "settlements": "第三方维修结算", "notes": "备注", "unit_price": "合同单价", **_COMMON,
     },
+    "DeliveryCondition": {"item": "交付条件", "status": "落实情况", "date": "落实日期", "evidence": "证明文件",
+                          "note": "说明"},
+    "AreaRule": {"basis": "依据", "band": "误差范围(%)", "within": "范围内的处理", "excess": "超出部分的承担",
+                 "shortfall_multiple": "面积不足超出部分的返还倍数"},
     "Counter": {"seq": "顺序", "name": "窗口名称", "staff": "工作人员"},
     "BatchUnit": {
         "unit": "房号", "status": "状态", "notice_sent_on": "交房通知书发出日期", "notice_channel": "通知方式",
@@ -89,7 +93,7 @@ FIELD_LABELS: dict[str, dict[str, str]] = {
         "window_start": "交房开始日期", "window_end": "交房结束日期", "fallback_start": "备用交房开始日期",
         "fallback_end": "备用交房结束日期", "hours": "办理时间", "rehearsal_on": "演练日期", "venue": "交房地点",
         "backup_venue": "备用地点", "commander": "总指挥", "supervisor": "现场督导", "counters": "办理窗口",
-        "units": "房号清单", "notes": "备注", **_COMMON,
+        "units": "房号清单", "notes": "备注", "conditions": "交付条件", "area_rule": "面积补差规则", **_COMMON,
     },
     "Project": {
         "code": "项目编号", "name": "项目名称", "city": "城市", "address": "项目地址", "developer": "开发商",
@@ -115,11 +119,13 @@ ITEMS: dict[tuple[str, str], tuple[str, str, str]] = {
     ("Project", "documents"): ("Document", "文件 {id}", "第 {n} 份文件"),
     ("Phase", "structure"): ("Building", "", "第 {n} 栋的结构"),
     ("Batch", "counters"): ("Counter", "", "第 {n} 个办理窗口"),
+    ("Batch", "conditions"): ("DeliveryCondition", "", "第 {n} 项交付条件"),
     ("Batch", "units"): ("BatchUnit", "房号 {unit}", "第 {n} 户"),
 }
 # (model, object field) -> the model it holds
 NESTED: dict[tuple[str, str], str] = {
     ("Project", "developer"): "Company",
+    ("Batch", "area_rule"): "AreaRule",
     ("Project", "initial_registration"): "InitialRegistration",
 }
 # What the top-level record is called (``CASE_LABEL`` in the archive uses the same words).
