@@ -23,8 +23,7 @@ import contextlib
 import json
 import shutil
 import time
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -32,14 +31,14 @@ from docgen.archive.fsutil import atomic_write
 from docgen.archive.lock import WriteLock
 from docgen.archive.store import Archive
 from docgen.errors import DocgenError, LockTimeout, NotFoundError
+from docgen.progress import Progress
 from docgen.search import analysis, journalscan
 from docgen.search.entries import BASE_WORDS, Entry, owner_entries, owner_words, project_names
 from docgen.search.journalscan import JournalPosition
-from docgen.search.schema import META_UID, build_schema, versions
+from docgen.search.schema import KINDS, META_UID, build_schema, versions
 from docgen.search.settings import SearchSettings
-
-Progress = Callable[[str, int, int], None]
-"""progress(stage label, done, total) — total 0 when unknown."""
+from docgen.search.types import IndexStatus as IndexStatus
+from docgen.search.types import UpdateStats as UpdateStats
 
 
 class IndexLock(WriteLock):
@@ -60,47 +59,6 @@ class IndexLock(WriteLock):
 
 class NeedsRebuild(Exception):
     """The index cannot be used as is (missing, other version, damaged); the message says why."""
-
-
-@dataclass
-class UpdateStats:
-    """What an update or rebuild did."""
-
-    mode: str = "incremental"  # incremental | full-compare | rebuild | none
-    reason: str = ""
-    owners: int = 0
-    added: int = 0
-    updated: int = 0
-    deleted: int = 0
-    unchanged: int = 0
-    seq: int = 0
-    seconds: float = 0.0
-    commits: int = 0
-    words_added: int = 0
-
-    def as_dict(self) -> dict[str, Any]:
-        """JSON form."""
-        return dict(self.__dict__)
-
-
-@dataclass
-class IndexStatus:
-    """What ``docgen index status`` shows."""
-
-    path: Path
-    generation: str | None
-    usable: bool
-    problem: str = ""
-    entries: int = 0
-    by_kind: dict[str, int] = field(default_factory=dict)
-    seq: int = 0
-    archive_seq: int = 0
-    pending_entries: int | None = 0
-    pending_owners: list[str] = field(default_factory=list)
-    size_bytes: int = 0
-    built: str = ""
-    versions: dict[str, int] = field(default_factory=dict)
-    segments: int = 0
 
 
 def _remove_tree(path: Path) -> None:
@@ -214,7 +172,7 @@ class IndexFolder:
             return False
         if info.get("versions") != self.wanted_versions():
             return False
-        return hint == journalscan.end_position(self.archive.layout.journal)
+        return hint == journalscan.end_position(self.archive.journal)
 
     # -- locking ----------------------------------------------------------------
     @contextlib.contextmanager
@@ -266,7 +224,7 @@ class IndexFolder:
 
         started = time.monotonic()
         stats = UpdateStats(mode="rebuild", reason=reason)
-        position = journalscan.end_position(self.archive.layout.journal)
+        position = journalscan.end_position(self.archive.journal)
         name, folder = self._new_generation()
         try:
             if progress:
@@ -356,7 +314,7 @@ class IndexFolder:
         folder = self.gen_dir(self.current_name or "")
         state = self.read_state(ix)
         since = JournalPosition.from_dict(state.get("journal"))
-        changes, position = journalscan.scan(self.archive.layout.journal, since)
+        changes, position = journalscan.scan(self.archive.journal, since)
         stats = UpdateStats(mode="incremental")
         if changes is None:
             stats.mode, stats.reason = "full-compare", "日志与索引记录的位置不符,逐项比对内容哈希"
@@ -470,8 +428,8 @@ class IndexFolder:
     def status(self) -> IndexStatus:
         """Describe the index and what the archive has that it does not yet reflect."""
         name = self.current_name
-        st = IndexStatus(path=self.root, generation=name, usable=False)
-        st.archive_seq = journalscan.end_position(self.archive.layout.journal).seq
+        st = IndexStatus(engine="whoosh", location=str(self.root), usable=False, details={"generation": name})
+        st.archive_seq = journalscan.end_position(self.archive.journal).seq
         try:
             ix = self.open_current()
         except NeedsRebuild as exc:
@@ -484,16 +442,16 @@ class IndexFolder:
             st.size_bytes = sum(p.stat().st_size for p in folder.iterdir() if p.is_file())
             with contextlib.suppress(OSError, ValueError):
                 info = json.loads((folder / "docgen.json").read_text("utf-8"))
-                st.built, st.versions = info.get("built", ""), info.get("versions", {})
+                st.built, st.details["versions"] = info.get("built", ""), info.get("versions", {})
             state = self.read_state(ix)
             since = JournalPosition.from_dict(state.get("journal"))
             st.seq = since.seq
             with ix.searcher() as s:
                 st.entries = s.doc_count() - (1 if s.document_number(uid=META_UID) is not None else 0)
-                for kind in ("document", "dossier", "repair", "complaint", "revisit", "settlement"):
+                for kind in KINDS:
                     st.by_kind[kind] = s.doc_frequency("kind", kind)
-                st.segments = len(s.reader().leaf_readers()) if hasattr(s.reader(), "leaf_readers") else 1
-            pend = journalscan.pending(self.archive.layout.journal, since)
+                st.details["segments"] = len(s.reader().leaf_readers()) if hasattr(s.reader(), "leaf_readers") else 1
+            pend = journalscan.pending(self.archive.journal, since)
             if pend is None:
                 st.pending_entries = None
                 st.problem = "日志与索引记录的位置不符,下次更新将逐项比对"
