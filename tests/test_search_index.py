@@ -163,6 +163,19 @@ def test_damaged_postings_are_rebuilt_not_half_used(archive: Archive, tmp_path: 
     engine.close()
 
 
+def test_status_counts_live_entries_by_kind(archive: Archive, tmp_path: Path) -> None:
+    """Entries by kind count what is searchable: an edit re-indexes a dossier's entries, the old versions do not count."""
+    settings = SearchSettings(index_path=tmp_path / "index", procs=1)
+    archive.add_document("HXSZ/03-2-1203", _src(tmp_path), doc_type="repair_record", text_pages=["漏水"])
+    api.rebuild(archive, settings)
+    with archive.edit_dossier("HXSZ/03-2-1203", "dossier.edit", "改名") as (dossier, _tx):
+        dossier.owners[0].name = "张卫"
+    api.update(archive, settings)
+    st = api.status(archive, settings)
+    assert st.by_kind["document"] == 1 and st.by_kind["dossier"] == 4
+    assert sum(st.by_kind.values()) == st.entries
+
+
 def test_missing_index_is_built_on_first_search(archive: Archive, tmp_path: Path) -> None:
     settings = SearchSettings(index_path=tmp_path / "index", procs=1)
     r = api.WhooshEngine(archive, settings).search(Query(text="王芳"))

@@ -427,6 +427,8 @@ class IndexFolder:
     # -- status --------------------------------------------------------------------
     def status(self) -> IndexStatus:
         """Describe the index and what the archive has that it does not yet reflect."""
+        from whoosh import query as wq
+
         name = self.current_name
         st = IndexStatus(engine="whoosh", location=str(self.root), usable=False, details={"generation": name})
         st.archive_seq = journalscan.end_position(self.archive.journal).seq
@@ -448,8 +450,8 @@ class IndexFolder:
             st.seq = since.seq
             with ix.searcher() as s:
                 st.entries = s.doc_count() - (1 if s.document_number(uid=META_UID) is not None else 0)
-                for kind in KINDS:
-                    st.by_kind[kind] = s.doc_frequency("kind", kind)
+                for kind in KINDS:  # live entries (doc_frequency also counts deleted old versions)
+                    st.by_kind[kind] = sum(1 for _ in s.docs_for_query(wq.Term("kind", kind)))
                 st.details["segments"] = len(s.reader().leaf_readers()) if hasattr(s.reader(), "leaf_readers") else 1
             pend = journalscan.pending(self.archive.journal, since)
             if pend is None:
