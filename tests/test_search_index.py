@@ -250,7 +250,7 @@ from docgen.search.settings import SearchSettings
 from docgen.search.store import IndexFolder
 archive = Archive.open(Path({root!r}))
 settings = SearchSettings(index_path=Path({index!r}), procs=1, commit_every=3)
-def progress(stage, done, total):
+def progress(stage, done, total, label):
     print("tick", done, flush=True)
     time.sleep(0.05)
 IndexFolder(settings, archive).update(progress)

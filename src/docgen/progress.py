@@ -18,18 +18,13 @@ expected to be cheap or to skip calls (the CLI's audit spinner redraws every
 
 from __future__ import annotations
 
-from typing import Protocol
+from collections.abc import Callable
+
+Progress = Callable[[str, int, int, str], None]
+"""``progress(stage, done, total, label)``: called as a long task advances (``total`` 0: unknown)."""
 
 
-class Progress(Protocol):
-    """``progress(stage, done, total, label="")``: called as a long task advances."""
-
-    def __call__(self, stage: str, done: int, total: int, label: str = "", /) -> None:
-        """Report that ``done`` of ``total`` (0: unknown) items of ``stage`` are finished; ``label``: the current one."""
-        ...
-
-
-def no_progress(stage: str, done: int, total: int, label: str = "", /) -> None:
+def no_progress(stage: str, done: int, total: int, label: str) -> None:
     """A progress callback that reports nothing (the default where a caller gives none)."""
 
 

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -30,6 +30,7 @@ from docgen.archive.fsutil import sha256_file
 from docgen.audit.crossindex import CompactMap, fingerprint
 from docgen.errors import DocgenError
 from docgen.models import Document
+from docgen.progress import Progress
 
 if TYPE_CHECKING:
     from docgen.archive.store import Archive, Owner
@@ -119,7 +120,7 @@ class Verifier:
         self.stats.problems[code] = self.stats.problems.get(code, 0) + 1
         return FixityProblem(code, path, message, severity)
 
-    def run(self, progress: Callable[[int], None] | None = None) -> Iterator[FixityProblem]:
+    def run(self, progress: Progress | None = None) -> Iterator[FixityProblem]:
         """Yield every fixity problem found."""
         archive = self.archive
         for p in archive.journal.verify():
@@ -166,7 +167,7 @@ class Verifier:
             )
 
     def _check_project(
-        self, code: str, expected: CompactMap, progress: Callable[[int], None] | None
+        self, code: str, expected: CompactMap, progress: Progress | None
     ) -> Iterator[FixityProblem]:
         archive = self.archive
         base = f"projects/{code}"
@@ -197,7 +198,7 @@ class Verifier:
             yield from self._check_dossier(f"{code}/{entry.name}", rel, expected)
             self.stats.dossiers += 1
             if progress is not None:
-                progress(self.stats.dossiers)
+                progress("核对", self.stats.dossiers, 0, f"{code}/{entry.name}")
 
     def _check_dossier(self, key: str, rel: str, expected: CompactMap) -> Iterator[FixityProblem]:
         archive = self.archive

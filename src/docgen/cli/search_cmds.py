@@ -76,7 +76,7 @@ def _progress_printer(enabled: bool) -> Any:
     )
     tasks: dict[str, Any] = {}
 
-    def report(stage: str, done: int, total: int, label: str = "", /) -> None:
+    def report(stage: str, done: int, total: int, label: str) -> None:
         if not progress.live.is_started:
             progress.start()
         if stage not in tasks:

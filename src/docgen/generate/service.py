@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import gc
 import itertools
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,10 +39,10 @@ from docgen.generate.render import GenerateError, TemplateRenderer
 from docgen.generate.settings import GenerateSettings
 from docgen.generate.text import docx_text, pdf_fonts, pdf_pages
 from docgen.models import Batch, PageInfo, RepairTicket, Settlement
+from docgen.progress import Progress
 from docgen.qrcodes import DocumentCode
 from docgen.units import check_safe_id
 
-Progress = Callable[[str, int, int, str], None]
 STAGE_RENDER = "生成文书"
 NOTICE_MIN_DAYS = 7  # written handover notice at least 7 days ahead (Beijing rule, domain.md)
 STAGE_PDF = "转换 PDF"

@@ -41,6 +41,7 @@ from docgen.ingest.identify import (
 from docgen.ingest.settings import IngestSettings
 from docgen.ingest.text import BadInput, OcrFn, PageText, ScanFile, engine_ocr, page_text
 from docgen.models import PageInfo
+from docgen.progress import Progress, no_progress
 from docgen.qrcodes import DocumentCode, SeparatorCode
 from docgen.vocab import doc_type_code, doc_type_label
 
@@ -85,7 +86,6 @@ class _Duplicate(Exception):
 
 
 Hook = Callable[[FileResult], None]
-Progress = Callable[[str], None]
 
 
 class Pipeline:
@@ -106,7 +106,7 @@ class Pipeline:
         self.catalog = Catalog(archive.root)
         self.ocr: OcrFn = ocr or engine_ocr
         self.hooks = list(hooks)
-        self.progress = progress or (lambda _msg: None)
+        self.progress = progress or no_progress
         self._worker: Worker | None = None
 
     # -- lifecycle ---------------------------------------------------------------
@@ -298,7 +298,7 @@ class Pipeline:
         out: list[PageText] = []
         for i in pages:
             def announce(i: int = i) -> None:
-                self.progress(f"{result.name} 第 {i + 1}/{scan.page_count} 页 OCR")
+                self.progress("OCR", i + 1, scan.page_count, result.name)
 
             text = page_text(scan, i, dpi=self.settings.ocr_dpi, ocr=self.ocr, before_ocr=announce)
             if text.origin != "text":

@@ -228,7 +228,7 @@ class IndexFolder:
         name, folder = self._new_generation()
         try:
             if progress:
-                progress("收集词典", 0, 0)
+                progress("收集词典", 0, 0, "")
             words = self._scan_words()
             self._write_dict(folder, words)
             (folder / "docgen.json").write_text(
@@ -258,10 +258,10 @@ class IndexFolder:
                         stats.added += 1
                     stats.owners += 1
                     if progress and (i % 50 == 0 or i == len(keys) - 1):
-                        progress("建立索引", i + 1, len(keys))
+                        progress("建立索引", i + 1, len(keys), key)
                 writer.add_document(uid=META_UID, kind=META_UID, state=self._state(position, words))
                 if progress:
-                    progress("写入索引", len(keys), len(keys))
+                    progress("写入索引", len(keys), len(keys), "")
                 writer.commit()
             except BaseException:
                 with contextlib.suppress(Exception):
@@ -389,7 +389,7 @@ class IndexFolder:
                     stats.commits += 1
                     writer, pending = None, 0
                 if progress and (i % 50 == 0 or i == len(keys) - 1):
-                    progress("更新索引", i + 1, len(keys))
+                    progress("更新索引", i + 1, len(keys), key)
             if existing_all is not None:
                 gone = {o for _, o in existing_all.values()} - seen_owners
                 for owner_key in sorted(gone):
