@@ -85,6 +85,32 @@ def test_rebuild_equals_incremental(archive: Archive, tmp_path: Path) -> None:
     assert (Path(analysis._jieba_base.tmp_dir) / "jieba.cache").is_file()
 
 
+JIEBA_THREADS = """
+import sys, threading
+sys.path.insert(0, {src!r})
+from pathlib import Path
+from docgen.search import analysis
+analysis.configure_words(None, Path({cache!r}))
+barrier = threading.Barrier(4)
+got = []
+def load():
+    barrier.wait()
+    got.append(analysis.jieba_tokenizer())
+threads = [threading.Thread(target=load) for _ in range(4)]
+for t in threads: t.start()
+for t in threads: t.join()
+print(len({{id(t) for t in got}}), len(got))
+"""
+
+
+def test_jieba_loads_once_when_threads_index_at_once(tmp_path: Path) -> None:
+    """Four threads asking for the tokenizer at once get one tokenizer (loaded once), not four."""
+    script = JIEBA_THREADS.format(src=SRC, cache=str(tmp_path / "jieba"))
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=False)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["1", "4"]
+
+
 def test_version_mismatch_rebuilds(archive: Archive, tmp_path: Path) -> None:
     settings = SearchSettings(index_path=tmp_path / "index", procs=1)
     api.rebuild(archive, settings)

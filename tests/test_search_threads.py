@@ -48,7 +48,7 @@ def test_eight_threads_search_while_another_files_and_refreshes(archive: Archive
                 api.refresh(archive, settings)
                 if i == FILED // 2:
                     api.rebuild(archive, settings)  # a new generation while readers search
-        except BaseException as exc:  # noqa: BLE001 - reported by the test below
+        except BaseException as exc:
             errors.append(exc)
         finally:
             done.set()
@@ -67,7 +67,7 @@ def test_eight_threads_search_while_another_files_and_refreshes(archive: Archive
                 k += 1
                 if finished:
                     break
-        except BaseException as exc:  # noqa: BLE001
+        except BaseException as exc:
             errors.append(exc)
 
     threads = [threading.Thread(target=reader, args=(n,)) for n in range(READERS)]

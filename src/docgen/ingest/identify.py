@@ -24,6 +24,7 @@ import datetime as dt
 import json
 import os
 import re
+import threading
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -87,12 +88,26 @@ class Catalog:
         self._files: dict[str, tuple[int, int, OwnerFacts | None]] = {}
         self._seq: int | None = None
         self._at = 0.0
+        self._lock = threading.Lock()  # one refresh at a time; readers never wait (see refresh)
 
     def refresh(self, seq: int | None = None) -> None:
-        """Re-read the record files that changed since the last refresh (and forget deleted ones)."""
+        """Re-read the record files that changed since the last refresh (and forget deleted ones).
+
+        Safe to share between threads (a server's requests and its watcher):
+        one refresh at a time builds a new table and publishes it whole, so a
+        thread reading the old one (``owners()``, ``find_hash()``) is never
+        disturbed by a dictionary changing under it.
+        """
         now = time.monotonic()
         if seq is not None and seq == self._seq and now - self._at < self.max_age:
             return
+        with self._lock:
+            if seq is not None and seq == self._seq and time.monotonic() - self._at < self.max_age:
+                return  # another thread refreshed while this one waited
+            self._refresh(seq, now)
+
+    def _refresh(self, seq: int | None, now: float) -> None:
+        files = dict(self._files)
         seen: set[str] = set()
         projects = os.path.join(self.root, "projects")
         try:
@@ -102,25 +117,26 @@ class Catalog:
         for entry in project_entries:
             if not entry.is_dir():
                 continue
-            self._consider(os.path.join(entry.path, "project.json"), seen)
+            self._consider(os.path.join(entry.path, "project.json"), seen, files)
             try:
                 dossier_entries = list(os.scandir(os.path.join(entry.path, "dossiers")))
             except FileNotFoundError:
                 continue
             for d in dossier_entries:
                 if d.is_dir():
-                    self._consider(os.path.join(d.path, "dossier.json"), seen)
-        for gone in set(self._files) - seen:
-            del self._files[gone]
+                    self._consider(os.path.join(d.path, "dossier.json"), seen, files)
+        for gone in set(files) - seen:
+            del files[gone]
+        self._files = files  # published whole: readers iterate the table they started with
         self._seq, self._at = seq, now
 
-    def _consider(self, path: str, seen: set[str]) -> None:
+    def _consider(self, path: str, seen: set[str], files: dict[str, tuple[int, int, OwnerFacts | None]]) -> None:
         try:
             st = os.stat(path)
         except FileNotFoundError:
             return
         seen.add(path)
-        cached = self._files.get(path)
+        cached = files.get(path)
         if cached and cached[0] == st.st_mtime_ns and cached[1] == st.st_size:
             return
         try:
@@ -129,7 +145,7 @@ class Catalog:
             facts = _facts(Path(path), data)
         except (OSError, ValueError, KeyError, TypeError):
             facts = None  # a broken record is the audit's business; it just cannot match
-        self._files[path] = (st.st_mtime_ns, st.st_size, facts)
+        files[path] = (st.st_mtime_ns, st.st_size, facts)
 
     def owners(self) -> Iterable[OwnerFacts]:
         """Facts of every readable record."""
