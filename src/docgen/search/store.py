@@ -451,7 +451,12 @@ class IndexFolder:
             with ix.searcher() as s:
                 st.entries = s.doc_count() - (1 if s.document_number(uid=META_UID) is not None else 0)
                 for kind in KINDS:  # live entries (doc_frequency also counts deleted old versions)
-                    st.by_kind[kind] = sum(1 for _ in s.docs_for_query(wq.Term("kind", kind)))
+                    try:
+                        st.by_kind[kind] = sum(1 for _ in s.docs_for_query(wq.Term("kind", kind)))
+                    except Exception as exc:  # damaged postings: whoosh raises bare Exceptions
+                        st.by_kind[kind] = s.doc_frequency("kind", kind)
+                        st.problem = (f"索引文件读取出错({type(exc).__name__}: {exc}),条目计数可能不准;"
+                                      "下次检索将重建索引,也可运行 docgen index rebuild")
                 st.details["segments"] = len(s.reader().leaf_readers()) if hasattr(s.reader(), "leaf_readers") else 1
             pend = journalscan.pending(self.archive.journal, since)
             if pend is None:
