@@ -37,7 +37,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Archive, DemoSummary
     """One small sample archive shared by the read-only checks of this module."""
     root = tmp_path_factory.mktemp("demo") / "records"
     stages: list[tuple[str, int, int]] = []
-    summary = build_demo(root, units=40, seed=7, progress=lambda s, d, t: stages.append((s, d, t)))
+    summary = build_demo(root, units=40, seed=7, progress=lambda s, d, t, _label: stages.append((s, d, t)))
     assert stages and stages[-1][1] == stages[-1][2]
     return Archive.open(root), summary
 

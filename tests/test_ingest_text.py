@@ -163,3 +163,57 @@ def test_id_card_scan_is_recognised_by_its_printed_words(archive):
     text = f"姓名 {owner.name}\n性别 男 民族 汉\n出生 1982年3月3日\n住址 福州市鼓楼区东街1号\n公民身份号码 {owner.id_number}"
     ident = by_content(text, catalog)
     assert (ident.owner_key, ident.doc_type) == ("HXSZ/03-2-1204", "id_copy") and ident.confidence >= 0.8
+
+
+def test_catalog_is_safe_to_share_between_threads(archive, tmp_path):
+    """Threads refresh and read one catalog while dossiers come and go: no reader sees a table change under it."""
+    import sys
+    import threading
+
+    from conftest import make_id
+    from docgen.models import Dossier, Owner
+
+    catalog = Catalog(archive.root, max_age=0.0)
+    catalog.refresh()
+    stop = threading.Event()
+    errors: list[BaseException] = []
+
+    def refresher() -> None:
+        while not stop.is_set():
+            try:
+                catalog.refresh()
+            except BaseException as exc:
+                errors.append(exc)
+                return
+
+    def reader() -> None:
+        while not stop.is_set():
+            try:
+                assert catalog.owner("HXSZ/03-2-1203") is not None
+                catalog.find_hash("0" * 64)
+                catalog.project_codes()
+            except BaseException as exc:
+                errors.append(exc)
+                return
+
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads as often as possible: races show at once
+    threads = [threading.Thread(target=refresher) for _ in range(2)] + [threading.Thread(target=reader) for _ in range(3)]
+    try:
+        for t in threads:
+            t.start()
+        for i in range(12):  # dossiers appear and disappear under the refreshers
+            unit = f"05-2-{1001 + i}"
+            owner = Owner(name=f"线程{i}", id_number=make_id("19800101", 800 + i), phone=f"1390001{i:04d}")
+            archive.new_dossier(Dossier(project="HXSZ", unit=unit, stage="签约", owners=[owner]))
+            if i % 2:
+                with archive.transaction("dossier.delete", f"HXSZ/{unit}", "删除测试档案") as tx:
+                    tx.delete(f"projects/HXSZ/dossiers/{unit}/dossier.json")
+    finally:
+        stop.set()
+        for t in threads:
+            t.join(timeout=60)
+        sys.setswitchinterval(interval)
+    assert not errors, repr(errors[0])
+    catalog.refresh()
+    assert catalog.owner("HXSZ/05-2-1001") is not None and catalog.owner("HXSZ/05-2-1002") is None

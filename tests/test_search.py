@@ -533,3 +533,15 @@ def test_quoted_operator_is_a_word(filled: tuple, tmp_path: Path) -> None:
     src.write_bytes(b"%PDF-1.4\n")
     doc = archive.add_document("HXSZ/05-1-0601", src, doc_type="repair_record", text_pages=["型号 OR-2 配件"])
     assert _docs(archive, settings, '"OR"') == {doc.id}
+
+
+def test_yes_no_fields_in_the_query_syntax(filled: tuple) -> None:
+    """已签:否 finds the unsigned documents (whoosh's own BOOLEAN read any word it did not know as true)."""
+    archive, settings, texts = filled
+    signed = {d for d in texts if archive.find_document(d)[1].signed}
+    assert signed and signed != set(texts)
+    assert _docs(archive, settings, "已签:是") == signed == _docs(archive, settings, "已签:yes")
+    assert _docs(archive, settings, "已签:否") == set(texts) - signed == _docs(archive, settings, "已签:no")
+    assert {h.owner for h in api.search(archive, settings, Query(text="未结:否", kind="repair")).hits} == {"HXSZ/05-1-0502"}
+    with pytest.raises(UsageError, match="应为 是/否"):
+        api.search(archive, settings, Query(text="已签:也许"))

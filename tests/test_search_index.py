@@ -85,6 +85,32 @@ def test_rebuild_equals_incremental(archive: Archive, tmp_path: Path) -> None:
     assert (Path(analysis._jieba_base.tmp_dir) / "jieba.cache").is_file()
 
 
+JIEBA_THREADS = """
+import sys, threading
+sys.path.insert(0, {src!r})
+from pathlib import Path
+from docgen.search import analysis
+analysis.configure_words(None, Path({cache!r}))
+barrier = threading.Barrier(4)
+got = []
+def load():
+    barrier.wait()
+    got.append(analysis.jieba_tokenizer())
+threads = [threading.Thread(target=load) for _ in range(4)]
+for t in threads: t.start()
+for t in threads: t.join()
+print(len({{id(t) for t in got}}), len(got))
+"""
+
+
+def test_jieba_loads_once_when_threads_index_at_once(tmp_path: Path) -> None:
+    """Four threads asking for the tokenizer at once get one tokenizer (loaded once), not four."""
+    script = JIEBA_THREADS.format(src=SRC, cache=str(tmp_path / "jieba"))
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=False)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["1", "4"]
+
+
 def test_version_mismatch_rebuilds(archive: Archive, tmp_path: Path) -> None:
     settings = SearchSettings(index_path=tmp_path / "index", procs=1)
     api.rebuild(archive, settings)
@@ -163,6 +189,19 @@ def test_damaged_postings_are_rebuilt_not_half_used(archive: Archive, tmp_path: 
     engine.close()
 
 
+def test_status_counts_live_entries_by_kind(archive: Archive, tmp_path: Path) -> None:
+    """Entries by kind count what is searchable: an edit re-indexes a dossier's entries, the old versions do not count."""
+    settings = SearchSettings(index_path=tmp_path / "index", procs=1)
+    archive.add_document("HXSZ/03-2-1203", _src(tmp_path), doc_type="repair_record", text_pages=["漏水"])
+    api.rebuild(archive, settings)
+    with archive.edit_dossier("HXSZ/03-2-1203", "dossier.edit", "改名") as (dossier, _tx):
+        dossier.owners[0].name = "张卫"
+    api.update(archive, settings)
+    st = api.status(archive, settings)
+    assert st.by_kind["document"] == 1 and st.by_kind["dossier"] == 4
+    assert sum(st.by_kind.values()) == st.entries
+
+
 def test_missing_index_is_built_on_first_search(archive: Archive, tmp_path: Path) -> None:
     settings = SearchSettings(index_path=tmp_path / "index", procs=1)
     r = api.WhooshEngine(archive, settings).search(Query(text="王芳"))
@@ -237,7 +276,7 @@ from docgen.search.settings import SearchSettings
 from docgen.search.store import IndexFolder
 archive = Archive.open(Path({root!r}))
 settings = SearchSettings(index_path=Path({index!r}), procs=1, commit_every=3)
-def progress(stage, done, total):
+def progress(stage, done, total, label):
     print("tick", done, flush=True)
     time.sleep(0.05)
 IndexFolder(settings, archive).update(progress)

@@ -179,6 +179,21 @@ def test_torn_journal_tail_is_set_aside_not_lost(archive: Archive) -> None:
     assert torn and torn[0].read_bytes() == b'{"seq": 99, "half a line'
 
 
+def test_entries_since_reads_from_the_right_line(archive: Archive) -> None:
+    """The change feed (``entries(since_seq)``) starts after the right line, however far back it is."""
+    for i in range(60):  # long lines too (a big detail): the backward search crosses several blocks
+        archive.record_access("test", "", f"第 {i} 次", detail={"pad": "字" * (3000 if i % 7 == 0 else 10)})
+    everything = list(archive.journal.entries())
+    last = everything[-1].seq
+    for since in [0, 1, 2, *range(5, last + 3, 3), last - 1, last, last + 5]:
+        got = [e.seq for e in archive.journal.entries(since)]
+        assert got == [e.seq for e in everything if e.seq > since], since
+    with open(archive.layout.journal, "ab") as fh:  # a torn tail is not an entry
+        fh.write(b'{"seq": ' + str(last + 1).encode() + b', "half a line')
+    assert [e.seq for e in archive.journal.entries(last - 2)] == [last - 1, last]
+    assert [e.seq for e in archive.journal.entries(last)] == []
+
+
 def test_reader_sees_whole_files_during_writes(archive: Archive) -> None:
     proc = _run(archive.root, "r", 30)
     reads = 0

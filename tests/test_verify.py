@@ -142,7 +142,7 @@ def test_unreadable_dossier_is_named(filed: tuple[Archive, str]) -> None:
 def test_progress_callback(filed: tuple[Archive, str]) -> None:
     archive, _ = filed
     seen: list[int] = []
-    list(Verifier(archive).run(progress=seen.append))
+    list(Verifier(archive).run(progress=lambda stage, done, total, label: seen.append(done)))
     assert seen == [1, 2, 3, 4]
 
 

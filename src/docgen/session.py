@@ -16,8 +16,9 @@ both hand the services a :class:`Session`.
   actor, never the configuration's default.
 
 Thread safety: a workspace is shared by the server's threads.  The archive's
-write lock is per thread (see :mod:`docgen.archive.lock`), the engine and the
-rules are created once under a lock, and a session is never shared.
+write lock is per thread (see :mod:`docgen.archive.lock`), the search engine
+is the process's shared one (:mod:`docgen.search.engines`, locked), the rules
+are created once under a lock, and a session is never shared.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ if TYPE_CHECKING:
     from docgen.archive.journal import JournalEntry
     from docgen.audit.rules import Rules
     from docgen.config import Config
+    from docgen.search.types import SearchEngine
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,7 +78,7 @@ class Workspace:
         if archive is not None:
             archive.listeners.append(self._note_change)
         self._guard = threading.Lock()
-        self._engine: Any = None
+        self._engine: SearchEngine | None = None
         self._rules: tuple[Any, Rules, str] | None = None
         self._dirty = threading.Event()
         self._refresh_lock = threading.Lock()
@@ -101,15 +103,18 @@ class Workspace:
         """True if the archive changed since the index was last refreshed by this workspace."""
         return self._dirty.is_set()
 
-    def engine(self) -> Any:
-        """The search engine chosen by ``[search] engine`` (created once, kept warm)."""
-        if self._engine is None:
-            with self._guard:
-                if self._engine is None:
-                    from docgen.search.api import open_index
+    def engine(self) -> SearchEngine:
+        """The search engine chosen by ``[search] engine``: the process's one for this archive and index.
 
-                    self._engine = open_index(self.config.search, self.archive)
-        return self._engine
+        Shared through :func:`docgen.search.engines.shared_engine` (kept warm,
+        safe for many threads; a replaced engine is closed there), so the
+        CLI's ``refresh()`` and a server's requests use one searcher.
+        """
+        from docgen.search.engines import shared_engine
+
+        engine = shared_engine(self.archive, self.config.search)
+        self._engine = engine
+        return engine
 
     def rules(self) -> tuple[Rules, str]:
         """The audit rules in force and where they came from (re-read when ``rules.json`` changes)."""
@@ -142,8 +147,7 @@ class Workspace:
             self._dirty.clear()
             from docgen.search.api import refresh
 
-            index = self.config.search.index_path
-            if not (index / "CURRENT").exists():
+            if not self.engine().has_index():
                 return None
             return refresh(self.archive, self.config.search, timeout=timeout)
 
@@ -152,10 +156,12 @@ class Workspace:
         return Session(self, user)
 
     def close(self) -> None:
-        """Release the search engine's files."""
-        if self._engine is not None:
-            self._engine.close()
-            self._engine = None
+        """Release the search engine's files (the next :meth:`engine` opens it again)."""
+        engine, self._engine = self._engine, None
+        if engine is not None:
+            from docgen.search.engines import release
+
+            release(engine)
 
 
 @dataclass

@@ -18,10 +18,11 @@ import datetime as dt
 import hashlib
 import json
 import os
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from docgen.errors import IntegrityError
 
@@ -31,6 +32,46 @@ GENESIS = "0" * 64
 def _canonical(entry: dict[str, Any]) -> bytes:
     body = {k: v for k, v in entry.items() if k != "hash"}
     return json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+_LINE_SEQ = re.compile(rb'\{"seq":(\d+),')
+_FIRST_BLOCK = 4096
+
+
+def _offset_after(fh: BinaryIO, since_seq: int) -> int:
+    """The byte offset just after the line of entry ``since_seq`` (or of the last entry before it).
+
+    Reads backwards from the end, a block at a time (4 KB, then each block
+    four times the last), and looks only at each line's leading
+    ``{"seq":N,`` (as :meth:`Journal.append` writes it).  Any offset at or
+    before the right one is correct, because the caller skips entries up to
+    ``since_seq`` anyway; so when unsure (the start of the file, a line
+    written otherwise) it says 0, which costs a full read and nothing else.
+    """
+    pos = fh.seek(0, os.SEEK_END)
+    carry = b""  # the end of a line that starts before the block being read
+    block = _FIRST_BLOCK
+    while pos > 0:
+        start = max(0, pos - block)
+        block *= 4
+        fh.seek(start)
+        data = fh.read(pos - start) + carry
+        first = 0 if start == 0 else data.find(b"\n") + 1  # where the first whole line begins
+        if start > 0 and first == 0:  # no line break in the block: part of one long line
+            carry, pos = data, start
+            continue
+        end = len(data)  # lines are examined from the last one back
+        while end > first:
+            begin = data.rfind(b"\n", first, end - 1) + 1 or first
+            m = _LINE_SEQ.match(data, begin)
+            if m is None:
+                return 0  # not a line as append() writes it: read from the start
+            if int(m[1]) <= since_seq:
+                nl = data.find(b"\n", begin)
+                return start + nl + 1 if nl >= 0 else 0
+            end = begin
+        carry, pos = data[:first], start
+    return 0
 
 
 def entry_hash(entry: dict[str, Any]) -> str:
@@ -183,10 +224,19 @@ class Journal:
             os.fsync(fh.fileno())
 
     def entries(self, since_seq: int = 0) -> Iterator[JournalEntry]:
-        """Yield the entries with ``seq > since_seq`` in order (a torn last line is skipped)."""
+        """Yield the entries with ``seq > since_seq`` in order (a torn last line is skipped).
+
+        This is the archive's change feed (the search index reads what changed
+        since the entry it last saw), so it must not cost the whole journal:
+        lines are in ``seq`` order and each starts with its ``seq``, so reading
+        starts at the line after ``since_seq``, found by reading backwards from
+        the end a block at a time without parsing the lines before it.
+        """
         if not self.path.exists():
             return
         with open(self.path, "rb") as fh:
+            if since_seq > 0:
+                fh.seek(_offset_after(fh, since_seq))
             for raw in fh:
                 if not raw.endswith(b"\n"):
                     break

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -29,6 +29,7 @@ from docgen.audit.findings import SEVERITY_RANK, Finding
 from docgen.audit.rules import Rules, load_rules
 from docgen.errors import DocgenError, NotFoundError, RecordError, UsageError
 from docgen.models import Dossier, Project
+from docgen.progress import Progress
 from docgen.units import check_project_code
 from docgen.validation import Context, batch_problems, dossier_problems, project_problems
 from docgen.vocab import STAGES
@@ -89,7 +90,7 @@ class Auditor:
             where = f"项目 {self.where.project} 中" if self.where.project else ""
             raise NotFoundError(f"{where}没有交房批次 {batch}(docgen batch list 查看)")
 
-    def run(self, progress: Callable[[int], None] | None = None) -> Iterator[Finding]:
+    def run(self, progress: Progress | None = None) -> Iterator[Finding]:
         """Yield every finding, dossier by dossier (project-level findings first for each project)."""
         where = self.where
         threshold = SEVERITY_RANK[where.min_severity]
@@ -107,7 +108,7 @@ class Auditor:
                     if SEVERITY_RANK[f.severity] >= threshold:
                         yield f
                 if progress is not None:
-                    progress(self.dossiers_checked)
+                    progress("审计", self.dossiers_checked, 0, key)
 
     def context(self, code: str, project: Project | None = None) -> Context:
         """What the records of project ``code`` are validated against (built once per project)."""

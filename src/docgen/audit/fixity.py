@@ -29,7 +29,7 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -38,6 +38,7 @@ from docgen.archive.reconcile import describe_path
 from docgen.audit.crossindex import CompactMap, CrossIndex, fingerprint
 from docgen.errors import DocgenError
 from docgen.models import Document
+from docgen.progress import Progress
 
 if TYPE_CHECKING:
     from docgen.archive.store import Archive, Owner
@@ -168,7 +169,7 @@ class Verifier:
         self.stats.problems[code] = self.stats.problems.get(code, 0) + 1
         return FixityProblem(code, path, message, severity)
 
-    def run(self, progress: Callable[[int], None] | None = None) -> Iterator[FixityProblem]:
+    def run(self, progress: Progress | None = None) -> Iterator[FixityProblem]:
         """Yield every fixity problem found."""
         archive = self.archive
         for p in archive.journal.verify():
@@ -321,7 +322,7 @@ class Verifier:
                 )
 
     # -- the walk ------------------------------------------------------------------------------
-    def _check_project(self, code: str, progress: Callable[[int], None] | None) -> Iterator[FixityProblem]:
+    def _check_project(self, code: str, progress: Progress | None) -> Iterator[FixityProblem]:
         archive = self.archive
         base = f"projects/{code}"
         folder = archive.layout.projects / code
@@ -352,7 +353,7 @@ class Verifier:
             yield from self._check_dossier(f"{code}/{entry.name}", rel)
             self.stats.dossiers += 1
             if progress is not None:
-                progress(self.stats.dossiers)
+                progress("核对", self.stats.dossiers, 0, f"{code}/{entry.name}")
 
     def _check_dossier(self, key: str, rel: str) -> Iterator[FixityProblem]:
         archive = self.archive

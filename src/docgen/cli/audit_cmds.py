@@ -11,31 +11,32 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 import click
 
 from docgen.cli.common import DATE, App, console, emit_json, kv, pass_app, reveal_reason, table
+from docgen.progress import Progress, no_progress
 
 FINDINGS_EXIT = 3
 SEV_CHOICE = click.Choice(["error", "warning", "info"])
 
 
 @contextlib.contextmanager
-def _progress(what: str) -> Iterator[Callable[[int], None]]:
+def _progress(what: str) -> Iterator[Progress]:
     """A spinner on stderr with a running count (only on a terminal; silent in pipes and tests)."""
     if not sys.stderr.isatty():
-        yield lambda n: None
+        yield no_progress
         return
     from docgen.cli.common import err_console
 
     with err_console().status(f"{what}…") as status:
 
-        def tick(n: int) -> None:
-            if n % 200 == 0:
-                status.update(f"{what}… 已处理 {n} 户")
+        def tick(stage: str, done: int, total: int, label: str) -> None:
+            if done % 200 == 0:
+                status.update(f"{what}… 已处理 {done} 户")
 
         yield tick
 

@@ -57,7 +57,7 @@ def build_cmd(app: App, out: Path | None, units: int, seed: int, inbox: Path | N
     ) as bar:
         tasks: dict[str, TaskID] = {}
 
-        def progress(stage: str, done: int, total: int) -> None:
+        def progress(stage: str, done: int, total: int, label: str) -> None:
             if stage not in tasks:
                 tasks[stage] = bar.add_task(stage, total=total)
             bar.update(tasks[stage], completed=done, total=total)

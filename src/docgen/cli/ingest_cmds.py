@@ -13,6 +13,7 @@ from rich.markup import escape
 
 from docgen.cli.common import App, console, emit_json, pass_app, table
 from docgen.errors import UsageError
+from docgen.progress import Progress
 from docgen.vocab import doc_type_label
 
 JSON = click.option("--json", "as_json", is_flag=True, help="以 JSON 输出(供脚本使用)。")
@@ -43,7 +44,7 @@ def _index_hook(app: App) -> Callable[[Any], None] | None:
     return hook
 
 
-def _pipeline(app: App, progress: Callable[[str], None] | None = None) -> Any:
+def _pipeline(app: App, progress: Progress | None = None) -> Any:
     from docgen.ingest.pipeline import Pipeline
 
     hook = _index_hook(app)
@@ -131,7 +132,10 @@ def ingest(app: App, paths: tuple[Path, ...], into: str | None, doc_type: str | 
             raise UsageError(f"文件或目录 {path} 不存在")
     results = []
     status = console().status("正在归档…") if not as_json else None
-    progress = (lambda msg: status.update(f"正在识别 {_shown(msg)}…")) if status is not None else None
+    def progress(stage: str, done: int, total: int, label: str) -> None:
+        if status is not None:
+            status.update(f"正在识别 {_shown(label)} 第 {done}/{total} 页 {stage}…")
+
     with _pipeline(app, progress) as pipeline:
         if status is not None:
             status.start()
@@ -209,8 +213,8 @@ def watch(app: App, poll: bool | None, once: bool, stable: float | None, log_fil
     if not once:
         console().print("按 Ctrl+C 停止。")
     stop = threading.Event()
-    def progress(message: str) -> None:
-        console().print(f"[dim]  正在识别 {_shown(message)}…[/dim]")
+    def progress(stage: str, done: int, total: int, label: str) -> None:
+        console().print(f"[dim]  正在识别 {_shown(label)} 第 {done}/{total} 页 {stage}…[/dim]")
 
     with _pipeline(app, progress) as pipeline:
         watcher = Watcher(pipeline, poll=poll, stable_seconds=stable, on_result=on_result, on_skip=on_result)

@@ -76,7 +76,7 @@ def _progress_printer(enabled: bool) -> Any:
     )
     tasks: dict[str, Any] = {}
 
-    def report(stage: str, done: int, total: int) -> None:
+    def report(stage: str, done: int, total: int, label: str) -> None:
         if not progress.live.is_started:
             progress.start()
         if stage not in tasks:
@@ -93,9 +93,8 @@ def _stop(report: Any) -> None:
 
 
 def _engine(app: App) -> Any:
-    from docgen.search.api import open_index
-
-    return open_index(app.config.search, app.archive)
+    """The engine ``[search] engine`` names, shared with the session (its refreshes after writes)."""
+    return app.session.workspace.engine()
 
 
 def _stats_line(stats: Any) -> str:
@@ -152,8 +151,8 @@ def search(app: App, words: tuple[str, ...], project: str | None, batch: str | N
     加引号只检索原词。身份证号、电话和住址默认遮蔽;--reveal --reason "原因" 显示并记入日志。
     按完整的身份证号码或电话检索也须 --reveal --reason(查到即知号码属于谁)。
     """
-    from docgen.search.api import EXPORT_PREFIX
-    from docgen.search.query import Query
+    from docgen.search.reveal import EXPORT_PREFIX
+    from docgen.search.types import Query
 
     why = reveal_reason(app, reveal, reason, "export" if export_path is not None else "view")
     if export_path is not None:
@@ -174,7 +173,7 @@ def search(app: App, words: tuple[str, ...], project: str | None, batch: str | N
     if export_path is not None:
         query.purpose = f"{EXPORT_PREFIX}{export_path.absolute()}"
     engine = _engine(app)
-    results = engine.search(query, auto_update=False if no_update else None)
+    results = engine.search(query, auto_update=False if no_update else None, archive=app.archive)
     if export_path is not None:
         from docgen.search.export import export_results
 
@@ -276,10 +275,10 @@ def index_status(app: App, as_json: bool) -> None:
     """显示索引的状态,以及档案库中尚未编入索引的改动。"""
     st = _engine(app).status()
     if as_json:
-        emit_json({k: (str(v) if k == "path" else v) for k, v in st.__dict__.items()})
+        emit_json(st.as_dict())
         return
     from docgen.cli.common import kv
-    from docgen.search.schema import KINDS
+    from docgen.search.types import KINDS
 
     pending: str
     if st.pending_entries is None:
@@ -289,13 +288,19 @@ def index_status(app: App, as_json: bool) -> None:
     else:
         owners = "、".join(st.pending_owners[:10]) + ("……" if len(st.pending_owners) > 10 else "")
         pending = f"{st.pending_entries} 条日志,涉及 {owners or '无档案内容'};运行 docgen index update"
-    kv([
-        ("索引位置", st.path),
+    rows: list[tuple[str, Any]] = [
+        ("检索引擎", st.engine),
+        ("索引位置", st.location),
         ("状态", "可用" if st.usable else f"不可用:{st.problem}(运行 docgen index rebuild)"),
-        ("当前版本", st.generation or "无"),
+    ]
+    if "generation" in st.details:
+        rows.append(("当前版本", st.details["generation"] or "无"))
+    rows += [
         ("条目数", f"{st.entries}(" + "、".join(f"{KINDS[k]} {n}" for k, n in st.by_kind.items() if n) + ")"),
         ("索引对应日志序号", f"{st.seq} / 档案库 {st.archive_seq}"),
         ("待编入索引", pending),
-        ("大小", f"{st.size_bytes / 1e6:.1f} MB"),
-        ("建立时间", st.built),
-    ])
+    ]
+    if st.size_bytes is not None:
+        rows.append(("大小", f"{st.size_bytes / 1e6:.1f} MB"))
+    rows.append(("建立时间", st.built))
+    kv(rows)

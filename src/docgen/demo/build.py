@@ -29,7 +29,6 @@ import random
 import shutil
 import tempfile
 import time
-from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -49,6 +48,7 @@ from docgen.demo.world import (
 )
 from docgen.errors import ConflictError, UsageError
 from docgen.models import BatchUnit, Document, Dossier, PageInfo
+from docgen.progress import Progress, no_progress
 
 ACTOR = "演示数据生成器"
 PLANTED_FILE = "DEMO-PLANTED.json"
@@ -63,8 +63,6 @@ CORE_TYPES = frozenset(
 )
 """Document types every household keeps in a large sample archive (the rest only in full dossiers)."""
 
-Progress = Callable[[str, int, int], None]
-"""``progress(stage, done, total)``: called as the build advances (the CLI draws a bar)."""
 
 
 @dataclass
@@ -98,10 +96,6 @@ class DemoSummary:
         data["today"] = self.today.isoformat()
         data["inbox"] = str(self.inbox) if self.inbox else None
         return data
-
-
-def _noop(stage: str, done: int, total: int) -> None:
-    return None
 
 
 def _prepare_root(root: Path, force: bool) -> None:
@@ -239,7 +233,7 @@ def build_demo(
 
     if not isinstance(units, int) or units < 20 or units > MAX_UNITS:
         raise UsageError(f"户数应在 20 到 {MAX_UNITS} 之间(收到 {units})")
-    report = progress or _noop
+    report = progress or no_progress
     started = time.perf_counter()
     root = Path(root)
     inbox_dir = inbox if inbox is not None else root.parent / "demo-inbox"
@@ -262,7 +256,7 @@ def build_demo(
     with tempfile.TemporaryDirectory(prefix="docgen-demo-", dir=scratch_parent) as scratch_name:
         filer = _Filer(archive, Path(scratch_name))
         # 1. projects and their own documents
-        report("项目", 0, len(plans))
+        report("项目", 0, len(plans), "")
         with archive.transaction("demo.projects", "", "示例档案库:新建项目及项目文件") as tx:
             for i, pp in enumerate(plans):
                 project = pp.project
@@ -271,7 +265,7 @@ def build_demo(
                     filer.file(tx, project, spec)
                 archive.save_project(project, tx)
                 summary.projects.append(project.code)
-                report("项目", i + 1, len(plans))
+                report("项目", i + 1, len(plans), "")
 
         # 2. households, in bulk transactions
         jobs = [(pp, ph, unit) for pp in plans for ph in pp.phases for unit in ph.units]
@@ -279,7 +273,7 @@ def build_demo(
         full_every = max(1, -(-total // max(1, full_households)))
         batch_units: dict[tuple[str, str], list[BatchUnit]] = {}
         done = 0
-        report("业主档案", 0, total)
+        report("业主档案", 0, total, "")
         seq_by_project: dict[str, int] = {}
         for start in range(0, total, households_per_txn):
             chunk = jobs[start : start + households_per_txn]
@@ -309,21 +303,21 @@ def build_demo(
                     summary.settlements += len(d.settlements)
                     planter.remember(h)
                     done += 1
-            report("业主档案", done, total)
+            report("业主档案", done, total, "")
 
         # 3. handover batches (after their dossiers exist: save_batch checks every unit)
         phase_index = {(pp.spec.code, ph.spec.batch_id): (pp, ph) for pp in plans for ph in pp.phases}
-        report("交房批次", 0, len(phase_index))
+        report("交房批次", 0, len(phase_index), "")
         with archive.transaction("demo.batches", "", "示例档案库:新建交房批次", bulk=True) as tx:
             for n, (key, (pp, ph)) in enumerate(phase_index.items()):
                 units_ = sorted(batch_units.get(key, []), key=lambda u: u.unit)
                 archive.save_batch(plan_batch(pp, ph, units_), tx)
                 summary.batches += 1
-                report("交房批次", n + 1, len(phase_index))
+                report("交房批次", n + 1, len(phase_index), "")
 
         # 4. post-build planting (duplicate file, superseded docs) through the API, then the manifest,
         #    then the hand edits a journal cannot see (they must come last).
-        report("植入问题", 0, 1)
+        report("植入问题", 0, 1, "")
         planter.after_build(archive, filer)
         summary.inbox = inbox_dir if scans else None
         summary.inbox_files = inbox_mod.write_inbox(inbox_dir, planter) if scans else []
@@ -343,7 +337,7 @@ def build_demo(
             "示例档案库:记录植入的问题清单",
         )
         planter.hand_edits(archive)
-        report("植入问题", 1, 1)
+        report("植入问题", 1, 1, "")
         summary.documents = filer.count + planter.extra_documents
         summary.scans = filer.scans
     summary.seconds = time.perf_counter() - started

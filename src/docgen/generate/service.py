@@ -53,13 +53,13 @@ from docgen.generate.render import GenerateError, TemplateRenderer
 from docgen.generate.settings import GenerateSettings
 from docgen.generate.text import docx_text, pdf_fonts, pdf_pages
 from docgen.models import Batch, BatchUnit, Dossier, PageInfo, RepairTicket, Settlement
+from docgen.progress import Progress
 from docgen.qrcodes import DocumentCode
 from docgen.units import check_safe_id
 
 if TYPE_CHECKING:
     from docgen.session import Session
 
-Progress = Callable[[str, int, int, str], None]
 STAGE_RENDER = "生成文书"
 STAGE_PDF = "转换 PDF"
 STAGE_FILE_PDF = "归档 PDF"

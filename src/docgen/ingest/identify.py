@@ -24,6 +24,7 @@ import datetime as dt
 import json
 import os
 import re
+import threading
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -88,12 +89,27 @@ class Catalog:
         self._problems: dict[str, str] = {}  # record file path -> why it cannot be read
         self._seq: int | None = None
         self._at = 0.0
+        self._lock = threading.Lock()  # one refresh at a time; readers never wait (see refresh)
 
     def refresh(self, seq: int | None = None) -> None:
-        """Re-read the record files that changed since the last refresh (and forget deleted ones)."""
+        """Re-read the record files that changed since the last refresh (and forget deleted ones).
+
+        Safe to share between threads (a server's requests and its watcher):
+        one refresh at a time builds a new table and publishes it whole, so a
+        thread reading the old one (``owners()``, ``find_hash()``) is never
+        disturbed by a dictionary changing under it.
+        """
         now = time.monotonic()
         if seq is not None and seq == self._seq and now - self._at < self.max_age:
             return
+        with self._lock:
+            if seq is not None and seq == self._seq and time.monotonic() - self._at < self.max_age:
+                return  # another thread refreshed while this one waited
+            self._refresh(seq, now)
+
+    def _refresh(self, seq: int | None, now: float) -> None:
+        files = dict(self._files)
+        problems = dict(self._problems)
         seen: set[str] = set()
         projects = os.path.join(self.root, "projects")
         try:
@@ -103,26 +119,28 @@ class Catalog:
         for entry in project_entries:
             if not entry.is_dir():
                 continue
-            self._consider(os.path.join(entry.path, "project.json"), seen)
+            self._consider(os.path.join(entry.path, "project.json"), seen, files, problems)
             try:
                 dossier_entries = list(os.scandir(os.path.join(entry.path, "dossiers")))
             except FileNotFoundError:
                 continue
             for d in dossier_entries:
                 if d.is_dir():
-                    self._consider(os.path.join(d.path, "dossier.json"), seen)
-        for gone in set(self._files) - seen:
-            del self._files[gone]
-            self._problems.pop(gone, None)
+                    self._consider(os.path.join(d.path, "dossier.json"), seen, files, problems)
+        for gone in set(files) - seen:
+            del files[gone]
+            problems.pop(gone, None)
+        self._files, self._problems = files, problems  # published whole: readers iterate the tables they started with
         self._seq, self._at = seq, now
 
-    def _consider(self, path: str, seen: set[str]) -> None:
+    def _consider(self, path: str, seen: set[str], files: dict[str, tuple[int, int, OwnerFacts | None]],
+                  problems: dict[str, str]) -> None:
         try:
             st = os.stat(path)
         except FileNotFoundError:
             return
         seen.add(path)
-        cached = self._files.get(path)
+        cached = files.get(path)
         if cached and cached[0] == st.st_mtime_ns and cached[1] == st.st_size:
             return
         try:
@@ -131,10 +149,10 @@ class Catalog:
             facts = _facts(Path(path), data)
         except (OSError, ValueError, KeyError, TypeError) as exc:
             facts = None  # it cannot match; identification names it where it matters
-            self._problems[path] = _problem(exc)
+            problems[path] = _problem(exc)
         else:
-            self._problems.pop(path, None)
-        self._files[path] = (st.st_mtime_ns, st.st_size, facts)
+            problems.pop(path, None)
+        files[path] = (st.st_mtime_ns, st.st_size, facts)
 
     def unreadable(self) -> list[str]:
         """Every record file that could not be read, named with what is wrong (in Chinese)."""

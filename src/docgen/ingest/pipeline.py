@@ -60,6 +60,7 @@ from docgen.ingest.preflight import check_regular_file, duplicate_reason
 from docgen.ingest.settings import IngestSettings
 from docgen.ingest.text import BadInput, OcrFn, PageText, ScanFile, engine_ocr, page_text
 from docgen.models import PageInfo
+from docgen.progress import Progress, no_progress
 from docgen.qrcodes import DocumentCode, SeparatorCode
 from docgen.vocab import doc_type_code, doc_type_label
 
@@ -141,7 +142,6 @@ def _stat(path: Path) -> tuple[int, int]:
 
 
 Hook = Callable[[FileResult], None]
-Progress = Callable[[str], None]
 
 
 class Pipeline:
@@ -162,7 +162,7 @@ class Pipeline:
         self.catalog = Catalog(archive.root)
         self.ocr: OcrFn = ocr or engine_ocr
         self.hooks = list(hooks)
-        self.progress = progress or (lambda _msg: None)
+        self.progress = progress or no_progress
         self._worker: Worker | None = None
         self._held: dict[str, Path] = {}  # inbox path -> incomplete fragment waiting for its continuation
         self._arrival: _Arrival | None = None
@@ -535,7 +535,7 @@ class Pipeline:
         out: list[PageText] = []
         for i in pages:
             def announce(i: int = i) -> None:
-                self.progress(f"{result.name} 第 {i + 1}/{scan.page_count} 页 OCR")
+                self.progress("OCR", i + 1, scan.page_count, result.name)
 
             text = page_text(scan, i, dpi=self.settings.ocr_dpi, ocr=self.ocr, before_ocr=announce)
             if text.origin != "text":

@@ -19,7 +19,7 @@ from typing import Any
 from docgen.archive.store import Archive, Owner, owner_rel
 from docgen.errors import DocgenError
 from docgen.models import Document, Dossier, Project
-from docgen.search.analysis import unit_prefixes
+from docgen.search.text import unit_prefixes
 from docgen.vocab import DOC_TYPES, REPAIR_OPEN
 
 OCR_DOUBTFUL = "OCR存疑"

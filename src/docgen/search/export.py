@@ -18,8 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from docgen.errors import UsageError
-from docgen.search.query import Hit, Results
-from docgen.search.schema import KINDS
+from docgen.search.types import KINDS, Hit, Results
 
 FORMATS = (".xlsx", ".csv")
 COLUMNS: list[tuple[str, int]] = [

@@ -17,7 +17,7 @@ import re
 import unicodedata
 from collections.abc import Iterator
 from contextvars import ContextVar
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from whoosh import query as wq
@@ -31,136 +31,26 @@ from docgen.search.analysis import (
     looks_like_code,
     parse_unit_query,
 )
-from docgen.search.schema import KINDS
+from docgen.search.language import (
+    DATE_HINT,
+    FIELD_ALIASES,
+    OPERATOR_WORDS,
+    check_flags,
+    exact_value,
+    folded_code,
+    kind_code,
+    no_terms,
+    normalize_text,
+    not_understood,
+    project_code,
+    type_code,
+    unit_value,
+)
 from docgen.search.synonyms import SynonymTable
-from docgen.vocab import DOC_TYPES, STAGES, doc_type_code
-
-FIELD_ALIASES: dict[str, list[str]] = {
-    "text": ["正文", "内容"],
-    "meta": ["标题", "文件名"],
-    "type": ["类型"],
-    "project": ["项目"],
-    "batch": ["批次"],
-    "unit": ["房号"],
-    "owners": ["业主", "owner"],
-    "codes": ["编号", "号码", "code"],
-    "status": ["状态"],
-    "kind": ["类别"],
-    "stage": ["阶段"],
-    "date": ["日期"],
-    "component": ["部位"],
-    "signed": ["已签"],
-    "open": ["未结"],
-}
-KIND_BY_LABEL = {label: kind for kind, label in KINDS.items()}
-SORTS = ("relevance", "date", "date-asc")
-
-
-@dataclass
-class Query:
-    """A search request: the query string, filters, sort order, limit and output options."""
-
-    text: str = ""
-    project: str | None = None
-    batch: str | None = None
-    type: str | None = None
-    stage: str | None = None
-    unit: str | None = None
-    owner: str | None = None
-    kind: str | None = None
-    status: str | None = None
-    date_from: dt.date | None = None
-    date_to: dt.date | None = None
-    signed: bool | None = None
-    open: bool | None = None
-    sort: str = "relevance"
-    limit: int = 20
-    # hits to skip (page 2 of 20 per page: offset 20)
-    offset: int = 0
-    highlight: bool = True
-    reveal: bool = False
-    # where unmasked results go, journaled with reveal (e.g. "导出到 结果.xlsx"; empty: the screen)
-    purpose: str = ""
-    # why they are revealed (required with reveal) and the asker's role (docgen.privacy.ROLES)
-    reason: str = ""
-    role: str = "operator"
-
-
-@dataclass
-class Hit:
-    """One result: what it is, where it is filed, and a snippet with highlight offsets."""
-
-    kind: str
-    uid: str
-    doc_id: str
-    owner: str
-    project: str
-    place: str
-    type: str
-    type_label: str
-    title: str
-    original_name: str
-    date: dt.date | None
-    score: float
-    signed: bool | None = None
-    status: str = ""
-    source: str = ""
-    snippet: str = ""
-    highlights: list[tuple[int, int]] = field(default_factory=list)
-
-    def as_dict(self) -> dict[str, Any]:
-        """JSON form for ``--json``."""
-        return {
-            "kind": self.kind,
-            "id": self.doc_id or self.owner,
-            "owner": self.owner,
-            "project": self.project,
-            "place": self.place,
-            "type": self.type,
-            "type_label": self.type_label,
-            "title": self.title,
-            "original_name": self.original_name,
-            "date": self.date.isoformat() if self.date else None,
-            "score": round(self.score, 4),
-            "signed": self.signed,
-            "status": self.status,
-            "snippet": self.snippet,
-            "highlights": [list(h) for h in self.highlights],
-        }
-
-
-@dataclass
-class Results:
-    """A page of hits, the total number of matches, and how fresh the index was."""
-
-    query: Query
-    total: int
-    hits: list[Hit]
-    elapsed_ms: float
-    index_seq: int = 0
-    pending_entries: int | None = 0
-    note: str = ""
-    literals: list[str] = field(default_factory=list)
-    total_exact: bool = True
-    # query terms read with their synonyms: {typed term: [variants searched too]}
-    synonyms: dict[str, list[str]] = field(default_factory=dict)
-
-    def as_dict(self) -> dict[str, Any]:
-        """JSON form for ``--json``."""
-        return {
-            "query": self.query.text,
-            "total": self.total,
-            "total_exact": self.total_exact,
-            "offset": self.query.offset,
-            "returned": len(self.hits),
-            "elapsed_ms": round(self.elapsed_ms, 1),
-            "index_seq": self.index_seq,
-            "pending_entries": self.pending_entries,
-            "note": self.note,
-            "synonyms": self.synonyms,
-            "hits": [h.as_dict() for h in self.hits],
-        }
-
+from docgen.search.types import Hit as Hit
+from docgen.search.types import Query as Query
+from docgen.search.types import Results as Results
+from docgen.search.types import type_label as type_label
 
 # --- building whoosh queries ------------------------------------------------------
 
@@ -340,44 +230,28 @@ def term_query(fieldname: str, qstring: str, boost: float = 1.0) -> wq.Query:
     return SynonymGroup(terms, boost=boost, literal=literal, alternatives=tuple(variants[1:]))
 
 
-def _type_code(value: str) -> str:
-    try:
-        return doc_type_code(unicodedata.normalize("NFKC", value).strip())
-    except ValueError as exc:
-        raise UsageError(str(exc)) from exc
-
-
-def _kind(value: str) -> str:
-    v = value.strip()
-    if v in KINDS:
-        return v
-    if v in KIND_BY_LABEL:
-        return KIND_BY_LABEL[v]
-    raise UsageError(f"未知的类别 {value!r}(可用:{'、'.join(f'{k}({label})' for k, label in KINDS.items())})")
-
-
 def code_query(fieldname: str, qstring: str, boost: float = 1.0) -> wq.Query:
     """Exact query on a folded keyword field; units accept partial Chinese forms, types their labels."""
     value = qstring.strip()
     if fieldname == "unit":
-        unit = parse_unit_query(value)
-        if unit is None:
-            raise UsageError(f"房号 {qstring!r} 无法识别:应为 3栋2单元1203、3栋1203(各单元的 1203)、"
-                             f"3栋2单元、3栋 或 03-2-1203 的形式")
-        return unit_query(unit, boost)
+        return unit_query(unit_value(value), boost)
     if fieldname == "type":
-        return wq.Term("type", _type_code(value), boost=boost)
+        return wq.Term("type", type_code(value), boost=boost)
     if fieldname == "kind":
-        return wq.Term("kind", _kind(value), boost=boost)
+        return wq.Term("kind", kind_code(value), boost=boost)
     if fieldname == "project":
-        return wq.Term("project", unicodedata.normalize("NFKC", value).strip().upper(), boost=boost)
+        return wq.Term("project", project_code(value), boost=boost)
     if fieldname in ("stage", "status", "batch"):
-        return wq.Term(fieldname, unicodedata.normalize("NFKC", value).strip(), boost=boost)
-    return wq.Term(fieldname, fold(value).replace(" ", ""), boost=boost)
+        return wq.Term(fieldname, exact_value(value), boost=boost)
+    return wq.Term(fieldname, folded_code(value), boost=boost)
 
 
-#: what whoosh reads as operators (upper case only); one left at an edge of the query is a plain word to whoosh
-OPERATOR_WORDS = frozenset({"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE", "REQUIRE"})
+def project_scope(projects: frozenset[str]) -> wq.Query:
+    """Entries of these projects only (none at all for an empty set); scores nothing, so ranking is unchanged."""
+    terms = [wq.Term("project", code, boost=0.0) for code in sorted(projects)]
+    if not terms:
+        return wq.NullQuery
+    return terms[0] if len(terms) == 1 else wq.Or(terms, boost=0.0)
 
 
 def drop_dangling_operators(parser: Any, group: Any) -> Any:
@@ -453,16 +327,14 @@ def parse_text(parser: Any, text: str, synonyms: SynonymTable | None = None) -> 
     """
     if not text.strip():
         return None
-    normalized = unicodedata.normalize("NFKC", text)
-    for a, b in (("“", '"'), ("”", '"'), ("‘", "'"), ("’", "'")):
-        normalized = normalized.replace(a, b)
+    normalized = normalize_text(text)
     token = _synonyms.set(synonyms)
     try:
         q = parser.parse(normalized, normalize=False)
     except UsageError:
         raise
     except Exception as exc:  # whoosh's range parsing raises bare Exceptions ("'abc' is not a parseable date")
-        raise UsageError(f"无法理解检索式 {text!r}:{_explain(exc)}") from exc
+        raise not_understood(text, _explain(exc)) from exc
     finally:
         _synonyms.reset(token)
     stack = [q]
@@ -472,30 +344,30 @@ def parse_text(parser: Any, text: str, synonyms: SynonymTable | None = None) -> 
         if err is not None:
             if isinstance(err, UsageError):
                 raise err
-            raise UsageError(f"无法理解检索式 {text!r}:{_explain(err)}")
+            raise not_understood(text, _explain(err))
         stack.extend(node.children() if hasattr(node, "children") else [])
     if isinstance(q, wq.NullQuery.__class__) or not any(True for _ in q.leaves()):
         # text that parses to nothing (only brackets or operators) must not turn into "everything"
-        raise UsageError(f"检索式 {text!r} 中没有可检索的词;只按条件筛选时请不写检索式,如 docgen search --kind repair")
+        raise no_terms(text)
     return q
-
-
-_DATE_HINT = "日期写成 20260630,范围写成 日期:[20260101 TO 20260630](两端和方括号都要写全)"
 
 
 def _explain(err: object) -> str:
     """A Chinese reason for whoosh's English parse error (the English stays in the chained cause)."""
     said = str(err)
     if "month must be" in said:
-        return f"月份应为 1 到 12;{_DATE_HINT}"
+        return f"月份应为 1 到 12;{DATE_HINT}"
     if "day is out of range" in said:
-        return f"这一天不存在;{_DATE_HINT}"
-    return _DATE_HINT if ("date" in said or "int()" in said or "literal" in said) else f"写法有误({_DATE_HINT})"
+        return f"这一天不存在;{DATE_HINT}"
+    return DATE_HINT if ("date" in said or "int()" in said or "literal" in said) else f"写法有误({DATE_HINT})"
 
 
 def filters(query: Query) -> list[wq.Query]:
-    """The flag filters of a request as whoosh queries (bad values are a UsageError)."""
+    """The flag filters of a request as whoosh queries, the project scope first (bad values are a UsageError)."""
+    check_flags(query)
     out: list[wq.Query] = []
+    if query.projects is not None:
+        out.append(project_scope(query.projects))
     if query.project:
         out.append(code_query("project", query.project))
     if query.batch:
@@ -503,20 +375,16 @@ def filters(query: Query) -> list[wq.Query]:
     if query.type:
         out.append(code_query("type", query.type))
     if query.stage:
-        if query.stage not in STAGES:
-            raise UsageError(f"未知的阶段 {query.stage!r}(可用:{'、'.join(STAGES)})")
         out.append(code_query("stage", query.stage))
     if query.unit:
         out.append(code_query("unit", query.unit))
     if query.owner:
-        out.append(wq.Term("owners", fold(query.owner).replace(" ", "")))
+        out.append(wq.Term("owners", folded_code(query.owner)))
     if query.kind:
         out.append(code_query("kind", query.kind))
     if query.status:
         out.append(code_query("status", query.status))
     if query.date_from or query.date_to:
-        if query.date_from and query.date_to and query.date_from > query.date_to:
-            raise UsageError(f"起始日期 {query.date_from} 晚于结束日期 {query.date_to}")
         start = dt.datetime.combine(query.date_from, dt.time.min) if query.date_from else None
         end = dt.datetime.combine(query.date_to, dt.time.max) if query.date_to else None
         out.append(wq.DateRange("date", start, end))
@@ -524,12 +392,6 @@ def filters(query: Query) -> list[wq.Query]:
         out.append(wq.Term("signed", query.signed))
     if query.open is not None:
         out.append(wq.Term("open", query.open))
-    if query.sort not in SORTS:
-        raise UsageError(f"未知的排序方式 {query.sort!r}(可用:relevance、date、date-asc)")
-    if query.limit < 1:
-        raise UsageError("--limit 应为正整数")
-    if query.offset < 0:
-        raise UsageError("--page 应为正整数")
     return out
 
 
@@ -679,10 +541,3 @@ def _from_grams(words: list[str]) -> str:
         else:
             lit += w[-1]
     return lit
-
-
-def type_label(code: str) -> str:
-    """Chinese label of a document type (or of an entry kind)."""
-    if code in DOC_TYPES:
-        return DOC_TYPES[code][0]
-    return KINDS.get(code, code)

@@ -17,18 +17,11 @@ from whoosh.query import Query as WhooshQuery
 
 from docgen.search.analysis import ANALYZER_VERSION, GramAnalyzer, KeywordAnalyzer, WordAnalyzer
 
+# re-exported: entry kinds and their labels live in types.py
+from docgen.search.types import KINDS as KINDS
+
 SCHEMA_VERSION = 3
 META_UID = "__meta__"
-
-# entry kinds and their Chinese labels
-KINDS = {
-    "document": "文件",
-    "dossier": "业主档案",
-    "repair": "报修单",
-    "complaint": "投诉",
-    "revisit": "回访",
-    "settlement": "结算会签",
-}
 
 
 class GramText(fields.TEXT):
@@ -97,6 +90,24 @@ class ExactField(fields.ID):
         return code_query(fieldname, qstring, boost)
 
 
+class YesNoField(fields.BOOLEAN):
+    """A yes/no field whose query value is read as docgen reads it: ``已签:否`` is "not signed".
+
+    whoosh's BOOLEAN reads any word it does not know as ``bool(word)``, so
+    ``已签:否`` found the *signed* documents.  The index format is whoosh's
+    (the field is still a BOOLEAN); only the reading of a typed value differs.
+    """
+
+    def parse_query(self, fieldname: str, qstring: str, boost: float = 1.0) -> WhooshQuery:
+        """``是``/``否`` (and yes/no, true/false, 1/0); any other value is a UsageError."""
+        from whoosh import query as wq
+
+        from docgen.search.language import FIELD_ALIASES, yes_no
+
+        label = (FIELD_ALIASES.get(fieldname) or [fieldname])[0]
+        return wq.Term(fieldname, yes_no(qstring, label), boost=boost)
+
+
 def build_schema() -> fields.Schema:
     """Return a new schema instance (analyzers are module-level classes, see analysis.py)."""
     return fields.Schema(
@@ -111,9 +122,9 @@ def build_schema() -> fields.Schema:
         type=ExactField(stored=True),
         stage=ExactField(stored=True),
         status=ExactField(stored=True),
-        open=fields.BOOLEAN(stored=True),
+        open=YesNoField(stored=True),
         component=CodeField(stored=False),
-        signed=fields.BOOLEAN(stored=True),
+        signed=YesNoField(stored=True),
         source=fields.ID(stored=True),
         date=fields.DATETIME(stored=True, sortable=True),
         owners=CodeField(stored=False),

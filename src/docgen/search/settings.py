@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 
 class SearchSettings(BaseModel):
-    """``[search]``: index folder, writer lock timeout, build processes, commit batch, auto update, synonyms."""
+    """``[search]``: engine, index folder, writer lock timeout, build processes, commit batch, auto update, synonyms."""
 
     model_config = ConfigDict(extra="forbid")
+    # the engine behind docgen.search.api (docgen.search.engines.ENGINES): "whoosh", the index in
+    # index_path; "scan", every entry in memory, matched by substring (a reference, no index)
+    engine: str = "whoosh"
     index_path: Path = Path("index")
     lock_timeout: float = 30.0
     # worker processes that tokenize during a full rebuild (jieba + n-grams are CPU-bound)
@@ -35,3 +38,12 @@ class SearchSettings(BaseModel):
     # added to the built-in ones (or replace them with "builtin": false); expanded at query time,
     # so editing it needs no rebuild (docs/search.md, "Synonyms")
     synonyms: Path | None = None
+
+    @field_validator("engine")
+    @classmethod
+    def _known_engine(cls, value: str) -> str:
+        from docgen.search.engines import ENGINES, known_engines
+
+        if value not in ENGINES:
+            raise ValueError(f"未知的检索引擎 {value!r};可用的有:{known_engines()}")
+        return value

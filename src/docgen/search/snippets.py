@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from docgen.privacy import mask_span as mask_span
 from docgen.privacy import mask_text as mask_text
-from docgen.search.analysis import fold_with_map
+from docgen.search.text import fold_with_map
 
 
 def make_snippet(

@@ -23,8 +23,7 @@ import contextlib
 import json
 import shutil
 import time
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -32,14 +31,14 @@ from docgen.archive.fsutil import atomic_write
 from docgen.archive.lock import WriteLock
 from docgen.archive.store import Archive
 from docgen.errors import DocgenError, LockTimeout, NotFoundError, RecordError
+from docgen.progress import Progress
 from docgen.search import analysis, journalscan
 from docgen.search.entries import BASE_WORDS, Entry, owner_entries, owner_words, project_names
 from docgen.search.journalscan import JournalPosition
-from docgen.search.schema import META_UID, build_schema, versions
+from docgen.search.schema import KINDS, META_UID, build_schema, versions
 from docgen.search.settings import SearchSettings
-
-Progress = Callable[[str, int, int], None]
-"""progress(stage label, done, total) — total 0 when unknown."""
+from docgen.search.types import IndexStatus as IndexStatus
+from docgen.search.types import UpdateStats as UpdateStats
 
 
 class IndexLock(WriteLock):
@@ -83,48 +82,6 @@ def _cancel(writer: Any) -> None:
 
 class NeedsRebuild(Exception):
     """The index cannot be used as is (missing, other version, damaged); the message says why."""
-
-
-@dataclass
-class UpdateStats:
-    """What an update or rebuild did."""
-
-    mode: str = "incremental"  # incremental | full-compare | rebuild | none
-    reason: str = ""
-    owners: int = 0
-    added: int = 0
-    updated: int = 0
-    deleted: int = 0
-    unchanged: int = 0
-    seq: int = 0
-    seconds: float = 0.0
-    commits: int = 0
-    words_added: int = 0
-    unreadable: list[str] = field(default_factory=list)  # records skipped because they cannot be read
-
-    def as_dict(self) -> dict[str, Any]:
-        """JSON form."""
-        return dict(self.__dict__)
-
-
-@dataclass
-class IndexStatus:
-    """What ``docgen index status`` shows."""
-
-    path: Path
-    generation: str | None
-    usable: bool
-    problem: str = ""
-    entries: int = 0
-    by_kind: dict[str, int] = field(default_factory=dict)
-    seq: int = 0
-    archive_seq: int = 0
-    pending_entries: int | None = 0
-    pending_owners: list[str] = field(default_factory=list)
-    size_bytes: int = 0
-    built: str = ""
-    versions: dict[str, int] = field(default_factory=dict)
-    segments: int = 0
 
 
 def _remove_tree(path: Path) -> None:
@@ -238,7 +195,7 @@ class IndexFolder:
             return False
         if info.get("versions") != self.wanted_versions():
             return False
-        return hint == journalscan.end_position(self.archive.layout.journal)
+        return hint == journalscan.end_position(self.archive.journal)
 
     # -- locking ----------------------------------------------------------------
     @contextlib.contextmanager
@@ -290,11 +247,11 @@ class IndexFolder:
 
         started = time.monotonic()
         stats = UpdateStats(mode="rebuild", reason=reason)
-        position = journalscan.end_position(self.archive.layout.journal)
+        position = journalscan.end_position(self.archive.journal)
         name, folder = self._new_generation()
         try:
             if progress:
-                progress("收集词典", 0, 0)
+                progress("收集词典", 0, 0, "")
             words = self._scan_words()
             self._write_dict(folder, words)
             (folder / "docgen.json").write_text(
@@ -329,10 +286,10 @@ class IndexFolder:
                         stats.added += 1
                     stats.owners += 1
                     if progress and (i % 50 == 0 or i == len(keys) - 1):
-                        progress("建立索引", i + 1, len(keys))
+                        progress("建立索引", i + 1, len(keys), key)
                 writer.add_document(uid=META_UID, kind=META_UID, state=self._state(position, words))
                 if progress:
-                    progress("写入索引", len(keys), len(keys))
+                    progress("写入索引", len(keys), len(keys), "")
                 writer.commit()
             except BaseException:
                 _cancel(writer)
@@ -384,7 +341,7 @@ class IndexFolder:
         folder = self.gen_dir(self.current_name or "")
         state = self.read_state(ix)
         since = JournalPosition.from_dict(state.get("journal"))
-        changes, position = journalscan.scan(self.archive.layout.journal, since)
+        changes, position = journalscan.scan(self.archive.journal, since)
         stats = UpdateStats(mode="incremental")
         if changes is None:
             stats.mode, stats.reason = "full-compare", "日志与索引记录的位置不符,逐项比对内容哈希"
@@ -462,7 +419,7 @@ class IndexFolder:
                     stats.commits += 1
                     writer, pending = None, 0
                 if progress and (i % 50 == 0 or i == len(keys) - 1):
-                    progress("更新索引", i + 1, len(keys))
+                    progress("更新索引", i + 1, len(keys), key)
             if existing_all is not None:
                 gone = {o for _, o in existing_all.values()} - seen_owners
                 for owner_key in sorted(gone):
@@ -500,9 +457,11 @@ class IndexFolder:
     # -- status --------------------------------------------------------------------
     def status(self) -> IndexStatus:
         """Describe the index and what the archive has that it does not yet reflect."""
+        from whoosh import query as wq
+
         name = self.current_name
-        st = IndexStatus(path=self.root, generation=name, usable=False)
-        st.archive_seq = journalscan.end_position(self.archive.layout.journal).seq
+        st = IndexStatus(engine="whoosh", location=str(self.root), usable=False, details={"generation": name})
+        st.archive_seq = journalscan.end_position(self.archive.journal).seq
         try:
             ix = self.open_current()
         except NeedsRebuild as exc:
@@ -515,16 +474,21 @@ class IndexFolder:
             st.size_bytes = sum(p.stat().st_size for p in folder.iterdir() if p.is_file())
             with contextlib.suppress(OSError, ValueError):
                 info = json.loads((folder / "docgen.json").read_text("utf-8"))
-                st.built, st.versions = info.get("built", ""), info.get("versions", {})
+                st.built, st.details["versions"] = info.get("built", ""), info.get("versions", {})
             state = self.read_state(ix)
             since = JournalPosition.from_dict(state.get("journal"))
             st.seq = since.seq
             with ix.searcher() as s:
                 st.entries = s.doc_count() - (1 if s.document_number(uid=META_UID) is not None else 0)
-                for kind in ("document", "dossier", "repair", "complaint", "revisit", "settlement"):
-                    st.by_kind[kind] = s.doc_frequency("kind", kind)
-                st.segments = len(s.reader().leaf_readers()) if hasattr(s.reader(), "leaf_readers") else 1
-            pend = journalscan.pending(self.archive.layout.journal, since)
+                for kind in KINDS:  # live entries (doc_frequency also counts deleted old versions)
+                    try:
+                        st.by_kind[kind] = sum(1 for _ in s.docs_for_query(wq.Term("kind", kind)))
+                    except Exception as exc:  # damaged postings: whoosh raises bare Exceptions
+                        st.by_kind[kind] = s.doc_frequency("kind", kind)
+                        st.problem = (f"索引文件读取出错({type(exc).__name__}: {exc}),条目计数可能不准;"
+                                      "下次检索将重建索引,也可运行 docgen index rebuild")
+                st.details["segments"] = len(s.reader().leaf_readers()) if hasattr(s.reader(), "leaf_readers") else 1
+            pend = journalscan.pending(self.archive.journal, since)
             if pend is None:
                 st.pending_entries = None
                 st.problem = "日志与索引记录的位置不符,下次更新将逐项比对"

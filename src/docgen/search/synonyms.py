@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from docgen.errors import ConfigError
-from docgen.search.analysis import fold
+from docgen.search.text import fold
 
 BUILTIN = "docgen/data/synonyms.json"
 #: at most this many variants of one query term (its own form included): a term holding

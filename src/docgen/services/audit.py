@@ -9,7 +9,6 @@ threshold (the CLI exits with status 3 when any do, for scheduled runs).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,6 +17,7 @@ from docgen.audit.engine import AuditFilter, Auditor
 from docgen.audit.findings import Finding, at_or_above
 from docgen.audit.summary import Summary
 from docgen.errors import UsageError
+from docgen.progress import Progress
 from docgen.session import Session
 
 REPORT_FORMATS = ("csv", "xlsx", "html", "json")
@@ -58,7 +58,7 @@ class AuditOutcome:
                 "report": str(self.report) if self.report else None}
 
 
-def run_audit(session: Session, request: AuditRequest, progress: Callable[[int], None] | None = None) -> AuditOutcome:
+def run_audit(session: Session, request: AuditRequest, progress: Progress | None = None) -> AuditOutcome:
     """Audit the dossiers the user may see against the rules in force; write the report if asked."""
     from docgen.audit.report import open_report
     from docgen.audit.rules import load_rules
