@@ -73,6 +73,9 @@ class Query:
     reveal: bool = False
     # what unmasked results are for, journaled with --reveal (e.g. "导出到 结果.xlsx")
     purpose: str = ""
+    # the projects the user may see (None: all); a filter inside the engine, so totals,
+    # pages and exports never count or show another project's entries (web project scoping)
+    projects: frozenset[str] | None = None
 
 
 @dataclass
@@ -342,6 +345,8 @@ def parse_text(parser: Any, text: str) -> wq.Query | None:
 def filters(query: Query) -> list[wq.Query]:
     """The flag filters of a request as whoosh queries (bad values are a UsageError)."""
     out: list[wq.Query] = []
+    if query.projects is not None:
+        out.append(project_scope(query.projects))
     if query.project:
         out.append(code_query("project", query.project))
     if query.batch:
@@ -377,6 +382,14 @@ def filters(query: Query) -> list[wq.Query]:
     if query.offset < 0:
         raise UsageError("--page 应为正整数")
     return out
+
+
+def project_scope(projects: frozenset[str]) -> wq.Query:
+    """Entries of these projects only (none at all for an empty set); scores nothing, so ranking is unchanged."""
+    terms = [wq.Term("project", code, boost=0.0) for code in sorted(projects)]
+    if not terms:
+        return wq.NullQuery
+    return terms[0] if len(terms) == 1 else wq.Or(terms, boost=0.0)
 
 
 def _walk_positive(q: wq.Query | None) -> list[TextTerm]:

@@ -1,0 +1,96 @@
+"""Every reveal and export the web application makes, in one place, journaled: who, what, why, where.
+
+Until the core's privacy module (issue 11, part 4) lands, masking uses
+:mod:`docgen.present` and :func:`docgen.search.snippets.mask_text`, and the
+journal entries are written here through ``Archive.record_access``, so the
+lead can reroute every web reveal by changing this one module.
+
+A reveal needs the ``reveal`` permission, a project the user may see, and a
+reason (required, one line); the entry names the acting user (the session's
+archive journals them), what was shown, why, and where it went (which page or
+download).  Personal documents (ID copies, 户口簿, 婚姻证明) count as reveals
+when their pages are shown or their original is downloaded: a picture of an ID
+card cannot be masked.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from typing import Any
+
+from docgen.errors import UsageError
+from docgen.models import Document, Dossier
+from docgen.present import dossier_view, owner_view
+from docgen.search.snippets import mask_text
+from docgen.session import Session
+
+PERSONAL_TYPES: frozenset[str] = frozenset({"id_copy", "household_register", "marriage_proof"})
+"""Document types whose pages and originals are personal data in themselves (shown only after a reveal)."""
+
+MAX_REASON = 200
+
+__all__ = [
+    "PERSONAL_TYPES",
+    "check_reason",
+    "dossier_data",
+    "is_personal",
+    "mask",
+    "owners_data",
+    "record_export",
+    "reveal",
+]
+
+
+def is_personal(doc: Document) -> bool:
+    """True if a document's pages or original show personal data that masking cannot hide."""
+    return doc.type in PERSONAL_TYPES
+
+
+def mask(text: str) -> str:
+    """Text with ID and phone numbers masked (scan text, notes, journal summaries)."""
+    return mask_text(text)
+
+
+def check_reason(reason: str | None) -> str:
+    """The reason given for a reveal, cleaned; a UsageError in Chinese when it is missing or unusable."""
+    value = unicodedata.normalize("NFKC", reason or "").strip()
+    if len(value) < 2:
+        raise UsageError("请填写查看完整个人信息的理由(至少 2 个字),该理由会记入档案日志")
+    if len(value) > MAX_REASON:
+        raise UsageError(f"理由最多 {MAX_REASON} 个字")
+    if any(unicodedata.category(c)[0] == "C" for c in value):
+        raise UsageError("理由中不能含换行或控制字符")
+    return value
+
+
+def reveal(session: Session, target: str, what: str, why: str | None, where: str) -> str:
+    """Check that the user may reveal ``target`` and journal it (who, what, why, where); returns the reason.
+
+    ``target`` is a dossier key or a document id's owner key (its project
+    decides the scope); ``what`` names what is shown (``业主身份证号、电话、地址``),
+    ``where`` the page or download (``网页:档案页``).
+    """
+    project = target.split("/", 1)[0].split("#", 1)[0]
+    session.require("reveal", project)
+    reason = check_reason(why)
+    detail: dict[str, Any] = {"who": session.user.name, "role": session.user.role, "what": what,
+                              "why": reason, "where": where}
+    session.archive.record_access("privacy.reveal", target, f"查看未遮蔽的{what}:{reason}", detail)
+    return reason
+
+
+def record_export(session: Session, target: str, what: str, where: str, rows: int) -> None:
+    """Journal that masked data left the system as a file (an export or a report download)."""
+    detail: dict[str, Any] = {"who": session.user.name, "role": session.user.role, "what": what,
+                              "where": where, "rows": rows, "masked": True}
+    session.archive.record_access("web.export", target, f"导出{what}({rows} 条,已遮蔽)", detail)
+
+
+def dossier_data(d: Dossier, revealed: bool) -> dict[str, Any]:
+    """A dossier as the pages show it: masked unless this request made a (journaled) reveal."""
+    return dossier_view(d, reveal=revealed)
+
+
+def owners_data(d: Dossier, revealed: bool) -> list[dict[str, Any]]:
+    """The owners of a dossier, masked unless revealed."""
+    return [owner_view(o, revealed) for o in d.owners]
