@@ -171,9 +171,10 @@ def routes_table(app: FastAPI) -> list[dict[str, Any]]:
     from fastapi.routing import APIRoute
 
     rows = []
-    for r in app.routes:
+    # read from the routers themselves: recent FastAPI versions keep included routers unflattened
+    for r in (route for router in app.state.routers for route in router.routes):
         if isinstance(r, APIRoute):
             extra = r.openapi_extra or {}
-            rows.append({"path": r.path, "methods": sorted(r.methods), "permission": extra.get("x-permission"),
+            rows.append({"path": r.path, "methods": sorted(r.methods or ()), "permission": extra.get("x-permission"),
                          "kind": extra.get("x-kind"), "name": r.name})
     return rows

@@ -167,7 +167,8 @@ class WebState:
         query.reveal = False
         engine = self.workspace.engine()
         with self._search_lock:
-            return engine.search(query)  # type: ignore[no-any-return]
+            results: Results = engine.search(query)
+        return results
 
     # -- finding a document by id -------------------------------------------------------
     def locate_document(self, session: Session, doc_id: str) -> tuple[Any, Document]:
@@ -187,7 +188,7 @@ class WebState:
         found = self._from_owner(session, hint, doc_id) if hint else None
         if found is None:
             try:
-                results = self.search(session, Query(text=f'编号:"{doc_id}"', kind="document", limit=5,
+                results = self.search(session, Query(text=f"编号:{doc_id}", kind="document", limit=5,
                                                        highlight=False))
             except DocgenError:
                 owner, doc = archive.find_document(doc_id)

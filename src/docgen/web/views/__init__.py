@@ -14,7 +14,9 @@ from fastapi import FastAPI
 
 def register(app: FastAPI) -> None:
     """Add every view module's routes to ``app``."""
-    from docgen.web.views import api, audit, dossiers, documents, login, projects, search
+    from docgen.web.views import api, audit, documents, dossiers, login, projects, search
 
-    for module in (login, search, dossiers, documents, projects, audit, api):
-        app.include_router(module.router)
+    routers = [m.router for m in (login, search, dossiers, documents, projects, audit, api)]
+    for router in routers:
+        app.include_router(router)
+    app.state.routers = routers

@@ -38,9 +38,9 @@ router = APIRouter(prefix="/api", tags=["api"])
 @route(router, "/search", permission="read", kind="api")
 def api_search(request: Request, q: str = Query("", description="检索式,与 docgen search 相同"),
                kind: str = Query("", description="document、dossier、repair、complaint、revisit、settlement"),
-               project: str = "", batch: str = "", type: str = "", stage: str = "",  # noqa: A002
+               project: str = "", batch: str = "", type: str = "", stage: str = "",
                date_from: str = Query("", alias="from"), date_to: str = Query("", alias="to"),
-               open: bool = False, signed: str = "", sort: str = "relevance",  # noqa: A002
+               open: bool = False, signed: str = "", sort: str = "relevance",
                limit: int = Query(20, ge=1, le=1000), offset: int = Query(0, ge=0, le=1_000_000)) -> dict[str, Any]:
     """Search (the shape of ``docgen search --json``), masked, limited to the caller's projects."""
     form = read_form({"q": q, "kind": kind, "project": project, "batch": batch, "type": type, "stage": stage,

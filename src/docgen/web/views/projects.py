@@ -81,7 +81,7 @@ def batch_page(request: Request, code: str, batch_id: str) -> Response:
         key = f"{code}/{u['unit']}"
         try:
             d = archive.dossier(key)
-            owners, stage = d.owner_names, d.stage
+            owners, stage = d.owner_names, str(d.stage)
         except DocgenError:
             owners, stage = "(无档案)", ""
         units.append({**u, "key": key, "owners": owners, "stage": stage,

@@ -14,6 +14,7 @@ import contextlib
 import datetime as dt
 import os
 import tempfile
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -81,7 +82,7 @@ class SearchForm:
             limit=limit, offset=(self.page - 1) * limit if offset is None else offset)
 
 
-def read_form(values: dict[str, str | None], page_no: int = 1) -> SearchForm:
+def read_form(values: Mapping[str, str | None], page_no: int = 1) -> SearchForm:
     """A SearchForm from query or form values (everything cleaned; unknown kinds refused by the core)."""
     def get(name: str, limit: int = 40) -> str:
         return clean(values.get(name), limit) or ""
@@ -148,10 +149,10 @@ def search_page(request: Request, page: int = Query(1, ge=1, le=100_000)) -> Res
 
 
 @route(router, "/search", permission="read", methods=("POST",), name="search_submit")
-def search_submit(request: Request, q: str = Form(""), kind: str = Form(""), type: str = Form(""),  # noqa: A002
+def search_submit(request: Request, q: str = Form(""), kind: str = Form(""), type: str = Form(""),
                   project: str = Form(""), batch: str = Form(""), stage: str = Form(""),
                   date_from: str = Form("", alias="from"), date_to: str = Form("", alias="to"),
-                  open: str = Form(""), signed: str = Form(""), sort: str = Form("relevance")) -> Response:  # noqa: A002
+                  open: str = Form(""), signed: str = Form(""), sort: str = Form("relevance")) -> Response:
     """The search box: keep the words in the session, answer with a URL that does not contain them."""
     form = read_form({"q": q, "kind": kind, "type": type, "project": project, "batch": batch, "stage": stage,
                       "from": date_from, "to": date_to, "open": open, "signed": signed, "sort": sort})
