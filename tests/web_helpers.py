@@ -177,3 +177,10 @@ def scan_markup(text: str) -> MarkupScan:
     scan = MarkupScan()
     scan.feed(text)
     return scan
+
+
+def with_app(env: WebEnv, settings: WebSettings | None = None, clock: Clock | None = None) -> WebEnv:
+    """The same archive and workspace with a new application (its own sessions, limiter and clock)."""
+    clock = clock or Clock()
+    app = create_app(env.workspace, settings=settings or WebSettings(cache=env.root / "cache"), clock=clock)
+    return WebEnv(env.root, env.archive, env.workspace, app, clock, env.docs)
