@@ -314,9 +314,9 @@ def test_path_attempts_in_ids_are_not_found(env: WebEnv, path: str) -> None:
 
 def test_absolute_and_traversal_paths_sent_raw(env: WebEnv) -> None:
     """The same attempts without the client's URL normalisation, as a raw HTTP request line."""
-    from docgen.web.server import ThreadedServer
-
     import http.client
+
+    from docgen.web.server import ThreadedServer
 
     with ThreadedServer(env.app, env.workspace.config.web) as server:
         for raw in ("/documents/../../records/users.json", "/static/../../../records/users.json",

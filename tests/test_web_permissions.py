@@ -26,7 +26,15 @@ from starlette.routing import Mount, Route
 
 from docgen.permissions import PERMISSIONS
 from docgen.web.app import routes_table
-from web_helpers import FOREIGN_KEY, FOREIGN_OWNER, OWN_KEY, ROLES, WebEnv, build_env, csrf_of, login
+from web_helpers import (
+    FOREIGN_KEY,
+    FOREIGN_OWNER,
+    OWN_KEY,
+    ROLES,
+    WebEnv,
+    build_env,
+    login,
+)
 
 WHO = ("anonymous", *ROLES)
 
