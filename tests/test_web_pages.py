@@ -189,6 +189,8 @@ def test_search_filters_and_units_as_the_cli_understands_them(env: WebEnv) -> No
     data = client.get("/api/search?q=3栋2单元1203&limit=50").json()
     assert data["total"] >= 3 and all(h["owner"] == OWN_KEY for h in data["hits"])
     assert client.get("/api/search?kind=repair&open=true").json()["total"] == 1
+    id_copy = client.get("/api/search?q=居民身份证").json()["hits"][0]
+    assert id_copy["id"] == env.docs["own_id_copy"] and "张伟" not in id_copy["snippet"]  # withheld, not only masked
     assert client.get("/api/search?type=身份证复印件").json()["hits"][0]["id"] == env.docs["own_id_copy"]
     bad = client.get("/api/search?kind=外星人")
     assert bad.status_code == 400 and "未知的类别" in bad.json()["message"]

@@ -21,6 +21,7 @@ from typing import Any
 from docgen.errors import UsageError
 from docgen.models import Document, Dossier
 from docgen.present import dossier_view, owner_view
+from docgen.search.query import Results
 from docgen.search.snippets import mask_text
 from docgen.session import Session
 
@@ -38,12 +39,25 @@ __all__ = [
     "owners_data",
     "record_export",
     "reveal",
+    "screen_hits",
 ]
 
 
 def is_personal(doc: Document) -> bool:
     """True if a document's pages or original show personal data that masking cannot hide."""
     return doc.type in PERSONAL_TYPES
+
+
+PERSONAL_SNIPPET = "(个人证件:摘要不显示,请在文件页说明理由后查看)"
+
+
+def screen_hits(results: Results) -> Results:
+    """Search results as the web shows them: a personal document's snippet is withheld (names, birth dates, addresses)."""
+    for hit in results.hits:
+        if hit.kind == "document" and hit.type in PERSONAL_TYPES:
+            hit.snippet = PERSONAL_SNIPPET
+            hit.highlights = []
+    return results
 
 
 def mask(text: str) -> str:

@@ -168,7 +168,9 @@ class WebState:
         engine = self.workspace.engine()
         with self._search_lock:
             results: Results = engine.search(query)
-        return results
+        from docgen.web.privacy_bridge import screen_hits
+
+        return screen_hits(results)
 
     # -- finding a document by id -------------------------------------------------------
     def locate_document(self, session: Session, doc_id: str) -> tuple[Any, Document]:
