@@ -85,6 +85,9 @@ class WebState:
         cache = settings.cache or Path(workspace.config.search.index_path) / "cache"
         self.previews = PreviewCache(Path(cache) / "pages", workspace.config.ingest.max_image_pixels)
         self._search_lock = threading.Lock()
+        # argon2 takes 64 MB and tens of milliseconds per check: a burst of logins takes turns
+        # (two at a time) instead of multiplying the server's memory
+        self.password_checks = threading.BoundedSemaphore(2)
         self.doc_owners: Lru[str, str] = Lru(20_000)
         self.audit_results: Lru[Hashable, Any] = Lru(8)
         self.verify_results: Lru[Hashable, Any] = Lru(8)

@@ -70,7 +70,10 @@ def login_submit(request: Request, name: str = Form(""), password: str = Form(""
     if wait > 0:
         minutes = max(1, math.ceil(wait / 60))
         return _login_page(request, nxt, f"登录失败次数过多,请 {minutes} 分钟后再试", status=429, name=name)
-    account = web.users.authenticate(name, password[:1024]) if name and password else None
+    account = None
+    if name and password:
+        with web.password_checks:
+            account = web.users.authenticate(name, password[:1024])
     if account is None:
         if web.limiter.failed(name, address):
             _journal_lockout(request, name)
