@@ -93,11 +93,11 @@ def test_admin_may_read_masked_but_never_reveal(env: WebEnv) -> None:
 
 def test_api_reveal_needs_a_reason(env: WebEnv) -> None:
     client = env.client()
-    login(client, "auditor")
+    login(client, "archivist")
     r = client.get(f"/api/dossiers/{OWN_KEY}?reveal=true")
     assert r.status_code == 400 and "理由" in r.json()["message"]
     since = _seq(env)
-    data = client.get(f"/api/dossiers/{OWN_KEY}?reveal=true&reason=审计抽查").json()
+    data = client.get(f"/api/dossiers/{OWN_KEY}?reveal=true&reason=办证核对").json()
     assert data["owners"][0]["id_number"] == ID_ZHANG
     assert _journal(env, "privacy.reveal", since)[0]["where"] == "接口:/api/dossiers"
     masked = client.get(f"/api/dossiers/{OWN_KEY}").json()

@@ -166,15 +166,21 @@ def create_app(workspace: Workspace, *, settings: WebSettings | None = None, clo
     return app
 
 
-def routes_table(app: FastAPI) -> list[dict[str, Any]]:
-    """Every route with its methods, permission and kind (what docs/web.md and the permission test read)."""
+def routes_table(app: FastAPI | None = None) -> list[dict[str, Any]]:
+    """Every route with its methods, permission, kind and summary (what docs/web.md and the permission test read).
+
+    Read from the routers themselves (recent FastAPI versions keep included
+    routers unflattened in ``app.routes``); without ``app``, from the view modules.
+    """
     from fastapi.routing import APIRoute
 
+    from docgen.web.views import routers
+
     rows = []
-    # read from the routers themselves: recent FastAPI versions keep included routers unflattened
-    for r in (route for router in app.state.routers for route in router.routes):
+    for r in (route for router in (app.state.routers if app is not None else routers()) for route in router.routes):
         if isinstance(r, APIRoute):
             extra = r.openapi_extra or {}
+            doc = (r.endpoint.__doc__ or "").strip().splitlines()
             rows.append({"path": r.path, "methods": sorted(r.methods or ()), "permission": extra.get("x-permission"),
-                         "kind": extra.get("x-kind"), "name": r.name})
+                         "kind": extra.get("x-kind"), "name": r.name, "summary": doc[0] if doc else ""})
     return rows
