@@ -234,6 +234,29 @@ def test_audit_page_links_findings_to_dossiers_and_downloads_reports(env: WebEnv
     assert all(f["project"] == "HXSZ" for f in data["findings"])
 
 
+def test_audit_is_cached_while_only_reads_and_reveals_happen(env: WebEnv) -> None:
+    from docgen.web.state import _last_change_seq
+
+    state = env.app.state.web
+    client = env.client()
+    login(client, "auditor")
+    state.audit_results.clear()
+    client.get("/audit")
+    assert len(state.audit_results) == 1
+    other = env.client()
+    csrf = login(other, "staff")  # a login and a reveal are journaled but change no record
+    other.post(f"/dossiers/{OWN_KEY}/reveal", data={"reason": "核对身份", "csrf_token": csrf})
+    client.get("/audit")
+    assert len(state.audit_results) == 1
+    set_dossier_fields(env.workspace.session(User("测试员", "operator")), "HXSZ/05-1-0502", {"notes": "已电话联系"})
+    client.get("/audit")
+    assert len(state.audit_results) == 2  # a record changed: audited again
+    journal = env.archive.layout.journal
+    changes = [e.seq for e in env.archive.journal.entries() if e.files]
+    assert _last_change_seq(journal, journal.stat().st_size) == changes[-1]
+    assert _last_change_seq(journal, journal.stat().st_size, chunk=64) == changes[-1]  # across many chunks
+
+
 def test_verify_runs_on_request_and_shows_only_own_projects(env: WebEnv) -> None:
     client = env.client()
     csrf = login(client, "auditor")

@@ -63,6 +63,9 @@ class Lru(Generic[K, V]):
         with self._guard:
             self._data.clear()
 
+    def __len__(self) -> int:
+        return len(self._data)
+
 
 class WebState:
     """The application's shared state (one per ``create_app``)."""
@@ -91,6 +94,7 @@ class WebState:
         self.doc_owners: Lru[str, str] = Lru(20_000)
         self.audit_results: Lru[Hashable, Any] = Lru(8)
         self.verify_results: Lru[Hashable, Any] = Lru(8)
+        self._records_version: tuple[int, int] | None = None
 
     # -- who is asking ---------------------------------------------------------------
     def client_address(self, request: Request) -> str:
@@ -228,6 +232,27 @@ class WebState:
             self.doc_owners.put(doc.id, owner_key)
 
     # -- small result caches -------------------------------------------------------------
+    def records_version(self) -> int:
+        """The journal sequence of the last change to a record file (logins, reveals and exports do not count).
+
+        What the audit's outcome depends on: a cached audit stays valid while
+        people only log in, read and reveal.  Read from the journal's tail
+        (backwards, only as far as the last entry that wrote files), and
+        remembered while the journal's size is unchanged.
+        """
+        path = self.workspace.archive.layout.journal
+        try:
+            size = path.stat().st_size
+        except FileNotFoundError:
+            return 0
+        cached = self._records_version
+        if cached is not None and cached[0] == size:
+            return cached[1]
+        seq = _last_change_seq(path, size)
+        self._records_version = (size, seq)
+        return seq
+
+
     def cached(self, cache: Lru[Hashable, Any], key: Hashable, make: Callable[[], Any]) -> Any:
         """The cached value for ``key`` or a freshly made one (cached)."""
         value = cache.get(key)
@@ -235,6 +260,32 @@ class WebState:
             value = make()
             cache.put(key, value)
         return value
+
+
+def _last_change_seq(path: Path, size: int, chunk: int = 65536) -> int:
+    """The seq of the last journal entry that changed files, reading the file backwards from ``size``."""
+    import json
+
+    end = size
+    carry = b""
+    with open(path, "rb") as fh:
+        while end > 0:
+            start = max(0, end - chunk)
+            fh.seek(start)
+            block = fh.read(end - start) + carry
+            lines = block.split(b"\n")
+            carry = lines[0] if start > 0 else b""
+            for raw in reversed(lines[1:] if start > 0 else lines):
+                if not raw.strip():
+                    continue
+                try:
+                    entry = json.loads(raw)
+                except ValueError:
+                    continue  # a torn last line
+                if entry.get("files"):
+                    return int(entry.get("seq", 0))
+            end = start
+    return 0
 
 
 def user_scope(user: User) -> tuple[str, ...]:

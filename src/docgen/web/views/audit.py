@@ -91,21 +91,20 @@ def read_audit_form(request: Request) -> AuditForm:
                      min_severity=severity, rule=get("rule"), severity=listed, page=page_number(page_no))
 
 
-def _stamp(session: Session) -> Hashable:
-    """What the audit's outcome depends on besides the form: the archive's state, the rules, the day."""
-    last = session.archive.journal.last()
+def _stamp(request: Request, session: Session) -> Hashable:
+    """What the audit's outcome depends on besides the form: the records, the rules, the day."""
     rules_path = session.archive.layout.rules
     try:
         rules_stamp: Any = rules_path.stat().st_mtime_ns
     except FileNotFoundError:
         rules_stamp = None
-    return (last["seq"] if last else 0, rules_stamp, session.today())
+    return (web_state(request).records_version(), rules_stamp, session.today())
 
 
 def audit_outcome(request: Request, session: Session, form: AuditForm) -> AuditOutcome:
     """The audit for this form and user (from the cache while nothing changed)."""
     web = web_state(request)
-    key = (user_scope(session.user), form.project, form.batch, form.stage, form.min_severity, _stamp(session))
+    key = (user_scope(session.user), form.project, form.batch, form.stage, form.min_severity, _stamp(request, session))
     outcome: AuditOutcome = web.cached(web.audit_results, key,
                                        lambda: run_audit(session, form.request(keep_findings=True, top=15)))
     return outcome
