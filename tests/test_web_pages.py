@@ -395,3 +395,19 @@ def test_cache_dir_is_not_in_the_records(env: WebEnv, tmp_path: Path) -> None:
     state = WebState(env.workspace, env.workspace.config.web)
     assert state.previews.root == env.workspace.config.search.index_path / "cache" / "pages"
     assert env.archive.root not in state.previews.root.parents
+
+
+def test_vendored_htmx_is_served_from_here_as_recorded(env: WebEnv) -> None:
+    import hashlib
+    import re
+
+    readme = (Path(__file__).resolve().parents[1] / "src" / "docgen" / "web" / "static" / "vendor" / "README.md")
+    recorded = re.search(r"sha256 of `htmx-2\.0\.11\.min\.js`: `([0-9a-f]{64})`", readme.read_text("utf-8"))
+    assert recorded is not None
+    client = env.client()
+    r = client.get("/static/vendor/htmx-2.0.11.min.js")
+    assert r.status_code == 200 and hashlib.sha256(r.content).hexdigest() == recorded.group(1)
+    login(client, "staff")
+    page = client.get("/search").text
+    assert '<script src="/static/vendor/htmx-2.0.11.min.js" defer></script>' in page
+    assert "https://" not in page.split("</head>")[0]  # nothing from a CDN
