@@ -48,5 +48,8 @@ def serve(app: App, host: str | None, port: int | None) -> None:
     out.print(f"[bold]docgen 网页端:http://{shown}:{port}/[/bold](档案库 {archive.root};按 Ctrl+C 停止)")
     try:
         run(create_app(workspace), settings, host, port)
+    except KeyboardInterrupt:  # Ctrl+C is how it is meant to stop
+        pass
     finally:
         workspace.close()
+    out.print("网页端已停止。")
