@@ -146,6 +146,11 @@ def test_log_in_search_reveal_preview_audit_and_follow_a_finding(site: Site, bro
     assert owner not in page.url  # the words stay out of the address
     page.wait_for_selector("#totals a")  # totals per kind, loaded after the results
     shoot(site, page, "search")
+    page.evaluate("window.__sameDocument = true")
+    page.click("nav.pager a[rel=next]")  # paging through htmx: the results swap, the page stays
+    wait_until(page, "location.search.includes('page=2')")
+    page.wait_for_selector("ol.hits[start='21']")
+    assert page.evaluate("window.__sameDocument === true")
     page.click("details.filters summary")
     page.select_option("select[name=kind]", "dossier")
     page.wait_for_selector(f"ol.hits a[href='/dossiers/{KEY}']")

@@ -138,7 +138,8 @@ def _results_page(request: Request, form: SearchForm, status: int = 200,
     context = {"form": form, "results": results, "filters": form.filters(), "hit_link": hit_link,
                "pager": pager(results.total, form.page) if results else None, "kinds": KINDS,
                "opts": options(session), "title": "检索"}
-    template = "_results.html" if request.headers.get("hx-request") == "true" else "search.html"
+    fragment = request.headers.get("hx-request") == "true" and request.headers.get("hx-boosted") != "true"
+    template = "_results.html" if fragment else "search.html"
     return page(request, template, context, status=status, headers=headers)
 
 
