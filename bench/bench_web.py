@@ -81,9 +81,7 @@ def prepare(units: int, out: Path) -> Path:
         print(f"building a {units:,}-household demo archive in {work} (cached for later runs)…", flush=True)
         build_demo(work / "records", units=units, inbox=work / "inbox", scans=False)
         print(f"  built in {time.perf_counter() - t:.0f} s", flush=True)
-        config_path.write_text(
-            '[archive]\npath = "records"\nactor = "bench"\n[search]\nindex_path = "index"\nprocs = 2\n'
-            '[web]\ntoday = "2026-11-16"\nthreads = 24\n', "utf-8")
+        write_config(config_path)
         config = load_config(config_path, env={})
         archive = Archive.open(work / "records")
         t = time.perf_counter()
@@ -93,6 +91,13 @@ def prepare(units: int, out: Path) -> Path:
         UserStore(archive).add("bench", "staff", password=PASSWORD)
         (work / "bench-complete").write_text("ok\n")
     return work
+
+
+def write_config(path: Path) -> None:
+    """The bench archive's docgen.toml (the server's threads)."""
+    path.write_text(
+        '[archive]\npath = "records"\nactor = "bench"\n[search]\nindex_path = "index"\nprocs = 2\n'
+        '[web]\ntoday = "2026-11-16"\nthreads = 24\n', "utf-8")
 
 
 def workload(workspace: Workspace, seed: int = 7, n: int = 400) -> dict[str, list[Any]]:
@@ -288,6 +293,7 @@ def main() -> None:
     units = args.units or (2_000 if args.quick else 20_000)
     seconds = args.seconds or (15.0 if args.quick else 60.0)
     work_dir = prepare(units, args.out)
+    write_config(work_dir / "docgen.toml")
     config = load_config(work_dir / "docgen.toml", env={})
     workspace = Workspace(config)
     work = workload(workspace)

@@ -21,9 +21,10 @@ configured archive.  Here live the parts every request shares:
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -154,7 +155,17 @@ def create_app(workspace: Workspace, *, settings: WebSettings | None = None, clo
     from docgen.web.views import register
 
     web_settings = settings or workspace.config.web
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        import anyio.to_thread
+
+        # the worker threads that run the (synchronous) views: [web] threads
+        anyio.to_thread.current_default_thread_limiter().total_tokens = web_settings.threads
+        yield
+
     app = FastAPI(title="docgen 客户服务部业主档案", version=__version__, openapi_url="/api/openapi.json",
+                  lifespan=lifespan,
                   docs_url=None, redoc_url=None, swagger_ui_oauth2_redirect_url=None,
                   description="与命令行相同的权限:会话 Cookie 或 Authorization: Bearer <令牌>"
                               "(docgen user token 签发)。个人信息默认遮蔽。")
