@@ -130,6 +130,7 @@ def test_log_in_search_reveal_preview_audit_and_follow_a_finding(site: Site, bro
     page.fill("input[name=name]", "archivist")
     page.fill("input[name=password]", "wrong password")
     page.keyboard.press("Enter")
+    page.wait_for_selector("p.notice")  # the answer to the form post
     assert "用户名或密码不正确" in page.inner_text("main")
     assert page.problems == ["Failed to load resource: the server responded with a status of 401 (Unauthorized)"]  # type: ignore[attr-defined]
     page.problems.clear()  # type: ignore[attr-defined]
