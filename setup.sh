@@ -1,20 +1,24 @@
 #!/usr/bin/env bash
 # Set docgen up on a fresh machine, then run the tour on the bundled sample archive.
 #
-#   ./setup.sh             system parts (apt, where we can) + .venv + the demo tour
-#   ./setup.sh --no-demo   everything but the tour (CI uses this, then runs the tests)
+#   ./setup.sh             system parts (apt, where we can) + .venv + the demo tour, then the
+#                          web application on the tour's copy (http://127.0.0.1:8000/, Ctrl+C stops it)
+#   ./setup.sh --no-serve  the same, without starting the web application at the end
+#   ./setup.sh --no-demo   everything but the tour and the web application (CI uses this, then runs the tests)
 #
 # Optional system parts: CJK fonts (scans and PDFs show Chinese), LibreOffice
-# (PDF output), poppler-utils (page images), Chromium (HTML report test).
+# (PDF output), poppler-utils (page images), Chromium (HTML report and browser tests).
 # Without root or apt, docgen still works and says plainly what is missing.
 set -euo pipefail
 cd "$(dirname "$0")"
 
 run_demo=1
+run_serve=1
 for arg in "$@"; do
   case "$arg" in
-    --no-demo) run_demo=0 ;;
-    *) echo "usage: ./setup.sh [--no-demo]" >&2; exit 2 ;;
+    --no-demo) run_demo=0; run_serve=0 ;;
+    --no-serve) run_serve=0 ;;
+    *) echo "usage: ./setup.sh [--no-demo | --no-serve]" >&2; exit 2 ;;
   esac
 done
 
@@ -58,3 +62,7 @@ if [ "$run_demo" = 1 ]; then
   .venv/bin/docgen demo
 fi
 say "Done. Run the tests with: .venv/bin/python -m pytest"
+if [ "$run_serve" = 1 ]; then
+  say "Starting the web application on the tour's copy (log in with an account printed above; Ctrl+C stops it)"
+  exec .venv/bin/docgen --config demo-run/docgen.toml serve
+fi

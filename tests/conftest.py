@@ -111,3 +111,21 @@ def archive(tmp_path: Path) -> Archive:
 def empty_archive(tmp_path: Path) -> Archive:
     """A new, empty archive in a temp folder."""
     return Archive.create(tmp_path / "records", actor="测试员")
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Release what a long test run holds in C libraries while the interpreter is still whole.
+
+    One process runs every test: hundreds of whoosh engines, pdfium documents
+    and the OCR engine's onnxruntime sessions pile up, and letting the
+    interpreter's final garbage collection free them after their libraries'
+    modules are torn down crashed it (a segfault after the summary line).
+    """
+    import gc
+
+    from docgen.ingest import ocr
+    from docgen.search import engines
+
+    engines.close_all()
+    ocr._engine = None
+    gc.collect()

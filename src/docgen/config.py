@@ -26,6 +26,7 @@ from docgen.errors import ConfigError
 from docgen.generate.settings import GenerateSettings
 from docgen.ingest.settings import IngestSettings
 from docgen.search.settings import SearchSettings
+from docgen.web.settings import WebSettings
 
 CONFIG_NAME = "docgen.toml"
 
@@ -48,6 +49,7 @@ class Config(BaseModel):
     ingest: IngestSettings = Field(default_factory=IngestSettings)
     generate: GenerateSettings = Field(default_factory=GenerateSettings)
     audit: AuditSettings = Field(default_factory=AuditSettings)
+    web: WebSettings = Field(default_factory=WebSettings)
     source: Path | None = None
 
     @property
@@ -142,7 +144,7 @@ def load_config(
 
 def _absolute(config: Config, base: Path) -> Config:
     """Resolve every Path-typed setting against ``base``."""
-    for section_name in ("archive", "search", "ingest", "generate", "audit"):
+    for section_name in ("archive", "search", "ingest", "generate", "audit", "web"):
         section = getattr(config, section_name)
         for name, value in list(section.__dict__.items()):
             if isinstance(value, Path) and not value.is_absolute():

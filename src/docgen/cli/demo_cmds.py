@@ -161,6 +161,9 @@ def run_tour(app: App, work: Path, pdf: bool) -> None:
                               env=env, cwd=ws.root, check=False)
         if proc.returncode not in step.ok_codes:
             raise DocgenError(f"演示在第 {n} 步失败:docgen {shown}(退出码 {proc.returncode})")
+    from docgen.demo.accounts import make_demo_accounts
+
+    accounts = make_demo_accounts(Archive.open(ws.records, actor="演示"))
     out.rule("[bold]演示完成[/bold]")
     kv([
         ("用时", f"{time.perf_counter() - started:.0f} 秒"),
@@ -168,4 +171,7 @@ def run_tour(app: App, work: Path, pdf: bool) -> None:
         ("生成的文书", str(ws.root / "output")),
         ("审计报告", str(ws.root / "审计报告.html")),
         ("试试", f"docgen --config {ws.config} search 交房通知书"),
+        ("网页端", f"docgen --config {ws.config} serve   然后用浏览器打开 http://127.0.0.1:8000/"),
     ])
+    table("网页端演示账号(每个角色一个;密码仅本次演示有效,仅用于演示)", ["用户名", "角色", "可查看项目", "密码"],
+          [(a.name, a.role_label, "、".join(a.projects) or "全部", a.password) for a in accounts])

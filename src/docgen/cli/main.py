@@ -46,6 +46,7 @@ COMMANDS: dict[str, str] = {
     "search": "docgen.cli.search_cmds:search",
     "index": "docgen.cli.search_cmds:index",
     "user": "docgen.cli.user_cmds:user",
+    "serve": "docgen.cli.serve_cmds:serve",
 }
 
 

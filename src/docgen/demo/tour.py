@@ -12,6 +12,7 @@ CLI runs them and shows their output.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import shutil
 from collections.abc import Callable
@@ -107,10 +108,22 @@ def prepare(work: Path, sample: Path | None, sample_inbox: Path | None, template
         "[archive]\npath = \"records\"\nactor = \"演示\"\n\n"
         "[search]\nindex_path = \"index\"\n\n"
         "[ingest]\ninbox = \"inbox\"\nstable_seconds = 0.5\nincomplete_seconds = 2\n\n"
-        f"[generate]\ntemplates = {json.dumps(str(templates.resolve()))}\noutput = \"output\"\n",
+        f"[generate]\ntemplates = {json.dumps(str(templates.resolve()))}\noutput = \"output\"\n\n"
+        f"[web]\n# 示例档案库的“今天”(审计的期限按这一天计算)\ntoday = \"{demo_today(ws.records)}\"\n",
         "utf-8",
     )
     return ws
+
+
+def demo_today(records: Path) -> str:
+    """The sample's fixed "today" (``DEMO-PLANTED.json``), so the web pages' deadlines match the tour's audit."""
+    from docgen.demo.world import DEMO_TODAY
+
+    planted = records / "DEMO-PLANTED.json"
+    if planted.is_file():
+        with contextlib.suppress(OSError, ValueError):
+            return str(json.loads(planted.read_text("utf-8")).get("today") or DEMO_TODAY.isoformat())
+    return DEMO_TODAY.isoformat()
 
 
 @dataclass

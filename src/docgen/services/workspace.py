@@ -22,6 +22,11 @@ inbox = "inbox"         # 扫描件投放目录
 [generate]
 templates = "templates" # 文书模板(.docx,可用 Word/WPS 修改)
 output = "output"       # 生成的文书先写到这里,再归入档案
+
+[web]
+# host = "127.0.0.1"    # docgen serve 的监听地址(局域网访问用 0.0.0.0,并放在 HTTPS 反向代理之后)
+# port = 8000
+# trust_proxy = false   # 在自己的反向代理之后时设为 true
 """
 
 

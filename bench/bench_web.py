@@ -1,0 +1,343 @@
+"""Web load benchmark: 20 concurrent clients on a 20,000-household archive, beside the same calls in-process.
+
+Run::
+
+    .venv/bin/python bench/bench_web.py            # 20,000 households, 20 clients, 60 s
+    .venv/bin/python bench/bench_web.py --quick    # 2,000 households, 20 clients, 15 s
+
+The archive is the demo builder's (``docgen.demo.build.build_demo``), built
+once and cached with its search index under ``bench/out/web-<N>/`` (git-ignored;
+the 20,000-household build takes several minutes).  Then, in this run:
+
+1. **in-process**: the core calls each page makes, one after another in this
+   process (search: the engine's query with snippets; dossier: load, masked
+   view, the dossier's audit findings; document: locate by id, masked view
+   and text), p50/p95 per kind;
+2. **web**: ``docgen serve`` in its own process (uvicorn, the configured
+   threads), 20 client threads with their own login sessions, each looping
+   over a mix of search (as the search box sends it with htmx), dossier and
+   document pages for the given time after a warm-up; p50/p95 per page,
+   errors (any status but 200, any exception), throughput, and the server's
+   RSS sampled every second (memory flat: the last samples against the first
+   after warm-up).
+
+The ratio web p50 / in-process p50 is the web overhead (HTTP, the session,
+rendering, and waiting for a thread while 19 other clients are served on a
+2-core machine).  Goal: p95 ≤ 150 ms for search and dossier pages, 0 errors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(ROOT / "src"))
+
+from docgen.archive import Archive  # noqa: E402
+from docgen.config import load_config  # noqa: E402
+from docgen.search import api  # noqa: E402
+from docgen.search.query import Query  # noqa: E402
+from docgen.session import User, Workspace  # noqa: E402
+from docgen.users import UserStore  # noqa: E402
+
+PASSWORD = "bench password 1"
+MIX = (("search", 0.4), ("dossier", 0.35), ("document", 0.25))
+WORDS = ("渗漏", "地暖不热", "交房通知书", "钥匙签收表", "维修记录", "投诉", "赔偿协议", "空鼓")
+
+
+def percentile(values: list[float], q: float) -> float:
+    """The q-th percentile (0-100) of the values, by nearest rank."""
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    k = max(0, min(len(ordered) - 1, round(q / 100 * len(ordered) + 0.5) - 1))
+    return ordered[k]
+
+
+def prepare(units: int, out: Path) -> Path:
+    """The cached archive and index for ``units`` households (built on first use); returns its folder."""
+    from docgen.demo.build import build_demo
+
+    work = out / f"web-{units}"
+    config_path = work / "docgen.toml"
+    if not (work / "bench-complete").exists():
+        shutil.rmtree(work, ignore_errors=True)
+        work.mkdir(parents=True)
+        t = time.perf_counter()
+        print(f"building a {units:,}-household demo archive in {work} (cached for later runs)…", flush=True)
+        build_demo(work / "records", units=units, inbox=work / "inbox", scans=False)
+        print(f"  built in {time.perf_counter() - t:.0f} s", flush=True)
+        write_config(config_path)
+        config = load_config(config_path, env={})
+        archive = Archive.open(work / "records")
+        t = time.perf_counter()
+        print("building the search index…", flush=True)
+        api.rebuild(archive, config.search)
+        print(f"  indexed in {time.perf_counter() - t:.0f} s", flush=True)
+        UserStore(archive).add("bench", "staff", password=PASSWORD)
+        (work / "bench-complete").write_text("ok\n")
+    return work
+
+
+def write_config(path: Path) -> None:
+    """The bench archive's docgen.toml (the server's threads)."""
+    path.write_text(
+        '[archive]\npath = "records"\nactor = "bench"\n[search]\nindex_path = "index"\nprocs = 2\n'
+        '[web]\ntoday = "2026-11-16"\nthreads = 24\n', "utf-8")
+
+
+def workload(workspace: Workspace, seed: int = 7, n: int = 400) -> dict[str, list[Any]]:
+    """Sample dossiers, documents and search words from the archive (the same for both runs)."""
+    rng = random.Random(seed)
+    archive = workspace.archive
+    keys = list(archive.dossier_keys())
+    chosen = rng.sample(keys, min(n, len(keys)))
+    docs: list[str] = []
+    searches: list[dict[str, str]] = []
+    for key in chosen:
+        d = archive.dossier(key)
+        plain = [doc.id for doc in d.documents if doc.type not in ("id_copy", "household_register", "marriage_proof")]
+        if plain:
+            docs.append(rng.choice(plain))
+        kind = rng.random()
+        if kind < 0.35:
+            searches.append({"q": d.owners[0].name})
+        elif kind < 0.6:
+            searches.append({"q": d.unit_label})
+        elif kind < 0.7 and d.contract_no:
+            searches.append({"q": d.contract_no})
+        elif kind < 0.85:
+            searches.append({"q": rng.choice(WORDS)})
+        else:
+            searches.append({"q": rng.choice(WORDS), "kind": "repair", "open": "1"})
+    return {"dossiers": chosen, "documents": docs, "searches": searches}
+
+
+def in_process(workspace: Workspace, work: dict[str, list[Any]], seconds: float) -> dict[str, list[float]]:
+    """The pages' core calls, one after another, for about ``seconds`` per kind."""
+    from docgen.present import document_view
+    from docgen.web.privacy_bridge import dossier_data
+    from docgen.web.state import WebState
+    from docgen.web.views.dossiers import dossier_findings
+
+    state = WebState(workspace, workspace.config.web)  # the locator (index lookup) the document page uses
+    session = workspace.session(User("bench", "staff"))
+    engine = workspace.engine()
+    times: dict[str, list[float]] = defaultdict(list)
+
+    def run(kind: str, items: list[Any], call: Any) -> None:
+        deadline = time.perf_counter() + seconds
+        i = 0
+        while time.perf_counter() < deadline or i < 20:
+            item = items[i % len(items)]
+            t = time.perf_counter()
+            call(item)
+            times[kind].append((time.perf_counter() - t) * 1000)
+            i += 1
+
+    def search(s: dict[str, str]) -> None:
+        engine.search(Query(text=s["q"], kind=s.get("kind"), open=True if s.get("open") else None, limit=20))
+
+    def dossier(key: str) -> None:
+        d = session.archive.dossier(key)
+        dossier_data(d, False)
+        dossier_findings(session, key)
+
+    def document(doc_id: str) -> None:
+        owner, doc = state.locate_document(session, doc_id)
+        document_view(doc)
+        session.archive.document_text(owner, doc)
+
+    for _ in range(30):  # warm the engine and the caches the server would have warm too
+        search(work["searches"][_ % len(work["searches"])])
+    run("search", work["searches"], search)
+    run("dossier", work["dossiers"], dossier)
+    run("document", work["documents"], document)
+    return times
+
+
+class Client(threading.Thread):
+    """One browser: logs in, then loops over the page mix until told to stop."""
+
+    def __init__(self, base: str, work: dict[str, list[Any]], seed: int, results: dict[str, Any],
+                 think: float) -> None:
+        super().__init__(daemon=True)
+        self.base = base
+        self.think = think
+        self.ready = threading.Event()
+        self.work = work
+        self.rng = random.Random(seed)
+        self.results = results
+        self.measure = threading.Event()
+        self.stop = threading.Event()
+
+    def run(self) -> None:
+        import httpx
+
+        with httpx.Client(base_url=self.base, timeout=30.0, follow_redirects=False) as http:
+            form = http.get("/login").text
+            token = re.search(r'name="csrf_token" value="([^"]+)"', form).group(1)  # type: ignore[union-attr]
+            r = http.post("/login", data={"name": "bench", "password": PASSWORD, "csrf_token": token})
+            assert r.status_code == 303, r.text[:300]
+            csrf = re.search(r'name="csrf_token" value="([^"]+)"', http.get("/search").text).group(1)  # type: ignore[union-attr]
+            kinds = [k for k, _ in MIX]
+            weights = [w for _, w in MIX]
+            self.ready.set()
+            while not self.stop.is_set():
+                if self.think:
+                    self.stop.wait(self.rng.uniform(0.5, 1.5) * self.think)
+                kind = self.rng.choices(kinds, weights)[0]
+                t = time.perf_counter()
+                try:
+                    if kind == "search":
+                        s = self.rng.choice(self.work["searches"])
+                        resp = http.post("/search", data={**s, "csrf_token": csrf}, headers={"HX-Request": "true"})
+                    elif kind == "dossier":
+                        resp = http.get(f"/dossiers/{self.rng.choice(self.work['dossiers'])}")
+                    else:
+                        resp = http.get(f"/documents/{self.rng.choice(self.work['documents'])}")
+                    ok = resp.status_code == 200
+                    error = "" if ok else f"{kind} {resp.status_code}"
+                except Exception as exc:  # a refused connection or a timeout is an error, not a crash
+                    ok, error = False, f"{kind} {type(exc).__name__}"
+                elapsed = (time.perf_counter() - t) * 1000
+                if self.measure.is_set():
+                    self.results["times"][kind].append(elapsed)
+                    if not ok:
+                        self.results["errors"].append(error)
+
+
+def web(work_dir: Path, work: dict[str, list[Any]], clients: int, seconds: float, warmup: float,
+        think: float) -> dict[str, Any]:
+    """Serve in a subprocess; drive it with ``clients`` threads; sample its RSS."""
+    import psutil
+
+    from docgen.web.server import free_port
+
+    port = free_port()
+    log = (work_dir / "serve.log").open("w")
+    server = subprocess.Popen([sys.executable, "-m", "docgen", "--config", str(work_dir / "docgen.toml"), "serve",
+                               "--port", str(port)], stdout=log, stderr=subprocess.STDOUT, cwd=work_dir,
+                              env={**os.environ, "PYTHONPATH": str(ROOT / "src")})
+    base = f"http://127.0.0.1:{port}"
+    try:
+        import httpx
+
+        deadline = time.monotonic() + 300
+        while True:
+            try:
+                if httpx.get(f"{base}/login", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if server.poll() is not None or time.monotonic() > deadline:
+                raise SystemExit(f"the server did not start; see {work_dir / 'serve.log'}")
+            time.sleep(0.2)
+        results: dict[str, Any] = {"times": defaultdict(list), "errors": []}
+        threads = [Client(base, work, 100 + i, results, think) for i in range(clients)]
+        for t in threads:
+            t.start()
+        proc = psutil.Process(server.pid)
+        for t in threads:  # every client logged in (argon2 takes turns), then the warm-up
+            t.ready.wait(120)
+        time.sleep(warmup)
+        rss: list[float] = []
+        for t in threads:
+            t.measure.set()
+        started = time.perf_counter()
+        while time.perf_counter() - started < seconds:
+            rss.append(proc.memory_info().rss / 1e6)
+            time.sleep(1.0)
+        for t in threads:
+            t.measure.clear()
+            t.stop.set()
+        for t in threads:
+            t.join(30)
+        results["seconds"] = time.perf_counter() - started
+        results["rss"] = rss
+        return results
+    finally:
+        server.terminate()
+        try:
+            server.wait(20)
+        except subprocess.TimeoutExpired:
+            server.kill()
+        log.close()
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--quick", action="store_true", help="2,000 households, 15 s")
+    ap.add_argument("--units", type=int, default=None, help="households (default 20,000; --quick 2,000)")
+    ap.add_argument("--clients", type=int, default=20)
+    ap.add_argument("--seconds", type=float, default=None, help="measured time (default 60; --quick 15)")
+    ap.add_argument("--warmup", type=float, default=5.0)
+    ap.add_argument("--think", type=float, default=1.0,
+                    help="mean pause between a client's pages, in seconds (0: as fast as it can, saturation)")
+    ap.add_argument("--out", type=Path, default=HERE / "out")
+    args = ap.parse_args()
+    units = args.units or (2_000 if args.quick else 20_000)
+    seconds = args.seconds or (15.0 if args.quick else 60.0)
+    work_dir = prepare(units, args.out)
+    write_config(work_dir / "docgen.toml")
+    config = load_config(work_dir / "docgen.toml", env={})
+    workspace = Workspace(config)
+    work = workload(workspace)
+    print(f"{units:,} households; in-process, one call at a time…", flush=True)
+    local = in_process(workspace, work, min(seconds / 3, 10.0))
+    workspace.close()
+    print(f"web: {args.clients} clients (mean pause {args.think:g} s) for {seconds:.0f} s after "
+          f"{args.warmup:.0f} s of warm-up…", flush=True)
+    remote = web(work_dir, work, args.clients, seconds, args.warmup, args.think)
+    rows = []
+    total = 0
+    for kind, _ in MIX:
+        w = remote["times"][kind]
+        i = local[kind]
+        total += len(w)
+        rows.append({
+            "page": kind, "requests": len(w), "web_p50": percentile(w, 50), "web_p95": percentile(w, 95),
+            "inproc_p50": percentile(i, 50), "inproc_p95": percentile(i, 95),
+            "ratio_p50": percentile(w, 50) / percentile(i, 50) if i else float("nan"),
+        })
+    rss = remote["rss"]
+    head, tail = rss[: max(1, len(rss) // 6)], rss[-max(1, len(rss) // 6):]
+    summary = {
+        "units": units, "clients": args.clients, "think_s": args.think, "seconds": round(remote["seconds"], 1),
+        "rows": rows,
+        "throughput_per_s": round(total / remote["seconds"], 1), "errors": len(remote["errors"]),
+        "error_kinds": sorted(set(remote["errors"]))[:10],
+        "rss_mb": {"first": round(statistics.mean(head), 1), "last": round(statistics.mean(tail), 1),
+                   "min": round(min(rss), 1), "max": round(max(rss), 1)},
+        "machine": {"cpus": os.cpu_count(), "load_avg": [round(x, 2) for x in os.getloadavg()]},
+    }
+    print()
+    print(f"{'page':<10}{'requests':>9}{'web p50':>10}{'web p95':>10}{'in-proc p50':>13}{'in-proc p95':>13}{'ratio p50':>11}")
+    for r in rows:
+        print(f"{r['page']:<10}{r['requests']:>9}{r['web_p50']:>9.1f} {r['web_p95']:>9.1f} "
+              f"{r['inproc_p50']:>12.1f} {r['inproc_p95']:>12.1f} {r['ratio_p50']:>10.1f}x")
+    print(f"throughput {summary['throughput_per_s']} pages/s; errors {summary['errors']} {summary['error_kinds']}")
+    m = summary["rss_mb"]
+    print(f"server RSS: first {m['first']} MB, last {m['last']} MB (min {m['min']}, max {m['max']}); "
+          f"load average {summary['machine']['load_avg']}")
+    out = args.out / f"bench_web-{units}-think{args.think:g}.json"
+    out.write_text(json.dumps(summary, ensure_ascii=False, indent=2) + "\n", "utf-8")
+    print(f"figures written to {out}")
+
+
+if __name__ == "__main__":
+    main()
