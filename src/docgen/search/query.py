@@ -147,6 +147,9 @@ SYNONYM_WEIGHT = 0.8
 RAREST_PAIRS = 2
 MAX_TOKENS = 8
 CHEAP_DF = 1000
+#: tokens in at most this share of the entries also narrow a long term's candidates (see :func:`_pairs`)
+NARROWING_SHARE = 0.5
+MAX_NARROWING = 8
 
 
 @contextlib.contextmanager
@@ -190,12 +193,19 @@ def _pairs(fieldname: str, literal: str, boost: float) -> wq.Query:
     reader = _reader.get()
     # digits and Latin letters make common pairs (dates, amounts): codes keep more of them
     keep = RAREST_PAIRS if sum(not c.isascii() for c in literal) * 2 >= len(literal) else 2 * RAREST_PAIRS
+    narrowing: list[str] = []
     if reader is not None and len(tokens) > keep:
         dfs = {tok: reader.doc_frequency(fieldname, tok) for tok in tokens}
         ranked = sorted(tokens, key=dfs.__getitem__)
         # the rarest few, and any other short posting list (cheap to read, and it can only narrow)
-        tokens = ranked[:keep] + [t for t in ranked[keep:MAX_TOKENS] if dfs[t] <= CHEAP_DF]
+        scored = ranked[:keep] + [t for t in ranked[keep:MAX_TOKENS] if dfs[t] <= CHEAP_DF]
+        # and, to check the candidates against (not to score), the rest that most entries lack
+        common = NARROWING_SHARE * reader.doc_count_all()
+        narrowing = [t for t in ranked[keep:] if t not in scored and dfs[t] <= common][:MAX_NARROWING]
+        tokens = scored
     parts.extend(wq.Term(fieldname, tok, boost=boost) for tok in tokens)
+    # the other tokens narrow the candidates the text must confirm, and score nothing (ranking unchanged)
+    parts.extend(wq.ConstantScoreQuery(wq.Term(fieldname, tok), 0.0) for tok in narrowing)
     return wq.And(parts) if len(parts) > 1 else parts[0]
 
 
