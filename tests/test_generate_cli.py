@@ -84,7 +84,9 @@ def test_templates_list_and_check(archive: Archive, tmp_path: Path) -> None:
     config = _config(tmp_path, archive)
     listed = _run(config, "templates", "list", "--json")
     assert listed.exit_code == 0
-    assert {r["kind"] for r in json.loads(listed.output)} == {"handover_plan", "handover_notice", "compensation_agreement", "settlement_sheet"}
+    assert {r["kind"] for r in json.loads(listed.output)} == {"handover_plan", "handover_notice", "compensation_agreement",
+                                                             "settlement_sheet", "cert_checklist", "power_of_attorney",
+                                                             "certificate_notice"}
     checked = _run(config, "templates", "check")
     assert checked.exit_code == 0, checked.output
     assert "交房通知书(handover_notice.docx):通过" in checked.output and "owner_names" in checked.output
