@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 
 PAID = ("已付清", "按揭已到账")
 NOTARISED_WORDS = ("公证",)
+MISSING = "未归档"
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,8 +59,8 @@ class Item:
 
     @property
     def lack(self) -> str:
-        """``婚姻状况证明(未归档)``: how a list of what is missing names it."""
-        return f"{self.label}({self.detail})" if self.detail else self.label
+        """``婚姻状况证明``, ``委托书(未签字…)``: how a list of what is missing names it (the detail when it says more)."""
+        return f"{self.label}({self.detail})" if self.detail and self.detail != MISSING else self.label
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,14 +145,14 @@ def _document_item(req: Requirement, docs: _Docs) -> tuple[bool, str, tuple[str,
     assert req.doc_type is not None
     found = docs.of(req.doc_type)
     if not found:
-        return False, "未归档", ()
+        return False, MISSING, ()
     on_disk = [d for d in found if docs.present(d)]
     if not on_disk:
         return False, f"文件 {'、'.join(d.id for d in found)} 缺失", ()
     if req.signed:
         signed = [d for d in on_disk if d.signed]
         if not signed:
-            return False, "未签字(已归档的是未签字版本)", ()
+            return False, "已归档的版本未签字", ()
         on_disk = signed
     return True, "", (on_disk[0].id,)
 

@@ -77,10 +77,10 @@ def checklist_context(project: Project, dossier: Dossier, ready: Readiness, dead
     due = deadline.certificate.due if deadline is not None else None
     ctx.update({
         "received": received or [{"n": "—", "label": "暂无", "copies": ""}],
-        "wanted": wanted or [{"n": "—", "label": "材料已齐全,无需补交", "action": "", "bring": "", "note": ""}],
+        "wanted": wanted or [{"n": "—", "label": "材料已齐全，无需补交", "action": "", "bring": "", "note": ""}],
         "complete": not wanted,
-        "summary": ("您的办证材料已经齐全,我司将统一递交不动产登记中心,出证后另行通知领取。" if not wanted
-                    else f"尚需办理或补交 {len(wanted)} 项,请按下表准备,携带原件到{DEFAULT_PLACE}办理。"),
+        "summary": ("您的办证材料已经齐全，我司将统一递交不动产登记中心，出证后另行通知领取。" if not wanted
+                    else f"尚需办理或补交 {len(wanted)} 项，请按下表准备，携带原件到{DEFAULT_PLACE}办理。"),
         "due": cn_date(due) if due is not None else "—",
         "batch": {"id": registration.id if registration is not None else "—"},
     })
@@ -133,7 +133,7 @@ def notice_context(project: Project, dossier: Dossier, entry: RegistrationEntry,
             "place": place or DEFAULT_PLACE,
             "hours": hours or DEFAULT_HOURS,
             "until": cn_date(until) if until is not None else "",
-            "bring_agent": "委托他人领取的,受托人还须携带全体产权人签字的委托书及受托人身份证原件。",
+            "bring_agent": "委托他人领取的，受托人还须携带全体产权人签字的委托书及受托人身份证原件。",
         },
         "co_owned": len(dossier.owners) > 1,
     })

@@ -437,10 +437,8 @@ def new_registration(
                 else:
                     refused.append((d.unit, why))
             if not chosen:
-                reasons = sorted({why for _u, why in refused})
-                detail = ";".join(reasons[:3]) + (f" 等 {len(reasons)} 种情况" if len(reasons) > 3 else "")
-                raise ConflictError(f"项目 {p.code} 没有可以递交的住户" + (f"({detail})" if detail else "(没有已交房、待办证的住户)")
-                                    + ";docgen cert readiness " + p.code + " 查看各户所缺材料")
+                raise ConflictError(f"项目 {p.code} 没有材料齐全、可以加入办证批次的住户({_why_none(refused)});"
+                                    f"docgen cert readiness {p.code} 查看各户所缺材料")
         else:
             for unit in listed:
                 key = f"{p.code}/{unit}"
@@ -471,6 +469,19 @@ def new_registration(
             archive.change_dossier(tx, f"{p.code}/{unit}", _collecting)
         archive.new_registration(registration, tx)
     return NewRegistration(registration, refused if ready else [])
+
+
+def _why_none(refused: Sequence[tuple[str, str]]) -> str:
+    """``3 户材料不齐(如 3栋2单元1204 缺 契税完税证明)``, or the project's blocking reason, for ``--ready``."""
+    if not refused:
+        return "没有已交房、尚未办证、也不在其他办证批次中的住户"
+    lacking = [(u, why) for u, why in refused if why.startswith("材料不齐")]
+    other = sorted({why for _u, why in refused if not why.startswith("材料不齐")})
+    parts = other[:2]
+    if lacking:
+        unit, why = lacking[0]
+        parts.append(f"{len(lacking)} 户材料不齐,如 {parse_unit(unit).label} 缺 {why.removeprefix('材料不齐:')}")
+    return ";".join(parts)
 
 
 def _collecting(d: Dossier) -> None:
@@ -773,8 +784,8 @@ def make_powers_of_attorney(session: Session, target: str, *, reason: str | None
                             pdf: bool = False, output: Path | None = None,
                             progress: Progress | None = None) -> GenerateResult:
     """委托书 (the owners authorise the developer to register for them) with their full identity: a journaled reveal."""
+    p, r, dossiers = _targets(session, target, units, ("待递交",))  # permission and scope first
     privacy.check_reveal(session.user.role, reason, privacy.GENERATE)
-    p, r, dossiers = _targets(session, target, units, ("待递交",))
     result: GenerateResult = _generator(session, output).powers_of_attorney(p, r, dossiers, reason=reason, pdf=pdf,
                                                                            progress=progress)
     return result
