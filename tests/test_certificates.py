@@ -21,8 +21,16 @@ from docgen.certificates import deadlines as clocks
 from docgen.certificates.readiness import readiness
 from docgen.certificates.requirements import default_certificate_rules
 from docgen.config import load_config
-from docgen.errors import ConflictError, NotFoundError, PermissionDenied, RecordError, StaleEditError, UsageError
-from docgen.models import Dossier, Owner
+from docgen.errors import (
+    ConflictError,
+    NotFoundError,
+    PermissionDenied,
+    RecordError,
+    StaleEditError,
+    UsageError,
+    ValidationFailed,
+)
+from docgen.models import Dossier, Owner, Registration
 from docgen.services import certificates as certs
 from docgen.session import Session, User, Workspace
 
@@ -335,11 +343,8 @@ def test_a_hand_edit_that_breaks_the_batch_is_refused_on_save_and_reported_by_th
     path = ws.archive.path(ws.archive.layout.registration_rel("HXSZ", reg.id))
     data = json.loads(path.read_text("utf-8"))
     data["households"][0]["status"] = "已出证"  # without a number, before any submission
-    with pytest.raises(Exception, match="尚未递交"):
-        with ws.archive.transaction("test", reg.ref, "错误的修改") as tx:
-            from docgen.models import Registration
-
-            ws.archive.save_registration(Registration.model_validate(data), tx)
+    with pytest.raises(ValidationFailed, match="尚未递交"), ws.archive.transaction("test", reg.ref, "错误的修改") as tx:
+        ws.archive.save_registration(Registration.model_validate(data), tx)
     path.write_text(json.dumps(data, ensure_ascii=False), "utf-8")
     found = [f for f in Auditor(ws.archive, today=TODAY).run() if f.rule == "VALID.REGISTRATION"]
     assert {f.ref for f in found} == {"05-1-0502"} and len(found) == 2

@@ -22,7 +22,13 @@ from docgen.generate.text import docx_text
 from docgen.privacy import ReasonRequired, RevealRefused
 from docgen.services import certificates as certs
 from docgen.session import Workspace
-from test_certificates import TODAY, file_materials, session, without_initial_registration, workspace
+from test_certificates import (
+    TODAY,
+    file_materials,
+    session,
+    without_initial_registration,
+    workspace,
+)
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
 INTERNAL_WORDS = ("docgen", "待递交", "资料收集中", "已递交", "已出证", "DJ-")

@@ -13,7 +13,17 @@ from typing import Any
 
 import click
 
-from docgen.cli.common import DATE, App, console, emit_json, err_console, fail_if_unreadable, kv, pass_app, table
+from docgen.cli.common import (
+    DATE,
+    App,
+    console,
+    emit_json,
+    err_console,
+    fail_if_unreadable,
+    kv,
+    pass_app,
+    table,
+)
 from docgen.errors import UsageError
 from docgen.services import certificates as certs
 
