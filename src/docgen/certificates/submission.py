@@ -78,7 +78,7 @@ def write_submission_xlsx(path: Path, project: Project, registration: Registrati
     ws.freeze_panes = "A2"
     about = wb.create_sheet(ABOUT_SHEET)
     for label, value in (
-        ("项目", f"{project.name}({project.code})"),
+        ("项目", f"{project.name}（{project.code}）"),
         ("开发单位", project.developer.name),
         ("办证批次", registration.id + (f" {registration.name}" if registration.name else "")),
         ("登记机构", registration.registry or "—"),
@@ -87,7 +87,7 @@ def write_submission_xlsx(path: Path, project: Project, registration: Registrati
         ("户数", len(rows)),
         ("材料份数合计", sum(r.materials for r in rows)),
         ("制表日期", today.isoformat()),
-        ("注意", "本表含权利人完整的身份证号码,仅供递交不动产登记中心使用,请妥善保管,用毕收回或销毁。"),
+        ("注意", "本表含权利人完整的身份证号码，仅供递交不动产登记中心使用，请妥善保管，用毕收回或销毁。"),
     ):
         about.append([label, value])
     about.column_dimensions["A"].width = 14
