@@ -206,6 +206,13 @@ def test_a_batch_cannot_take_a_household_whose_project_lacks_its_initial_registr
     made = certs.new_registration(s, "HXSZ", ready=True)
     assert [e.unit for e in made.registration.households] == ["05-1-0502"]
     assert {u for u, _ in made.skipped} == {"03-2-1204", "05-1-0601"}
+    # a registration the registry sends back (初始登记 reopened) holds the batch up again, at submission
+    certs.set_prerequisite(s, "HXSZ", "initial_registration", status="办理中", note="登记中心要求补正")
+    with pytest.raises(ConflictError, match="5栋1单元0502:项目 HXSZ 的初始登记.*尚未办结"):
+        certs.submit_registration(s, made.registration.id, receipt_no="R-2")
+    reopened = ws.archive.project("HXSZ")
+    assert reopened.initial_registration.status == "办理中" and reopened.initial_registration.date is None
+    assert [(x.status, x.done_on, x.note) for x in reopened.prerequisites] == [("办理中", None, "登记中心要求补正")]
 
 
 def test_a_phase_entry_holds_up_only_that_phase(ws: Workspace) -> None:
@@ -418,3 +425,29 @@ def test_readiness_needs_no_archive_for_its_checks() -> None:
     r = readiness(dossier, project, default_certificate_rules().for_project("SAMPLE"))
     assert r.blockers and "初始登记" in r.blockers[0]  # the sample project records none
     assert "身份证复印件(缺 业主甲、业主乙 的身份证复印件)" in r.lacks
+
+
+def test_a_batch_file_changed_outside_docgen_is_named_by_verify_and_refused_by_the_next_step(ws: Workspace) -> None:
+    from docgen.archive.reconcile import accept_changes
+
+    file_materials(ws.archive, "HXSZ/05-1-0502")
+    reg = certs.new_registration(session(ws), "HXSZ", units=["05-1-0502"]).registration
+    rel = ws.archive.layout.registration_rel("HXSZ", reg.id)
+    path = ws.archive.path(rel)
+    data = json.loads(path.read_text("utf-8"))
+    data["notes"] = "手工补记:业主电话确认"
+    path.write_text(json.dumps(data, ensure_ascii=False, indent=2), "utf-8")
+    problems, _ = verify_archive(ws.archive)
+    assert [(p.code, p.path) for p in problems] == [("FIXITY.RECORD_CHANGED", rel)]
+    assert f"办证批次 HXSZ/{reg.id}" in problems[0].message
+    with pytest.raises(Exception, match=f"办证批次 HXSZ/{reg.id}"):
+        certs.submit_registration(session(ws), reg.id, receipt_no="R-1")
+    data["households"] = "不是列表"
+    path.write_text(json.dumps(data, ensure_ascii=False, indent=2), "utf-8")
+    with pytest.raises(RecordError, match="无法认可"):
+        accept_changes(ws.archive, [rel], "核对后认可")
+    data["households"] = json.loads(json.dumps(reg.model_dump(mode="json")["households"]))
+    path.write_text(json.dumps(data, ensure_ascii=False, indent=2), "utf-8")
+    accept_changes(ws.archive, [rel], "客服主管补记的备注,已核对")
+    assert verify_archive(ws.archive)[0] == []
+    assert certs.submit_registration(session(ws), reg.id, receipt_no="R-1").notes == "手工补记:业主电话确认"

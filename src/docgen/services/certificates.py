@@ -204,6 +204,8 @@ def set_prerequisite(
             item.done_on = done
         if item.status == "已办结" and item.done_on is None:
             item.done_on = session.today()
+        elif status is not None and status != "已办结" and done is None:
+            item.done_on = None  # reopened (补正): no longer done
         if document is not None:
             doc = next((d for d in proj.documents if d.id == document.strip()), None)
             if doc is None and document.strip():
@@ -425,7 +427,12 @@ def new_registration(
         chosen: list[str] = []
         refused: list[tuple[str, str]] = []
         if ready:
-            for d in archive.iter_dossiers(p.code):
+            from docgen.archive.store import UnreadableRecord
+
+            for d in archive.scan_dossiers(p.code):
+                if isinstance(d, UnreadableRecord):  # named among those passed over, the rest go on
+                    refused.append((d.key.split("/")[1], f"档案无法读取:{';'.join(d.problems)}"))
+                    continue
                 if d.delivered_on is None or d.certificate_status == "已办结" or d.unit in entries:
                     continue
                 why = _joinable(session, p, d, reqs, entries)
