@@ -50,7 +50,7 @@ MAX_HOUSEHOLDS = 200
 
 def build_registrations(archive: Archive, plans: list[ProjectPlan], filer: _Filer, taken: set[str]) -> int:
     """Record prerequisites, file the papers, make and submit the batch; return how many batches were made."""
-    from docgen.config import load_config
+    from docgen.config import Config
     from docgen.services import certificates as certs
     from docgen.session import User, Workspace
 
@@ -58,7 +58,7 @@ def build_registrations(archive: Archive, plans: list[ProjectPlan], filer: _File
     phase = next((ph for ph in pp.phases if ph.spec.name == PHASE), None) if pp is not None else None
     if pp is None or phase is None:
         return 0
-    config = load_config(None, {("archive", "path"): str(archive.root)}, env={})
+    config = Config.model_validate({"archive": {"path": str(archive.root)}, "source": None})  # no docgen.toml read
     session = Workspace(config, archive=archive).session(User(CLERK, "operator"))
     for name, day in DATA_LINKED.items():
         certs.set_prerequisite(session, PROJECT, "data_linkage", phase=name, status="已办结", started_on=day - 14 * DAY,
