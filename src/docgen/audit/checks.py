@@ -68,7 +68,9 @@ def _conditions(d: Dossier) -> list[str]:
     out = []
     if d.payment_status.startswith("按揭"):
         out.append("mortgage")
-    if d.area_measured is not None and d.area_contract is not None and d.area_measured != d.area_contract:
+    # the 面积补差单 is signed at handover (a 交房 document): before it the measured area is known, the sheet is not due
+    if (d.stage != "签约" and d.area_measured is not None and d.area_contract is not None
+            and d.area_measured != d.area_contract):
         out.append("area_differs")
     if d.certificate_status == "已办结":
         out.append("certificate_done")

@@ -33,7 +33,7 @@ Condition = Literal[
 ]
 CONDITION_LABELS: dict[str, str] = {
     "mortgage": "按揭购房",
-    "area_differs": "实测面积与合同面积不同",
+    "area_differs": "已交房且实测面积与合同面积不同",
     "certificate_done": "产权证已办结",
     "has_compensation": "有赔偿金额的报修",
     "has_settlement": "已审批或已付款的第三方维修结算",
