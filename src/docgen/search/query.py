@@ -15,9 +15,8 @@ import datetime as dt
 import functools
 import re
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextvars import ContextVar
-from dataclasses import dataclass
 from typing import Any
 
 from whoosh import query as wq
@@ -503,26 +502,54 @@ class FoldedText:
         return lit in self._folded
 
 
-@dataclass
 class HitText:
-    """What verification looks at: the folded text and metadata of a hit, and its exact fields."""
+    """What verification looks at: the folded text and metadata of a hit, and its exact fields.
 
-    raw: str
-    text: FoldedText | str
-    meta: str
-    unitcode: str = ""
-    codes: tuple[str, ...] = ()
+    The text (``raw``, and ``text`` for ``in``) may be given or loaded on first
+    use by ``load``: reading a scan's text file is most of what confirming a
+    candidate costs, and a candidate that matches by its metadata, unit or
+    code (a unit or a contract number typed in the box) never needs it.
+    """
+
+    __slots__ = ("_load", "_raw", "_text", "codes", "meta", "unitcode")
+
+    def __init__(self, raw: str | None = None, text: FoldedText | str | None = None, meta: str = "",
+                 unitcode: str = "", codes: tuple[str, ...] = (), load: Callable[[], str] | None = None) -> None:
+        self._raw = raw
+        self._text = text
+        self._load = load
+        self.meta = meta
+        self.unitcode = unitcode
+        self.codes = codes
+
+    @property
+    def raw(self) -> str:
+        """The hit's original text (read on first use)."""
+        if self._raw is None:
+            self._raw = self._load() if self._load is not None else ""
+        return self._raw
+
+    @property
+    def text(self) -> FoldedText | str:
+        """The text for ``literal in text`` as if folded (see :class:`FoldedText`)."""
+        if self._text is None:
+            self._text = FoldedText(self.raw)
+        return self._text
+
+    @property
+    def text_loaded(self) -> bool:
+        """True once the text has been read (tests check that verification reads it only when needed)."""
+        return self._raw is not None or self._text is not None
 
 
 def verify(q: wq.Query, hit: HitText) -> bool:
     """Evaluate the query's text terms against a hit (other fields were decided by the index)."""
     if isinstance(q, TextTerm):
         lit = q.literal
-        if lit in hit.text or lit in hit.meta:
+        # the cheap fields first: the text is read only when none of them decides
+        if lit in hit.meta or (q.unit and q.unit.matches(hit.unitcode)) or (q.code and q.code in hit.codes):
             return True
-        if q.unit and q.unit.matches(hit.unitcode):
-            return True
-        return bool(q.code and q.code in hit.codes)
+        return lit in hit.text
     if isinstance(q, wq.Not):
         return True  # the index already excluded every candidate (see docs: NOT is decided by character pairs)
     if isinstance(q, wq.AndNot):

@@ -51,6 +51,12 @@ def fold_with_map(text: str) -> tuple[str, list[int]]:
     The map lets snippets highlight the user's original text (full-width and
     all) at the places the folded text matched.
     """
+    fast = _fold_with_map_clean(text)
+    return fast if fast is not None else _fold_with_map_chars(text)
+
+
+def _fold_with_map_chars(text: str) -> tuple[str, list[int]]:
+    """:func:`fold_with_map` one character at a time (any text; the reference the fast path must equal)."""
     out: list[str] = []
     where: list[int] = []
     pending_ws: list[tuple[str, int]] = []
@@ -68,6 +74,41 @@ def fold_with_map(text: str) -> tuple[str, list[int]]:
                 pending_ws = []
             out.append(ch)
             where.append(i)
+    return "".join(out), where
+
+
+_SPACE_RUN = re.compile(r"\s+")
+
+
+def _fold_with_map_clean(text: str) -> tuple[str, list[int]] | None:
+    """:func:`fold_with_map` for NFKC-clean text whose characters lower-case one to one (nearly every scan), in C.
+
+    In NFKC-normalized text every character is its own NFKC form, so folding
+    is lower-casing; when that keeps the length, each folded character sits
+    at its original index and only whitespace runs need the per-run rule.
+    None for any other text (the character loop handles it).
+    """
+    if not unicodedata.is_normalized("NFKC", text):
+        return None
+    low = "".join(map(str.lower, text))  # per character, as fold_char does (str.lower treats a final sigma apart)
+    if len(low) != len(text):
+        return None
+    out: list[str] = []
+    where: list[int] = []
+    pos = 0
+    for m in _SPACE_RUN.finditer(low):
+        start, end = m.span()
+        if start > pos:
+            out.append(low[pos:start])
+            where.extend(range(pos, start))
+        # a run between two characters is one space, or nothing between two CJK ones; at either end, nothing
+        if start > 0 and end < len(low) and not (is_cjk(low[start - 1]) and is_cjk(low[end])):
+            out.append(" ")
+            where.append(start)
+        pos = end
+    if pos < len(low):
+        out.append(low[pos:])
+        where.extend(range(pos, len(low)))
     return "".join(out), where
 
 

@@ -28,7 +28,6 @@ from docgen.errors import LockTimeout, NotFoundError
 from docgen.progress import Progress
 from docgen.search import journalscan
 from docgen.search.query import (
-    FoldedText,
     HitText,
     filters,
     literals,
@@ -237,20 +236,25 @@ class WhooshEngine:
         return verify(parsed, hit_text)
 
     def _hit_text(self, stored: dict[str, Any]) -> HitText:
-        text = stored.get("summary") or ""
+        """What verification and the snippet read of an entry; its text file is read only when asked for."""
         rel = stored.get("textpath")
-        if rel:
+        summary = stored.get("summary") or ""
+
+        def load() -> str:
+            if not rel:
+                return summary
             # written by the indexer from archive records (safe ids), so a plain join is enough
             try:
-                text = (self.archive.root / rel).read_text("utf-8") if ".." not in rel else ""
+                return (self.archive.root / rel).read_text("utf-8") if ".." not in rel else ""
             except (OSError, ValueError):
-                text = ""
+                return ""
+
         return HitText(
-            raw=text,
-            text=FoldedText(text),
+            raw=None if rel else summary,
             meta=fold(stored.get("metatext") or ""),
             unitcode=str(stored.get("unitcode") or "").lower(),
             codes=tuple(fold(str(c)).replace(" ", "") for c in stored.get("codes") or ()),
+            load=load,
         )
 
     def _seq(self, searcher: Any) -> int:
