@@ -11,7 +11,7 @@ from docgen.search.text import _fold_with_map_chars, _fold_with_map_clean, fold,
 
 # characters that exercise every rule: CJK and ASCII, all kinds of whitespace, full-width forms,
 # a final sigma, characters whose lower case is longer (İ), ligatures, combining accents
-ALPHABET = list("ab AZ12\n\t\f\u3000\u00a0\u2028\x1c\x85房屋交付３栋ＡＢ,，。ΣσςİßﬁKé") + ["e\u0301"]
+ALPHABET = [*"ab AZ12\n\t\f\u3000\u00a0\u2028\x1c\x85房屋交付３栋ＡＢ,，。ΣσςİßﬁKé", "e\u0301"]
 
 
 def test_fold_with_map_equals_the_character_loop_on_random_text() -> None:

@@ -19,6 +19,7 @@ engines with a searcher each, at an eighth of the open files and caches
 from __future__ import annotations
 
 import datetime as dt
+import os
 import threading
 import time
 from typing import TYPE_CHECKING, Any
@@ -60,6 +61,7 @@ class WhooshEngine:
         self.archive = archive
         self.settings = settings
         self.folder = IndexFolder(settings, archive)
+        self._root = str(archive.root)
         self._ix: Any = None
         self._gen: str | None = None
         self._searcher: Any = None
@@ -244,8 +246,12 @@ class WhooshEngine:
             if not rel:
                 return summary
             # written by the indexer from archive records (safe ids), so a plain join is enough
+            # (os.path, not pathlib: building a Path cost more than reading a short text file)
+            if ".." in rel:
+                return ""
             try:
-                return (self.archive.root / rel).read_text("utf-8") if ".." not in rel else ""
+                with open(os.path.join(self._root, rel), encoding="utf-8") as fh:
+                    return fh.read()
             except (OSError, ValueError):
                 return ""
 
