@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 import random
+from pathlib import Path
 
 import pytest
 
-from docgen.search.query import HitText, text_term, verify
+from docgen import privacy
+from docgen.archive import Archive
+from docgen.demo.lightpdf import light_pdf
+from docgen.search import api
+from docgen.search.query import HitText, Query, text_term, verify
+from docgen.search.settings import SearchSettings
+from docgen.search.store import IndexFolder
 from docgen.search.text import _fold_with_map_chars, _fold_with_map_clean, fold, fold_with_map
 
 # characters that exercise every rule: CJK and ASCII, all kinds of whitespace, full-width forms,
@@ -70,3 +77,35 @@ def test_verification_reads_the_text_once_when_it_must() -> None:
     assert not verify(text_term("地暖不热"), hit)
     assert calls == [1]
     assert hit.raw == "屋面防水渗漏,已维修"
+
+
+def _generation(settings: SearchSettings, archive: Archive) -> int:
+    ix = IndexFolder(settings, archive).open_current()
+    try:
+        return int(ix.latest_generation())
+    finally:
+        ix.close()
+
+
+def test_a_search_after_entries_that_write_no_file_commits_nothing(archive: Archive, tmp_path: Path) -> None:
+    """A login or a reveal (journaled, no file) used to make the next search run a whole index update."""
+    settings = SearchSettings(index_path=tmp_path / "index", procs=1)
+    api.rebuild(archive, settings)
+    before = _generation(settings, archive)
+    key = next(iter(archive.dossier_keys()))
+    for _ in range(3):
+        privacy.reveal(archive, target=key, what="业主电话", why="核对业主身份", where="测试")
+    folder = IndexFolder(settings, archive)
+    assert not folder.looks_current()
+    assert api.search(archive, settings, Query(text="张伟")).total > 0
+    assert folder.looks_current()  # the hint moved past the reveals ...
+    assert _generation(settings, archive) == before  # ... and the index was not written
+    # an entry that does change the archive is still indexed by the next search
+    src = tmp_path / "scan.pdf"
+    src.write_bytes(light_pdf([["维修记录"]]))
+    doc = archive.add_document(key, src, doc_type="repair_record", text_pages=["阳台推拉门变形"])
+    hits = api.search(archive, settings, Query(text="推拉门变形")).hits
+    assert [h.doc_id for h in hits] == [doc.id]
+    assert _generation(settings, archive) > before
+    st = api.status(archive, settings)
+    assert st.pending_entries == 0 and st.seq == st.archive_seq

@@ -134,7 +134,7 @@ class WhooshEngine:
         check_reveal(query)
         note = ""
         wanted = self.settings.auto_update if auto_update is None else auto_update
-        if wanted and not self.folder.looks_current():
+        if wanted and not self.folder.looks_current() and not self.folder.skip_unindexed():
             try:
                 stats = self.update(timeout=0.5)
                 if stats.mode == "rebuild":
