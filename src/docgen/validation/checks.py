@@ -86,6 +86,8 @@ TEXT_FIELDS: dict[str, tuple[tuple[str, str], ...]] = {
               ("backup_venue", LINE), ("commander", NAME), ("supervisor", NAME), ("notes", TEXT)),
     "Counter": (("name", LINE), ("staff", NAME)),
     "BatchUnit": (("notice_channel", LINE), ("defects", TEXT)),
+    "UnitRecord": (("layout", LINE), ("layout_name", LINE), ("orientation", LINE), ("price_band", LINE)),
+    "UnitTable": (("source", LINE), ("imported_by", NAME)),
 }
 
 
