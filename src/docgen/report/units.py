@@ -212,7 +212,7 @@ def _number(value: Any, cell: _Cell, problems: list[str], *, places: int = 3, wh
         if abs(number - rounded) > Decimal("0.000001"):  # float noise from a formula is fine, real digits are not
             problems.append(f"{cell.where()}:{value} 的小数位过多(最多 {places} 位)")
             return None
-        return rounded.normalize() if rounded == rounded.to_integral() else rounded
+        return _plain(rounded)
     text = _text(value).replace(",", "").replace(",", "").replace(" ", "")
     text = _UNIT_SUFFIX.sub("", text)
     try:
@@ -226,7 +226,13 @@ def _number(value: Any, cell: _Cell, problems: list[str], *, places: int = 3, wh
     if number != number.quantize(Decimal(1).scaleb(-places)):
         problems.append(f"{cell.where()}:「{_text(value)}」的小数位过多(最多 {places} 位)")
         return None
-    return number
+    return _plain(number)
+
+
+def _plain(number: Decimal) -> Decimal:
+    """``89.120`` → ``89.12``, ``1.2E+3`` → ``1200``: the digits a person typed, without trailing zeros."""
+    normal = number.normalize()
+    return normal.quantize(Decimal(1)) if normal.as_tuple().exponent > 0 else normal  # type: ignore[operator]
 
 
 def _unit_code(values: list[Any], cols: dict[str, int], row: int, header: dict[str, str],
