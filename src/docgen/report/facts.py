@@ -38,7 +38,7 @@ from typing import TYPE_CHECKING, Any
 from docgen.audit.checks import add_months
 from docgen.audit.rules import Deadlines, Rules
 from docgen.errors import DocgenError, UsageError
-from docgen.models import Batch, BatchUnit, Dossier, Project, UnitRecord
+from docgen.models import Batch, Dossier, Project
 from docgen.report.deadlines import REGISTRATION_DUE, RegistrationDue
 from docgen.units import unit_label
 from docgen.vocab import REPAIR_OPEN
@@ -116,38 +116,46 @@ class Event:
     """One line for a list (what a drill-down shows)."""
 
 
+@dataclass(frozen=True, slots=True)
+class BatchHead:
+    """A handover batch without its rooms: what the figures show about the batch itself."""
+
+    id: str
+    project: str
+    name: str
+    window_start: dt.date
+    window_end: dt.date
+    fallback_end: dt.date | None
+
+    @classmethod
+    def of(cls, b: Batch) -> BatchHead:
+        """The head of a batch record."""
+        return cls(b.id, b.project, b.name, b.window_start, b.window_end, b.fallback_end)
+
+
 @dataclass
 class ProjectView:
     """What a project's records are judged against: the project, its 楼盘表, its deadlines, its batches."""
 
     code: str
     name: str
-    units: dict[str, UnitRecord]
+    units: dict[str, str]
+    """房号 → 户型 code, from the 楼盘表."""
+    names: dict[str, str]
+    """户型 code → 户型名称."""
     has_table: bool
     deadlines: Deadlines
-    batches: list[Batch]
+    batches: list[BatchHead]
 
     def layout(self, unit: str) -> str:
         """The 户型 code of a room (empty when the 楼盘表 does not know it)."""
-        row = self.units.get(unit)
-        return row.layout if row is not None else NO_LAYOUT
+        return self.units.get(unit, NO_LAYOUT)
 
     def layout_label(self, code: str) -> str:
         """``A1 三室两厅两卫`` (or ``未录入楼盘表`` for the empty code)."""
         if not code:
             return "未录入楼盘表" if not self.has_table else "楼盘表中无此房号"
-        name = self._names().get(code, "")
-        return f"{code} {name}".strip()
-
-    def _names(self) -> dict[str, str]:
-        cached: dict[str, str] | None = getattr(self, "_layout_names", None)
-        if cached is None:
-            cached = {}
-            for row in self.units.values():
-                if row.layout_name and row.layout not in cached:
-                    cached[row.layout] = row.layout_name
-            self._layout_names = cached
-        return cached
+        return f"{code} {self.names.get(code, '')}".strip()
 
 
 def building_label(code: str) -> str:
@@ -175,7 +183,7 @@ class Walker:
     """Streams the archive once and yields events; the same walk serves the figures and the drill-downs."""
 
     def __init__(self, archive: Archive, codes: Sequence[str], filters: Filters, today: dt.date,
-                 rules: Rules, *, kinds: frozenset[str] | None = None,
+                 rules: Rules, *, kinds: frozenset[str] | None = None, titles: bool = False,
                  registration_due: RegistrationDue = REGISTRATION_DUE) -> None:
         self.archive = archive
         self.codes = list(codes)
@@ -183,6 +191,8 @@ class Walker:
         self.today = today
         self.rules = rules
         self.kinds = kinds
+        self.titles = titles
+        """Write each event's one-line title (a drill-down lists them; the figures do not need them)."""
         self.registration_due = registration_due
         self.views: dict[str, ProjectView] = {}
         self.unreadable: list[str] = []
@@ -204,21 +214,25 @@ class Walker:
             except DocgenError:
                 project = None
             table = archive.unit_table(code)
-            units = {u.unit: u for u in table.units} if table is not None else {}
+            units = {u.unit: u.layout for u in table.units} if table is not None else {}
+            names: dict[str, str] = {}
+            for u in table.units if table is not None else ():
+                if u.layout_name:
+                    names.setdefault(u.layout, u.layout_name)
             batches = []
             for batch_id in archive.batch_ids(code):
                 if self.filters.batch and batch_id != self.filters.batch:
                     continue
                 try:
-                    batches.append(archive.batch(code, batch_id))
+                    batches.append(BatchHead.of(archive.batch(code, batch_id)))  # rooms are read again when walked
                 except DocgenError:
                     self.unreadable.append(f"{code}/{batch_id}")
-            view = ProjectView(code, project.name if project else code, units, table is not None,
+            view = ProjectView(code, project.name if project else code, units, names, table is not None,
                                self.rules.deadlines_for(code), batches)
             self.views[code] = view
         return view
 
-    def batch_in_period(self, b: Batch) -> bool:
+    def batch_in_period(self, b: BatchHead) -> bool:
         """A batch counts in a period when its window overlaps it."""
         f = self.filters
         return (f.date_to is None or b.window_start <= f.date_to) and (f.date_from is None or b.window_end >= f.date_from)
@@ -230,13 +244,15 @@ class Walker:
 
         for code in self.codes:
             view = self.view(code)
-            batch_units: dict[str, tuple[Batch, BatchUnit]] = {}
+            # the rooms of the project's batches, kept small while the dossiers stream past: they need each
+            # household's 交房日期 (the day it was accepted); a Batch record of 20,000 rooms is ~20 MB of objects
+            batch_units: dict[str, list[Any]] = {}
             if self.wants("batch_units"):
                 for b in view.batches:
                     if self.batch_in_period(b):
-                        for u in b.units:
-                            batch_units[u.unit] = (b, u)
-            delivered: dict[str, dt.date | None] = {}
+                        for u in self.archive.batch(code, b.id).units:
+                            batch_units[u.unit] = [b, u.status, bool(u.notice_sent_on), _date_of(u.appointment),
+                                                   u.defects if (self.titles or u.defects) else "", None]
             for item in self.archive.scan_dossiers(code):
                 if isinstance(item, UnreadableRecord):
                     self.unreadable.append(item.key)
@@ -244,11 +260,12 @@ class Walker:
                 if self.filters.batch and item.batch != self.filters.batch:
                     continue
                 self.dossiers += 1
-                if item.unit in batch_units:
-                    delivered[item.unit] = item.delivered_on
+                room = batch_units.get(item.unit)
+                if room is not None:
+                    room[5] = item.delivered_on
                 yield from self.dossier_events(view, item)
-            for unit, (b, u) in batch_units.items():
-                yield self.batch_unit_event(view, b, u, delivered.get(unit))
+            for unit, room in batch_units.items():
+                yield self.batch_unit_event(view, unit, *room)
 
     def dossier_events(self, view: ProjectView, d: Dossier) -> Iterator[Event]:
         """The events of one dossier: the household, its revisit slots, repairs, complaints, revisits, settlements."""
@@ -257,6 +274,8 @@ class Walker:
         base = {"project": d.project, "batch": d.batch or "", "building": building, "unit": d.unit,
                 "layout": view.layout(d.unit)}
         done_visits = sorted(v.date for v in d.revisits if v.status == "已完成")
+        t = self.titles
+        label = d.unit_label if t else ""
         delivered = d.delivered_on if d.delivered_on is not None and d.delivered_on <= today else None
 
         if self.wants("dossiers"):
@@ -270,7 +289,7 @@ class Walker:
                     "cert_due30": "1" if due is not None and today <= due <= today + dt.timedelta(days=30) else ""}
             yield Event("dossiers", d.project, dims, d.delivered_on, d.key, d.key,
                         {"cert_days": cert_days, "due": due},
-                        f"{d.unit_label} {d.stage} 产权证{d.certificate_status}" + (f",应于 {due} 前办结" if due else ""))
+                        f"{label} {d.stage} 产权证{d.certificate_status}" + (f",应于 {due} 前办结" if due else "") if t else "")
 
         if self.wants("revisit_slots") and delivered is not None:
             months = dl.revisit_interval_months
@@ -284,7 +303,7 @@ class Walker:
                     i = bisect.bisect_right(done_visits, start)
                     done = i < len(done_visits) and done_visits[i] <= slot
                     yield Event("revisit_slots", d.project, {**base, "done": "1" if done else ""}, slot, d.key,
-                                d.key, {}, f"{d.unit_label} 第 {k} 次定期回访(应于 {slot} 前){'已做' if done else '未做'}")
+                                d.key, {}, f"{label} 第 {k} 次定期回访(应于 {slot} 前){'已做' if done else '未做'}" if t else "")
                 k += 1
 
         owners: dict[str, tuple[str, str]] = {}  # case id -> (kind, person) for "satisfaction after their cases"
@@ -294,13 +313,13 @@ class Walker:
                 owners[r.id] = ("repair", r.handled_by)
                 if not self.wants("repairs") or not f.within(r.reported_on):
                     continue
-                yield self._repair(d, r, base, dl, done_visits)
+                yield self._repair(d, r, base, dl, done_visits, label)
         else:
             repairs = {}
         for c in d.complaints:
             owners[c.id] = ("complaint", c.first_responder)
             if self.wants("complaints") and f.within(c.received_on):
-                yield self._complaint(d, c, base, dl, done_visits)
+                yield self._complaint(d, c, base, dl, done_visits, label)
         if self.wants("revisits"):
             for v in d.revisits:
                 if not f.within(v.date):
@@ -310,7 +329,7 @@ class Walker:
                         "by": v.by, "quarter": quarter(v.date), "case_owner": person, "related_kind": kind,
                         "planned_overdue": "1" if v.status == "待回访" and v.date < today else ""}
                 yield Event("revisits", d.project, dims, v.date, v.id, d.key, {},
-                            f"{d.unit_label} {v.reason} {v.status} {v.satisfaction or ''}".strip())
+                            f"{label} {v.reason} {v.status} {v.satisfaction or ''}".strip() if t else "")
         if self.wants("settlements"):
             for s in d.settlements:
                 if not f.within(s.created_on):
@@ -325,9 +344,10 @@ class Walker:
                         "pending": "1" if s.status in ("草稿", "审批中") else ""}
                 yield Event("settlements", d.project, dims, s.created_on, s.id, d.key,
                             {"approved": s.approved_total, "chargeback": s.chargeback},
-                            f"{d.unit_label} {s.contractor} 审定 {s.approved_total} 元 {s.status}")
+                            f"{label} {s.contractor} 审定 {s.approved_total} 元 {s.status}" if t else "")
 
-    def _repair(self, d: Dossier, r: Any, base: dict[str, str], dl: Deadlines, visits: list[dt.date]) -> Event:
+    def _repair(self, d: Dossier, r: Any, base: dict[str, str], dl: Deadlines, visits: list[dt.date],
+                label: str) -> Event:
         today = self.today
         state = "refused" if r.status == "不予维修" else "open" if r.status in REPAIR_OPEN else "closed"
         done = r.completed_on or (r.closed_on if r.status in DONE_REPAIR else None)
@@ -354,9 +374,10 @@ class Walker:
         return Event("repairs", d.project, dims, r.reported_on, r.id, d.key,
                      {"response_days": response_days, "completion_days": completion_days,
                       "compensation": r.compensation or Decimal(0)},
-                     f"{d.unit_label} {r.component} {r.status}({r.reported_on} 报修)")
+                     f"{label} {r.component} {r.status}({r.reported_on} 报修)" if self.titles else "")
 
-    def _complaint(self, d: Dossier, c: Any, base: dict[str, str], dl: Deadlines, visits: list[dt.date]) -> Event:
+    def _complaint(self, d: Dossier, c: Any, base: dict[str, str], dl: Deadlines, visits: list[dt.date],
+                   label: str) -> Event:
         today = self.today
         closed = c.status == "已关闭"
         close_days = (c.closed_on - c.received_on).days if closed and c.closed_on else None
@@ -368,25 +389,27 @@ class Walker:
                                           today),
                 "month": c.received_on.strftime("%Y-%m")}
         return Event("complaints", d.project, dims, c.received_on, c.id, d.key, {"close_days": close_days},
-                     f"{d.unit_label} {c.category} {c.status}({c.received_on} 受理,首问 {c.first_responder})")
+                     f"{label} {c.category} {c.status}({c.received_on} 受理,首问 {c.first_responder})" if self.titles
+                     else "")
 
-    def batch_unit_event(self, view: ProjectView, b: Batch, u: BatchUnit, delivered_on: dt.date | None) -> Event:
+    def batch_unit_event(self, view: ProjectView, unit: str, b: BatchHead, status: str, noticed: bool,
+                         appointment: dt.date | None, defects: str, delivered_on: dt.date | None) -> Event:
         """A room of a handover batch: how far it got (notified → booked → attended → accepted)."""
-        status = u.status
         accepted_on = None
         if status == "已收房":
-            accepted_on = delivered_on or _date_of(u.appointment) or b.window_end
-        dims = {"project": b.project, "batch": b.id, "building": u.unit.split("-", 1)[0], "unit": u.unit,
-                "layout": view.layout(u.unit), "status": status,
-                "notified": "1" if status != "待通知" or u.notice_sent_on else "",
-                "booked": "1" if status in BOOKED or u.appointment is not None else "",
+            accepted_on = delivered_on or appointment or b.window_end
+        dims = {"project": b.project, "batch": b.id, "building": unit.split("-", 1)[0], "unit": unit,
+                "layout": view.layout(unit), "status": status,
+                "notified": "1" if status != "待通知" or noticed else "",
+                "booked": "1" if status in BOOKED or appointment is not None else "",
                 "attended": "1" if status in ATTENDED else "",
                 "accepted": "1" if status == "已收房" else "",
                 "rejected": "1" if status == "拒收" else "", "rectifying": "1" if status == "整改中" else "",
-                "defects": "1" if u.defects.strip() else ""}
-        return Event("batch_units", b.project, dims, None, f"{b.project}/{u.unit}", f"{b.project}/{u.unit}",
-                     {"accepted_on": accepted_on, "defect_items": defect_items(u.defects)},
-                     f"{unit_label(u.unit)} {status}" + (f"(验房问题:{u.defects})" if u.defects else ""))
+                "defects": "1" if defects.strip() else ""}
+        return Event("batch_units", b.project, dims, None, f"{b.project}/{unit}", f"{b.project}/{unit}",
+                     {"accepted_on": accepted_on, "defect_items": defect_items(defects)},
+                     f"{unit_label(unit)} {status}" + (f"(验房问题:{defects})" if defects else "") if self.titles
+                     else "")
 
 
 def _revisit_state(done: dt.date | None, days: int, visits: list[dt.date], today: dt.date) -> str:

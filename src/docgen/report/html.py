@@ -44,9 +44,9 @@ def chart_svg(sheet: Sheet, chart: Chart) -> str:
                         highlight=chart.highlight, marker=chart.marker, marker_label=chart.marker_label)
     if chart.kind == "stacked":
         names = [sheet.columns[i].label for i in chart.values]
-        colors = None
-        if names and all(n[:1] in "ABC" and n[1:2] == " " for n in names):
-            colors = {n: svg.GRADE_COLORS[n[0]] for n in names}
+        grades = {n: n[0] if n[:2] in ("A ", "B ", "C ") else n[-1] if n[-2:] in (" A", " B", " C") else ""
+                  for n in names}
+        colors = {n: svg.GRADE_COLORS[g] for n, g in grades.items()} if all(grades.values()) else None
         rows2 = [(label, {sheet.columns[i].label: (r[i].value or 0) for i in chart.values})
                  for label, r in zip(labels, sheet.rows, strict=True)]
         return svg.stacked(rows2, names, label=f"{sheet.title}:{chart.title}", colors=colors, as_share=chart.as_share)

@@ -100,7 +100,7 @@ def records_behind(session: Session, drill: Drill | str, *, today: Any = None, l
     day = today or session.today()
     rules, _ = session.workspace.rules()
     walker = Walker(session.archive, codes, Filters(None, None, drill.date_from, drill.date_to, day), day, rules,
-                    kinds=frozenset({drill.kind}))
+                    kinds=frozenset({drill.kind}), titles=True)
     out: list[RecordRef] = []
     for ref in select(walker.events(), drill):
         out.append(ref)
