@@ -109,7 +109,7 @@ def test_certificates(demo: Archive, figures: dict[str, Any]) -> None:
         assert row["status"] == {s: sum(1 for d in ds if d.certificate_status == s)
                                  for s in ("未办理", "资料收集中", "已递交", "已办结")}
         overdue = [d for d in ds if d.certificate_status != "已办结"
-                   and TODAY > d.delivered_on + dt.timedelta(days=d.registration_due_days or 90)]
+                   and d.delivered_on + dt.timedelta(days=d.registration_due_days or 90) < TODAY]
         assert row["overdue"] == len(overdue)
         days = [(d.certified_on - d.delivered_on).days for d in ds if d.certificate_status == "已办结" and d.certified_on]
         assert row["median_days"] == (round(statistics.median(days), 1) if days else None)
@@ -122,7 +122,7 @@ def test_repairs_by_building_component_layout_per_100_delivered(demo: Archive, f
         delivered = [d for d in ds if d.delivered_on]
         for dim, of_dossier, of_repair in (
             ("by_building", lambda d: d.unit.split("-")[0], None),
-            ("by_layout", lambda d: table.get(d.unit, ""), None),
+            ("by_layout", lambda d, table=table: table.get(d.unit, ""), None),
             ("by_component", None, lambda r: r.component),
         ):
             counts: Counter[str] = Counter()
@@ -207,7 +207,7 @@ def test_satisfaction_and_revisit_coverage(demo: Archive, figures: dict[str, Any
                 if end is None or r.status == "不予维修":
                     continue
                 met = any(end <= x <= end + dt.timedelta(days=60) for x in visits)
-                if met or TODAY > end + dt.timedelta(days=60):
+                if met or end + dt.timedelta(days=60) < TODAY:
                     due += 1
                     done += met
         row = next(r for r in figures["revisits"]["coverage"] if r["project"] == code and r["reason"] == "维修后回访")
@@ -280,9 +280,7 @@ def _drills(obj: Any) -> list[tuple[str, Any]]:
         drill = obj.get("drill")
         if isinstance(drill, dict):
             for name, query in drill.items():
-                if name in obj and isinstance(obj[name], int):
-                    out.append((query, obj[name]))
-                elif name in ("A", "B", "C") and name in obj:
+                if (name in obj and isinstance(obj[name], int)) or (name in ("A", "B", "C") and name in obj):
                     out.append((query, obj[name]))
         for value in obj.values():
             out.extend(_drills(value))

@@ -226,3 +226,15 @@ def test_deadlines_are_the_rules_to_the_day(archive: Archive, tmp_path: Path) ->
     assert [r.id for r in records_behind(s, refs["repairs"]["drill"]["overdue"])] == [late.id]
     assert [r.id for r in records_behind(s, refs["complaints"]["drill"]["overdue"])] == [old.id]
     assert on_time.id not in {r.id for r in records_behind(s, refs["repairs"]["drill"]["overdue"])}
+
+
+def test_record_text_cannot_inject_markup_into_the_page_or_the_charts(archive: Archive) -> None:
+    archive._today = lambda: dt.date(2026, 11, 16)
+    s = session(archive)
+    ticket = cases.new_repair(s, "HXSZ/05-1-0601", component="门窗", description="门锁坏", reported_on="2026-10-01")
+    archive.update_case(ticket.id, {"contractor": "<script>alert(1)</script>甲公司", "status": "维修中",
+                                    "responded_on": "2026-10-02"})
+    f = compute_figures(s, Filters(today=dt.date(2026, 11, 16)))
+    assert any(r["key"].startswith("<script>") for r in f["repairs"]["by_contractor"])
+    page = render_html(f)
+    assert "<script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;甲公司" in page

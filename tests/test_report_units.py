@@ -13,6 +13,7 @@ import pytest
 from click.testing import CliRunner
 from openpyxl import Workbook, load_workbook
 
+from conftest import make_id
 from docgen.archive import Archive
 from docgen.audit.engine import Auditor
 from docgen.audit.fixity import Verifier
@@ -24,7 +25,6 @@ from docgen.report.units import UnitTableRejected
 from docgen.services.report import export_unit_table, import_unit_table, unit_table_summary
 from docgen.session import Session, User, Workspace
 from docgen.validation import RuleViolations
-from tests.conftest import make_id
 
 HEADER = ["房号", "户型", "户型名称", "建筑面积", "套内面积", "楼层", "朝向", "装修标准", "成交单价", "总价区间", "客户姓名"]
 
