@@ -17,6 +17,7 @@ figures nor behind any number, and naming it is "not found".
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -68,8 +69,7 @@ def compute_figures(session: Session, filters: Filters | None = None,
     last = session.archive.journal.last()
     return compute(session.archive, codes, filters, today, rules, thresholds,
                    people=session.can("figures_people"), progress=progress,
-                   meta={"thresholds": source, "rules": rules_source, "journal_seq": int(last["seq"]) if last else 0,
-                         "user": session.user.name})
+                   meta={"thresholds": source, "rules": rules_source, "journal_seq": int(last["seq"]) if last else 0})
 
 
 def cached_figures(session: Session, filters: Filters | None = None) -> dict[str, Any]:
@@ -87,7 +87,8 @@ def cached_figures(session: Session, filters: Filters | None = None) -> dict[str
                                                  today)))
 
 
-def records_behind(session: Session, drill: Drill | str, *, today: Any = None, limit: int | None = None) -> list[RecordRef]:
+def records_behind(session: Session, drill: Drill | str, *, today: dt.date | None = None,
+                   limit: int | None = None) -> list[RecordRef]:
     """The records behind a number: its drill-down (a query string from the figures, or a :class:`Drill`)."""
     session.require("figures")
     if isinstance(drill, str):
