@@ -93,7 +93,8 @@ def sheets(f: dict[str, Any]) -> list[Sheet]:
                Column("数值", FLOAT), Column("阈值", FLOAT)])
     for w in f["warnings"]:
         s.rows.append([Cell(SEVERITY_LABELS[w["severity"]]), Cell(w["title"]), Cell(w["project"]),
-                       Cell(w["message"], w["drill"]), Cell(w["value"], w["drill"]), Cell(w["threshold"])])
+                       Cell(w["message"], w["drill"]), Cell(w["value"]), Cell(w["threshold"])])
+        # the value may be a share (0.25) or a count: only the message links to the records, never a ratio
     out.append(s)
 
     # 交房
