@@ -156,7 +156,7 @@ def test_html_in_headless_chromium(planted: tuple[Archive, list[Finding], Summar
 
 
 def test_cli_audit_summary_and_exit_codes(planted: tuple[Archive, list[Finding], Summary], tmp_path: Path) -> None:
-    archive, findings, _ = planted
+    archive, _, _ = planted
     runner = CliRunner()
     base = ["--archive", str(archive.root), "audit", "--today", TODAY.isoformat()]
     result = runner.invoke(cli, [*base, "--top", "2"])
