@@ -7,7 +7,7 @@ from pathlib import Path
 from docgen.search import api
 from docgen.search.types import Query
 from docgen.web.settings import WebSettings
-from web_helpers import OWN_KEY, build_env, login
+from web_helpers import ID_ZHANG, OWN_KEY, PHONE_ZHANG, build_env, login
 
 
 def test_default_preview_cache_leaves_the_index_usable(tmp_path: Path) -> None:
@@ -24,3 +24,18 @@ def test_default_preview_cache_leaves_the_index_usable(tmp_path: Path) -> None:
     assert stats is not None
     found = api.search(env.archive, env.workspace.config.search, Query(text="测试索引更新"))
     assert found.total == 1
+
+
+def test_a_number_typed_with_spaces_or_cut_short_is_still_a_reveal(tmp_path: Path) -> None:
+    """Review found that ``138 1234 5678`` or ten of the eleven digits found the owner with no reason asked."""
+    env = build_env(tmp_path)
+    for probe in (" ".join([PHONE_ZHANG[:3], PHONE_ZHANG[3:7], PHONE_ZHANG[7:]]), PHONE_ZHANG[:-1], ID_ZHANG[:-1]):
+        staff = env.client()
+        csrf = login(staff, "staff")
+        r = staff.post("/search", data={"q": probe, "csrf_token": csrf})
+        assert r.status_code == 400 and 'name="reason"' in r.text and '<ol class="hits"' not in r.text, probe
+        auditor = env.client()
+        token = login(auditor, "auditor")
+        r = auditor.post("/search", data={"q": probe, "reason": "核对", "csrf_token": token})
+        assert r.status_code in (400, 403) and '<ol class="hits"' not in r.text, probe  # may not reveal at all
+        assert "张伟" not in auditor.get(f"/api/search?q={probe}").text
