@@ -39,3 +39,18 @@ def test_a_number_typed_with_spaces_or_cut_short_is_still_a_reveal(tmp_path: Pat
         r = auditor.post("/search", data={"q": probe, "reason": "核对", "csrf_token": token})
         assert r.status_code in (400, 403) and '<ol class="hits"' not in r.text, probe  # may not reveal at all
         assert "张伟" not in auditor.get(f"/api/search?q={probe}").text
+
+
+def test_a_foreign_document_id_names_no_dossier_when_the_index_cannot_answer(tmp_path: Path) -> None:
+    """Review found the archive fallback answering 档案 YHW/… 不存在或无权查看: walking ids mapped other projects."""
+    env = build_env(tmp_path)
+    index = Path(env.workspace.config.search.index_path)
+    (index / "stray.txt").write_text("not ours", "utf-8")  # the index now refuses to answer
+    client = env.client()
+    login(client, "staff")
+    foreign = env.docs["foreign_pdf"]
+    for url in (f"/documents/{foreign}", f"/documents/{foreign}/file", f"/documents/{foreign}/pages/1.png"):
+        r = client.get(url)
+        assert r.status_code == 404, url
+        assert f"文件 {foreign} 不存在或无权查看" in r.text and "YHW" not in r.text, (url, r.text[:300])
+    assert client.get(f"/documents/{env.docs['own_pdf']}").status_code == 200  # the fallback still serves its own
