@@ -16,7 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from web_helpers import OWN_KEY, WebEnv, build_env, login, scan_markup
+from docgen.users import UserStore
+from web_helpers import FOREIGN_KEY, OWN_KEY, PASSWORD, WebEnv, build_env, login, scan_markup
 
 XSS_CONTRACTOR = '<script>alert("c")</script>防水<img src=x onerror=alert(1)>'
 LINK = re.compile(r'data-kind="(\w+)"><a href="(/report/records\?[^"]+)" title="查看对应记录">([^<]*)</a>')
@@ -25,9 +26,21 @@ LINK = re.compile(r'data-kind="(\w+)"><a href="(/report/records\?[^"]+)" title="
 @pytest.fixture(scope="module")
 def env(tmp_path_factory: pytest.TempPathFactory) -> WebEnv:
     env = build_env(tmp_path_factory.mktemp("report"))
+    UserStore(env.archive).add("all-manager", "manager", password=PASSWORD)  # every project: filters matter
+    _foreign_cases(env)
     env.archive.add_case(OWN_KEY, "repairs", {"reported_on": "2026-08-03", "component": "外墙渗漏",
                                               "description": "外墙渗水", "contractor": XSS_CONTRACTOR})
     return env
+
+
+def _foreign_cases(env: WebEnv) -> None:
+    """Revisits and repairs in both projects by the same people, so that a link without its project over-counts."""
+    for key in (OWN_KEY, FOREIGN_KEY):
+        ticket = env.archive.add_case(key, "repairs", {"reported_on": "2026-08-05", "component": "入户门",
+                                                       "description": "门锁", "handled_by": "王磊"})
+        env.archive.add_case(key, "revisits", {"date": "2026-08-20", "status": "已完成", "by": "黄丽娟",
+                                               "satisfaction": "A", "reason": "维修后回访",
+                                               "related": ticket.id})
 
 
 def _total(page_html: str) -> int:
@@ -36,13 +49,15 @@ def _total(page_html: str) -> int:
     return int(m.group(1))
 
 
-def test_every_number_lists_exactly_its_records(env: WebEnv) -> None:
+@pytest.mark.parametrize("filters", ["", "?project=HXSZ", "?project=HXSZ&batch=B01"])
+def test_every_number_lists_exactly_its_records(env: WebEnv, filters: str) -> None:
+    """Also filtered: review found quarter, reason and per-person links without the project (B01 is in both)."""
     client = env.client()
-    login(client, "manager")
-    r = client.get("/report")
+    login(client, "all-manager")
+    r = client.get("/report" + filters)
     assert r.status_code == 200, r.text[:500]
     links = [(kind, html.unescape(href), text) for kind, href, text in LINK.findall(r.text)]
-    assert {kind for kind, _, _ in links} >= {"int", "float"}  # rates link to the records behind them too
+    assert "int" in {kind for kind, _, _ in links}
     counts = [(href, int(text.replace(",", ""))) for kind, href, text in links if kind == "int"]
     assert len(counts) >= 10, links[:20]
     by_href: dict[str, set[int]] = {}
@@ -137,3 +152,33 @@ def test_downloads_are_what_the_cli_writes(env: WebEnv, tmp_path: Path) -> None:
     page = client.get("/report/report.html")
     assert page.status_code == 200 and "<svg" in page.text and "&lt;script&gt;" in page.text
     json.dumps(data)
+
+
+def test_personal_numbers_typed_into_records_are_masked_everywhere(env: WebEnv) -> None:
+    """Review found a phone typed into a component or contractor shown in full on the dashboard, its JSON and SVG."""
+    phone, idno = "13859012345", "350102199001011234"
+    env.archive.add_case(OWN_KEY, "repairs", {"reported_on": "2026-10-03", "component": f"墙面渗漏(业主{phone})",
+                                              "description": "x", "contractor": f"恒顺防水 身份证{idno}"})
+    client = env.client()
+    login(client, "manager")
+    page = client.get("/report").text
+    shown = [page, client.get("/report/report.json").text, client.get("/api/report").text,
+             client.get("/report/records?kind=repairs&project=HXSZ").text]
+    shown += [client.get(u).text for u in set(re.findall(r'src="(/report/chart/\d+/\d+\.svg)"', page))]
+    for text in shown:
+        assert phone not in text and idno not in text
+    assert "138****2345" in page
+
+
+def test_record_text_is_never_a_formula_in_the_workbook(env: WebEnv) -> None:
+    """Review found ``=HYPERLINK(…)`` typed as a component written as a live formula."""
+    env.archive.add_case(OWN_KEY, "repairs", {"reported_on": "2026-10-04", "component": '=HYPERLINK("http://evil.example/","墙面渗漏")',
+                                              "description": "x", "contractor": "+cmd|' /C calc'!A0"})
+    client = env.client()
+    login(client, "manager")
+    from openpyxl import load_workbook
+
+    wb = load_workbook(io.BytesIO(client.get("/report/report.xlsx").content))
+    cells = [c for ws in wb.worksheets for row in ws.iter_rows() for c in row if isinstance(c.value, str)]
+    assert any("HYPERLINK" in c.value for c in cells)
+    assert all(c.data_type == "s" for c in cells if c.value.startswith(("=", "+")))

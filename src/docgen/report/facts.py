@@ -98,6 +98,20 @@ class Filters:
         return "、".join(parts)
 
 
+def _typed(text: str) -> str:
+    """Free text people typed, as a group label: personal numbers masked (the figures are not a reveal).
+
+    Masked here, where the events are made, so that a label, the number's
+    drill-down query and the list behind it all carry the same masked text
+    and no full number ends up in a link.
+    """
+    if not text or not any(ch.isdigit() for ch in text):
+        return text
+    from docgen.privacy import mask_text
+
+    return mask_text(text)
+
+
 @dataclass(slots=True)
 class Event:
     """One record as the figures count it."""
@@ -336,10 +350,10 @@ class Walker:
                     continue
                 first = next((repairs[x] for x in s.repair_ids if x in repairs), None)
                 counted = s.status in ("已审批", "已付款")
-                dims = {**base, "contractor": s.contractor or NO_CONTRACTOR,
-                        "chargeback_to": s.chargeback_to or NO_CONTRACTOR,
-                        "component": first.component if first else "(无报修单)",
-                        "cause": (first.verified_cause or NO_CAUSE) if first else NO_CAUSE,
+                dims = {**base, "contractor": _typed(s.contractor) or NO_CONTRACTOR,
+                        "chargeback_to": _typed(s.chargeback_to) or NO_CONTRACTOR,
+                        "component": _typed(first.component) if first else "(无报修单)",
+                        "cause": _typed(first.verified_cause or NO_CAUSE) if first else NO_CAUSE,
                         "status": s.status, "counted": "1" if counted else "",
                         "pending": "1" if s.status in ("草稿", "审批中") else ""}
                 yield Event("settlements", d.project, dims, s.created_on, s.id, d.key,
@@ -364,13 +378,13 @@ class Walker:
                 if completion_days is not None else ("overdue" if age > dl.repair_completion_days else "pending")
             revisit = _revisit_state(done, dl.revisit_after_repair_days, visits, today)
         row = self.rules.warranty_for(r.warranty_category, r.component)
-        dims = {**base, "component": r.component, "category": row.component if row else "(不在保修期表中)",
-                "contractor": r.contractor or NO_CONTRACTOR, "state": state,
+        dims = {**base, "component": _typed(r.component), "category": row.component if row else "(不在保修期表中)",
+                "contractor": _typed(r.contractor) or NO_CONTRACTOR, "state": state,
                 "warranty": "是" if r.in_warranty else "否" if r.in_warranty is False else "未判定",
                 "response": response, "completion": completion,
                 "overdue": "1" if state == "open" and age > dl.repair_completion_days else "",
                 "compensated": "1" if r.compensation else "", "handler": r.handled_by,
-                "cause": r.verified_cause or NO_CAUSE, "revisit": revisit, "month": r.reported_on.strftime("%Y-%m")}
+                "cause": _typed(r.verified_cause) or NO_CAUSE, "revisit": revisit, "month": r.reported_on.strftime("%Y-%m")}
         return Event("repairs", d.project, dims, r.reported_on, r.id, d.key,
                      {"response_days": response_days, "completion_days": completion_days,
                       "compensation": r.compensation or Decimal(0)},

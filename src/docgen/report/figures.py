@@ -293,6 +293,8 @@ class _Out:
         """The drill-down query string for records of ``kind`` matching ``criteria`` (in this report's period and batch)."""
         if self.f.batch and "batch" not in criteria:
             criteria["batch"] = self.f.batch
+        if self.f.project and "project" not in criteria:  # a batch id (B01) repeats across projects
+            criteria["project"] = self.f.project
         return Drill.make(kind, self.f.date_from, self.f.date_to, **criteria).query
 
     def view(self, project: str) -> ProjectView:

@@ -82,6 +82,8 @@ def write_xlsx(figures: dict[str, Any], path: Path) -> Path:
         for i, row in enumerate(sheet.rows, start=TOP + 1):
             for j, (c, col) in enumerate(zip(row, sheet.columns, strict=True), start=1):
                 cell = ws.cell(row=i, column=j, value=c.value)
+                if isinstance(c.value, str):
+                    cell.data_type = "s"  # record text (a contractor, a component) is never a formula
                 if col.kind in _FORMATS and c.value is not None:
                     cell.number_format = _FORMATS[col.kind]
         if not sheet.rows:

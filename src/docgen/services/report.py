@@ -67,9 +67,28 @@ def compute_figures(session: Session, filters: Filters | None = None,
     rules, rules_source = session.workspace.rules()
     thresholds, source = load_thresholds(session.archive)
     last = session.archive.journal.last()
-    return compute(session.archive, codes, filters, today, rules, thresholds,
-                   people=session.can("figures_people"), progress=progress,
-                   meta={"thresholds": source, "rules": rules_source, "journal_seq": int(last["seq"]) if last else 0})
+    figures = compute(session.archive, codes, filters, today, rules, thresholds,
+                      people=session.can("figures_people"), progress=progress,
+                      meta={"thresholds": source, "rules": rules_source, "journal_seq": int(last["seq"]) if last else 0})
+    return _masked(figures)
+
+
+def _masked(value: Any) -> Any:
+    """The figures with personal numbers in free text masked (a phone typed into a component or defect).
+
+    Group labels and messages come from what people typed; the figures are
+    not a reveal, so they show what every other page shows.  Drill-down
+    queries are left as they are: they select records, they are not shown.
+    """
+    from docgen.privacy import mask_text
+
+    if isinstance(value, str):
+        return mask_text(value)
+    if isinstance(value, list):
+        return [_masked(v) for v in value]
+    if isinstance(value, dict):
+        return {k: v if k == "drill" else _masked(v) for k, v in value.items()}
+    return value
 
 
 def cached_figures(session: Session, filters: Filters | None = None) -> dict[str, Any]:
@@ -103,8 +122,12 @@ def records_behind(session: Session, drill: Drill | str, *, today: dt.date | Non
     walker = Walker(session.archive, codes, Filters(None, None, drill.date_from, drill.date_to, day), day, rules,
                     kinds=frozenset({drill.kind}), titles=True)
     out: list[RecordRef] = []
+    from dataclasses import replace
+
+    from docgen.privacy import mask_text
+
     for ref in select(walker.events(), drill):
-        out.append(ref)
+        out.append(replace(ref, title=mask_text(ref.title)))
         if limit is not None and len(out) >= limit:
             break
     return out
