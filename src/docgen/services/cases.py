@@ -267,6 +267,25 @@ def complete_revisit(session: Session, revisit_id: str, *, satisfaction: str, no
     return result
 
 
+def link_revisit(session: Session, revisit_id: str, case_id: str, *, revision: int | None = None) -> Revisit:
+    """Link a revisit to the complaint or repair it follows (a record of the same dossier; empty to unlink)."""
+    _case_key(session, revisit_id, "cases")
+    target = case_id.strip()
+
+    def change(data: dict[str, Any], _record: Any, dossier: Dossier) -> None:
+        if target:
+            known = {r.id for r in dossier.repairs} | {c.id for c in dossier.complaints}
+            if target not in known:
+                raise NotFoundError(f"回访 {revisit_id} 所在档案 {dossier.key} 中没有报修单或投诉 {target}")
+        data["related"] = target or None
+
+    result: Revisit = session.archive.modify_case(
+        revisit_id, change, kind="revisits", revision=revision, action="revisit.link",
+        summary=f"回访 {revisit_id} 关联 {target}" if target else f"回访 {revisit_id} 取消关联",
+    )
+    return result
+
+
 # -- settlements -------------------------------------------------------------------------------
 def new_settlement(
     session: Session,
@@ -358,6 +377,9 @@ def approve_settlement(
         permission = "cases" if wanted == "经办人" else "approve"
         if not session.user.can(permission) or (wanted != "经办人" and not session.user.may_sign(wanted)):
             raise PermissionDenied(f"{session.user.label} 不负责会签链上的「{wanted}」环节")
+        if (wanted == "经办人" and session.user.role != "operator" and record.handled_by
+                and record.handled_by != session.user.name):
+            raise PermissionDenied(f"结算 {sheet_id} 的经办人是 {record.handled_by},须由其本人签字提交")
         signed = [a for a in record.approvals if a.decision in ("同意", "不同意")]
         if any(a.name == name for a in signed):
             raise ConflictError(f"{name} 已在结算 {sheet_id} 上签过字,同一人不能签两个环节")
