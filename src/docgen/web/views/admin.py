@@ -79,14 +79,14 @@ async def users_add(request: Request) -> Response:
     """Add an account with its role, projects, countersign steps and a first password (typed twice)."""
     form = await request.form()
     session = session_of(request)
-    values = {"name": str(form.get("name") or ""), "role": str(form.get("role") or ""),
-              "projects": _form_list(form, "projects"), "sign_as": _form_list(form, "sign_as")}
+    name, role = str(form.get("name") or ""), str(form.get("role") or "")
+    projects, sign_as = _form_list(form, "projects"), _form_list(form, "sign_as")
+    values: dict[str, Any] = {"name": name, "role": role, "projects": projects, "sign_as": sign_as}
     password, again = str(form.get("password") or ""), str(form.get("password2") or "")
     try:
         if password != again:
             raise UsageError("两次输入的密码不一致")
-        admin.add_account(session, values["name"], values["role"], password=password, projects=values["projects"],
-                          sign_as=values["sign_as"])
+        admin.add_account(session, name, role, password=password, projects=projects, sign_as=sign_as)
     except DocgenError as exc:
         return render_users(request, errors=_user_errors(exc), values=values, target="", status=400)
     return RedirectResponse("/admin/users?saved=1", status_code=303)

@@ -261,12 +261,13 @@ def _kind(kind: str) -> str:
 
 def _defaults(session: Session, kind: str) -> dict[str, Any]:
     today = session.today().isoformat()
-    return {"repairs": {"reported_on": today, "channel": "电话", "handled_by": session.user.name},
+    defaults: dict[str, dict[str, Any]] = {"repairs": {"reported_on": today, "channel": "电话", "handled_by": session.user.name},
             "complaints": {"received_on": today, "channel": "电话", "first_responder": session.user.name,
                            "related_repairs": []},
             "revisits": {"date": today, "by": session.user.name, "channel": "电话", "reason": "定期回访"},
             "settlements": {"handled_by": session.user.name, "paid_before": "0.00", "chargeback": "0.00",
-                            "repair_ids": [], "items": [], "deductions": []}}[kind]
+                            "repair_ids": [], "items": [], "deductions": []}}
+    return defaults[kind]
 
 
 # -- new cases ----------------------------------------------------------------------------------------
@@ -282,12 +283,12 @@ def case_new_form(request: Request, project: str, unit: str, kind: str) -> Respo
     if kind == "revisits" and request.query_params.get("related"):
         values["related"] = request.query_params["related"]
         values["reason"] = "投诉后回访" if request.query_params["related"].startswith("TS") else "维修后回访"
-    return _form_page(request, title=f"新建{NOUN[kind]} · {d.unit_label}", action=f"/dossiers/{key}/{kind}",
+    return _form_page(request, title=f"新建{NOUN[kind]} · {d.unit_label}", action=f"/dossiers/{key}/{kind}/new",
                       fields=fields, values=values, d=d, submit="新建", back=f"/dossiers/{key}",
                       components=_vocab(session).component_names())
 
 
-@route(router, "/dossiers/{project}/{unit}/{kind}", permission="cases", methods=("POST",))
+@route(router, "/dossiers/{project}/{unit}/{kind}/new", permission="cases", methods=("POST",))
 async def case_create(request: Request, project: str, unit: str, kind: str) -> Response:
     """Create a repair, complaint, revisit or settlement in a dossier (the user is its 经办人 / 首问责任人 by default)."""
     form = await request.form()
@@ -329,7 +330,7 @@ def _create(request: Request, project: str, unit: str, kind: str, form: Any) -> 
                 chargeback_to=v["chargeback_to"], attachments=_split(v["attachments"]))
     except DocgenError as exc:
         errors = form_errors(exc, fields)
-        return _form_page(request, title=f"新建{NOUN[kind]} · {d.unit_label}", action=f"/dossiers/{key}/{kind}",
+        return _form_page(request, title=f"新建{NOUN[kind]} · {d.unit_label}", action=f"/dossiers/{key}/{kind}/new",
                           fields=fields, values=_typed(form, fields), errors=errors, status=_status_of(errors, exc),
                           d=d, submit="新建", back=f"/dossiers/{key}", components=_vocab(session).component_names())
     web_state(request).work.board.archive.note_case(record.id, key)

@@ -82,8 +82,9 @@ async def upload(request: Request) -> Response:
         form = await request.form(max_files=most, max_fields=20)
     except Exception as exc:  # the multipart parser's own limits (too many files, a broken body)
         raise UsageError(f"上传的内容无法读取或文件过多(一次最多 {most} 个文件)") from exc
-    files = [f for f in form.getlist("files") if hasattr(f, "read") and getattr(f, "filename", None) is not None]
-    files = [f for f in files if f.filename or getattr(f, "size", 0)]
+    from starlette.datastructures import UploadFile
+
+    files = [f for f in form.getlist("files") if isinstance(f, UploadFile) and (f.filename or f.size)]
     if not files:
         raise UsageError("请选择要上传的扫描件(可一次选多个,或拖到框中)")
 
