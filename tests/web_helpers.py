@@ -161,6 +161,12 @@ def add_work(archive: Archive, docs: dict[str, str]) -> None:
     docs["own_settlement"] = archive.add_case(OWN_KEY, "settlements", {
         "created_on": "2026-11-10", "contractor": "福州安居维修工程有限公司", "items": BIG_ITEMS,
         "repair_ids": [repair.id], "handled_by": "staff", "payee": "福州安居维修工程有限公司"}).id
+    docs["done_settlement"] = archive.add_case(OWN_KEY, "settlements", {
+        "created_on": "2026-11-01", "contractor": "福州安居维修工程有限公司", "items": BIG_ITEMS, "handled_by": "staff",
+        "status": "已审批", "approvals": [
+            {"role": "经办人", "name": "staff", "date": "2026-11-02", "decision": "同意"},
+            {"role": "客户服务部负责人", "name": "manager", "date": "2026-11-03", "decision": "同意"},
+            {"role": "分管领导", "name": "director", "date": "2026-11-04", "decision": "同意"}]}).id
     foreign = archive.add_case(FOREIGN_KEY, "repairs", {"reported_on": "2026-11-02", "component": "门窗",
                                                         "description": "外项目门窗", "handled_by": "yhw"})
     docs["foreign_repair"] = foreign.id

@@ -27,7 +27,7 @@ from docgen.errors import ConflictError, NotFoundError, UsageError
 from docgen.models import Batch, BatchUnit, RepairTicket
 from docgen.services.dossiers import batch_ref
 from docgen.session import Session
-from docgen.units import parse_unit
+from docgen.units import parse_unit, unit_label
 
 FLOW: dict[str, tuple[str, ...]] = {
     "待通知": ("已通知",),
@@ -163,6 +163,8 @@ def set_keys(session: Session, ref: str, unit: str, issued: bool, *, revision: i
     with archive.edit_batch(project, batch_id, "batch.unit", f"交房现场:{code} {word}") as batch:
         entry = _entry(batch, code)
         check(entry, revision, f"批次 {project}/{batch_id} 中的 {entry.unit}")
+        if issued and entry.status != "已收房":
+            raise ConflictError(f"{unit_label(entry.unit)} 现为{entry.status},收房(已收房)后才能发放钥匙")
         entry.keys_issued = issued
     return _entry(batch, code)
 

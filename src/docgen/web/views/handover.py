@@ -17,7 +17,7 @@ from typing import Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
-from docgen.errors import DocgenError, NotFoundError, StaleEditError, UnsafePathError
+from docgen.errors import ConflictError, DocgenError, NotFoundError, StaleEditError, UnsafePathError
 from docgen.models import Batch, BatchUnit
 from docgen.privacy import mask_phone, mask_text
 from docgen.services import handover
@@ -162,7 +162,7 @@ async def unit_keys(request: Request, code: str, batch_id: str, unit: str) -> Re
                               revision=revision(form))
         except DocgenError as exc:
             return _answer(request, project, batch.id, unit_code, error=exc,
-                           status=409 if isinstance(exc, StaleEditError) else 400)
+                           status=409 if isinstance(exc, ConflictError) else 400)
         return _answer(request, project, batch.id, unit_code)
 
     return await _threaded(request, act)

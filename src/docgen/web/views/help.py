@@ -25,7 +25,7 @@ from docgen.web.routing import LOGGED_IN, route
 
 router = APIRouter()
 GUIDE = "用户手册.md"
-_IMAGE = re.compile(r"[a-z0-9][a-z0-9-]{0,80}\.png")
+_IMAGE = re.compile(r"[a-z0-9][a-z0-9_-]{0,80}\.png")
 
 
 def docs_folder() -> Path | None:
