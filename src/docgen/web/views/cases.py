@@ -22,7 +22,14 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from docgen.approvals import approval_chain
-from docgen.errors import ConflictError, DocgenError, NotFoundError, StaleEditError, UnsafePathError
+from docgen.errors import (
+    ConflictError,
+    DocgenError,
+    NotFoundError,
+    PermissionDenied,
+    StaleEditError,
+    UnsafePathError,
+)
 from docgen.models import Dossier
 from docgen.present import dossier_view
 from docgen.privacy import mask_text
@@ -248,8 +255,11 @@ def _form_page(request: Request, *, title: str, action: str, fields: list[Field]
 
 
 def _status_of(errors: FormErrors, exc: DocgenError) -> int:
+    """The HTTP status of a refused form: 409 someone else's change or the record's state, 403 not the user's step."""
     if errors.stale is not None or isinstance(exc, ConflictError):
         return 409
+    if isinstance(exc, PermissionDenied):
+        return 403
     return 400
 
 
