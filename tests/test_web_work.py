@@ -48,7 +48,7 @@ def test_work_lists_per_role(env: WebEnv) -> None:
     assert env.docs["foreign_repair"] not in page and "外项目" not in page
     # the overdue repair (reported 11-02, no response yet) comes before anything not overdue
     assert "逾期" in page
-    manager, m_csrf = browser(env, "manager")
+    manager, _ = browser(env, "manager")
     assert "待我签字" in manager.get("/work").text
 
 
@@ -111,6 +111,16 @@ def test_upload_several_files_each_with_its_result(env: WebEnv) -> None:
     assert "坏的.pdf" in client.get("/ingest/failed").text
 
 
+def test_a_scoped_uploader_sees_the_result_of_their_own_unidentified_file(env: WebEnv) -> None:
+    client, csrf = browser(env, "archivist")  # limited to HXSZ: the failed area is not theirs to manage
+    data = text_pdf([["说明", "一些文字"]], env.root / "unknown.pdf").read_bytes()
+    job, page = wait_job(env, client, client.post("/ingest/uploads", data={"csrf_token": csrf}, files=[
+        ("files", ("无法识别.pdf", data, "application/pdf"))]), "archivist")
+    [result] = job.items
+    assert result["name"] == "无法识别.pdf" and result["status"] in ("failed", "review"), result
+    assert "无法识别.pdf" in page.text
+
+
 def test_review_queue_file_and_reject(env: WebEnv) -> None:
     client, csrf = browser(env, "archivist")
     listing = client.get("/ingest/review").text
@@ -147,7 +157,7 @@ def test_review_queue_file_and_reject(env: WebEnv) -> None:
 
 
 def test_failed_files_retry_and_discard_journaled(env: WebEnv) -> None:
-    scoped, s_csrf = browser(env, "archivist")
+    scoped, _ = browser(env, "archivist")
     assert "损坏.pdf" not in scoped.get("/ingest/failed").text  # not any project's yet: not a scoped user's
     client, csrf = browser(env, "all-archivist")
     page = client.get("/ingest/failed").text

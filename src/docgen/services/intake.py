@@ -193,13 +193,14 @@ def visible_key(session: Session, owner_key: str | None) -> bool:
     return bool(owner_key) and session.user.sees(str(owner_key).split("/", 1)[0])
 
 
-def result_view(session: Session, data: dict[str, Any]) -> dict[str, Any] | None:
+def result_view(session: Session, data: dict[str, Any], *, own_upload: bool = False) -> dict[str, Any] | None:
     """A file's result (``FileResult.as_dict()`` or a results-log line) as this user may see it, or None.
 
     A result filed into a project the user may not see says only that; a
     failed or queued one without an owner is shown to users who see every
-    project.  Messages are masked (they may quote an ID or phone number read
-    from the scan).
+    project, and to the user who just uploaded it (``own_upload``: they know
+    the file, and must learn that it did not arrive).  Messages are masked
+    (they may quote an ID or phone number read from the scan).
     """
     key = data.get("owner_key")
     if key and not visible_key(session, key):
@@ -210,15 +211,19 @@ def result_view(session: Session, data: dict[str, Any]) -> dict[str, Any] | None
                     "via": data.get("via", ""), "doc_type_label": "", "method_label": "", "pages": 0,
                     "seconds": data.get("seconds", 0), "review_id": None}
         return None
-    if not key and session.user.projects:
+    if not key and session.user.projects and not own_upload:
         return None
     from docgen.vocab import doc_type_label
+
+    message = privacy.mask_text(str(data.get("message", "")))
+    if not key and session.user.projects and data.get("status") == "failed":
+        message += "(失败区的文件由不限项目的档案管理员处理;修正后可重新上传)"
 
     parts = [p for p in (result_view(session, part) for part in data.get("parts") or []) if p is not None]
     return {
         "name": display_name(str(data.get("name", ""))), "status": data.get("status", ""),
         "status_label": STATUS_LABELS.get(str(data.get("status")), str(data.get("status"))),
-        "message": privacy.mask_text(str(data.get("message", ""))), "owner_key": key, "doc_id": data.get("doc_id"),
+        "message": message, "owner_key": key, "doc_id": data.get("doc_id"),
         "doc_type_label": doc_type_label(str(data["doc_type"])) if data.get("doc_type") else "",
         "method_label": METHOD_LABELS.get(str(data.get("method") or ""), str(data.get("method") or "")),
         "confidence": data.get("confidence"), "pages": data.get("pages", 0), "ocr_pages": data.get("ocr_pages", 0),

@@ -110,7 +110,7 @@ async def upload(request: Request) -> Response:
         job.stage = "归档"
 
         def done(result: Any) -> None:
-            view = intake.result_view(session, result.as_dict())
+            view = intake.result_view(session, result.as_dict(), own_upload=True)
             if view is not None:
                 job.items.append(view)
             job.done += 1
