@@ -247,3 +247,17 @@ def test_admin_rules_edit_validation_and_users(env: WebEnv, tmp_path: Path) -> N
     login(fresh, "新客服", "Abcdefgh1234")
     assert fresh.get(f"/dossiers/{OWN_KEY}/repairs/new").status_code == 200
     assert fresh.get("/dossiers/YHW/01-1-0101").status_code == 404
+
+
+def test_help_is_the_user_guide_for_every_role_with_its_screenshots(env: WebEnv) -> None:
+    client, _ = browser(env, "auditor")
+    page = client.get("/help")
+    assert page.status_code == 200
+    for role in ("客服", "经理", "档案管理员", "审计", "系统管理员"):
+        assert f">{role}<" in page.text or f"{role}</" in page.text, role
+    images = re.findall(r'<img[^>]+src="(/help/img/[^"]+)"', page.text)
+    assert len(images) >= 8
+    for src in images:
+        r = client.get(src)
+        assert r.status_code == 200 and r.headers["content-type"] == "image/png", src
+    assert 'href="/help"' in client.get("/work").text  # the help link on every page
