@@ -261,3 +261,52 @@ def test_help_is_the_user_guide_for_every_role_with_its_screenshots(env: WebEnv)
         r = client.get(src)
         assert r.status_code == 200 and r.headers["content-type"] == "image/png", src
     assert 'href="/help"' in client.get("/work").text  # the help link on every page
+
+
+@pytest.mark.slow
+def test_batch_plan_is_filed_and_notices_wait_for_the_delivery_conditions(env: WebEnv) -> None:
+    client, csrf = browser(env, "staff")
+    job, page = wait_job(env, client, client.post("/paperwork", data={"csrf_token": csrf, "kind": "plan",
+                                                                      "ref": "HXSZ/B01"}), "staff")
+    assert job.state == "done", job.error
+    assert job.items and "交付条件未具备" in page.text  # the plan is made, with what is still missing
+    assert job.items[0]["doc_id"] in client.get("/projects/HXSZ").text  # filed to the project at once
+    other, _ = browser(env, "manager")
+    assert other.get(f"/jobs/{job.id}").status_code == 404  # a job is its owner's
+    job, page = wait_job(env, client, client.post("/paperwork", data={"csrf_token": csrf, "kind": "notices",
+                                                                      "ref": "HXSZ/B01", "again": "1"}), "staff")
+    assert job.state == "failed" and "尚不具备交付条件" in page.text and "竣工验收备案" in page.text
+    assert "Traceback" not in page.text
+
+
+def test_template_upload_replaces_only_after_the_check(env: WebEnv) -> None:
+    client, csrf = browser(env, "admin")
+    current = client.get("/admin/templates/compensation_agreement.docx")
+    assert current.status_code == 200
+    target = Path(env.workspace.config.generate.templates) / "compensation_agreement.docx"
+    bad = client.post("/admin/templates/compensation_agreement", data={"csrf_token": csrf},
+                      files=[("file", ("新版.docx", b"not a docx", "application/octet-stream"))])
+    assert bad.status_code == 400 and "不是 .docx 文件" in bad.text
+    ok = client.post("/admin/templates/compensation_agreement", data={"csrf_token": csrf},
+                     files=[("file", ("新版.docx", current.content, "application/octet-stream"))])
+    assert ok.status_code == 303
+    assert target.read_bytes() == current.content
+
+
+def test_the_watcher_runs_inside_the_server_and_its_results_show(env: WebEnv) -> None:
+    """With the application's lifespan (as under ``docgen serve``) a scan dropped in the inbox is filed and listed."""
+    import time
+
+    with TestClient(env.app, raise_server_exceptions=False, follow_redirects=False) as client:
+        login(client, "all-archivist")
+        text_pdf([["房屋交接书", "业主签字"]], env.workspace.config.ingest.inbox / "scanner-0099.pdf",
+                 qr_payload=DocumentCode(env.docs["own_pdf"], OWN_KEY).encode())
+        deadline = time.monotonic() + 60
+        page = ""
+        while time.monotonic() < deadline:
+            page = client.get("/ingest").text
+            if "scanner-0099.pdf" in page:
+                break
+            time.sleep(0.2)
+        assert "scanner-0099.pdf" in page and "网页端正在监视收件箱" in page
+        assert not (env.workspace.config.ingest.inbox / "scanner-0099.pdf").exists()
