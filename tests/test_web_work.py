@@ -310,3 +310,39 @@ def test_the_watcher_runs_inside_the_server_and_its_results_show(env: WebEnv) ->
             time.sleep(0.2)
         assert "scanner-0099.pdf" in page and "网页端正在监视收件箱" in page
         assert not (env.workspace.config.ingest.inbox / "scanner-0099.pdf").exists()
+
+
+def test_rules_edit_checked_with_history_and_stale(env: WebEnv) -> None:
+    import html as htmlmod
+    import json
+
+    client, csrf = browser(env, "admin")
+    page = client.get("/admin/rules").text
+    text = htmlmod.unescape(re.search(r'<textarea[^>]*name="text"[^>]*>(.*?)</textarea>', page, re.S).group(1))
+    version = re.search(r'name="version" value="([^"]*)"', page).group(1)
+    rules = json.loads(text)
+    broken = json.dumps({**rules, "vocabularies": "不是对象"}, ensure_ascii=False)
+    bad = client.post("/admin/rules", data={"csrf_token": csrf, "text": broken, "version": version, "note": "试"})
+    assert bad.status_code == 400 and "vocabularies" in bad.text
+    assert json.loads(env.workspace.rules()[0].model_dump_json())  # nothing written: still loads
+    edited = json.dumps(rules, ensure_ascii=False, indent=1)
+    ok = client.post("/admin/rules", data={"csrf_token": csrf, "text": edited, "version": version,
+                                           "note": "整理格式"})
+    assert ok.status_code == 303, re.findall(r'class="(?:notice|error|pre)[^"]*"[^>]*>([^<]*)<', ok.text)
+    assert "整理格式" in client.get("/admin/rules").text  # the history
+    stale = client.post("/admin/rules", data={"csrf_token": csrf, "text": edited + " ", "version": version,
+                                              "note": "再改"})
+    assert stale.status_code == 409
+
+
+def test_a_hostile_file_name_is_shown_as_text(env: WebEnv) -> None:
+    from web_helpers import scan_markup
+
+    client, csrf = browser(env, "all-archivist")
+    name = '"><img src=x onerror=alert(1)><script>alert(2)</script>.pdf'
+    job, page = wait_job(env, client, client.post("/ingest/uploads", data={"csrf_token": csrf}, files=[
+        ("files", (name, b"%PDF-1.4 broken", "application/pdf"))]), "all-archivist")
+    for text in (page.text, client.get("/ingest").text, client.get("/ingest/failed").text):
+        scan = scan_markup(text)
+        assert all((s.get("src") or "").startswith("/static/") for s in scan.scripts), scan.scripts
+        assert scan.handlers == [] and "x" not in scan.images
