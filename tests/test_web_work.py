@@ -340,7 +340,7 @@ def test_a_hostile_file_name_is_shown_as_text(env: WebEnv) -> None:
 
     client, csrf = browser(env, "all-archivist")
     name = '"><img src=x onerror=alert(1)><script>alert(2)</script>.pdf'
-    job, page = wait_job(env, client, client.post("/ingest/uploads", data={"csrf_token": csrf}, files=[
+    _job, page = wait_job(env, client, client.post("/ingest/uploads", data={"csrf_token": csrf}, files=[
         ("files", (name, b"%PDF-1.4 broken", "application/pdf"))]), "all-archivist")
     for text in (page.text, client.get("/ingest").text, client.get("/ingest/failed").text):
         scan = scan_markup(text)
