@@ -389,3 +389,21 @@ def test_typed_markup_is_shown_as_text_everywhere(env: WebEnv) -> None:
         assert all((s.get("src") or "").startswith("/static/") for s in scan.scripts), scan.scripts
         assert scan.handlers == [] and "x" not in scan.images
     assert "&lt;script&gt;" in client.get(f"/cases/{ticket_id}").text
+
+
+HOSTILE = ["..%2F..%2Fetc", "%00", "<script>", "9" * 40, "BX-2026-99999", "DOC-2026-999999", "a" * 300]
+
+
+def test_hostile_values_in_every_page_address_never_a_traceback(env: WebEnv) -> None:
+    clients: dict[str, TestClient] = {}
+    for row in routes_table(env.app):
+        if "GET" not in row["methods"] or row["permission"] == "public":
+            continue
+        who = WHO_FOR[row["permission"]]
+        if who not in clients:
+            clients[who] = browser(env, who)[0]
+        for value in HOSTILE:
+            path = re.sub(r"\{(\w+)\}", value, row["path"])
+            r = clients[who].get(path + "?page=-1&status=<x>&q=%ff&size=huge&kind=../x")
+            assert r.status_code < 500, (path, r.status_code, r.text[:300])
+            assert "Traceback" not in r.text, path
