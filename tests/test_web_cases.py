@@ -318,7 +318,8 @@ def test_rejection_returns_to_the_handler_with_the_reason(env: WebEnv) -> None:
 # -- security of every form ----------------------------------------------------------------------------------
 WHO_FOR = {"cases": "staff", "generate": "staff", "handover": "staff", "approve": "manager", "file": "archivist",
            "users": "admin", "rules": "admin", "templates": "admin", "reveal": "staff", "read": "staff",
-           "login": "staff", "audit": "manager", "edit": "archivist"}
+           "login": "staff", "audit": "manager", "edit": "archivist", "figures": "manager",
+           "figures_people": "manager", "certificates": "staff"}
 FILL = {"project": "HXSZ", "unit": "03-2-1203", "kind": "repairs", "case_id": "BX-2026-00003", "code": "HXSZ",
         "batch_id": "B02", "review_id": "bdd1ee2d3c", "file_id": "aa01b03345527b98", "name": "staff",
         "doc_id": "DOC-2026-000001"}

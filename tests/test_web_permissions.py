@@ -148,7 +148,7 @@ CASES: list[Case] = [
          foreign=_url("/ingest/review/{foreign_review}/reject"), ok=400, data={"reason": " "}),
     Case("GET", "/ingest/failed", "file", own=_url("/ingest/failed"), foreign_mode="hidden"),
     Case("POST", "/ingest/failed/{file_id}/retry", "file", own=_url("/ingest/failed/{failed}/retry"), ok=404),
-    # (the failed area belongs to no project yet: a project-scoped archivist does not see it; see test_web_intake)
+    # (the failed area belongs to no project yet: a project-scoped archivist does not see it; see test_web_work)
     Case("POST", "/ingest/failed/{file_id}/discard", "file", own=_url("/ingest/failed/{failed}/discard"), ok=404,
          data={"reason": ""}),
     Case("GET", "/admin", "users", own=_url("/admin"), ok=303),
@@ -164,6 +164,14 @@ CASES: list[Case] = [
     Case("POST", "/admin/templates/{kind}", "templates", own=_url("/admin/templates/compensation_agreement"), ok=400),
     Case("GET", "/help", "login", own=_url("/help")),
     Case("GET", "/help/img/{name}", "login", own=_url("/help/img/handover_plan-1.png")),
+    Case("GET", "/report", "figures", own=_url("/report"), foreign=_url("/report?project=YHW")),
+    Case("GET", "/report/chart/{section}/{number}.svg", "figures", own=_url("/report/chart/1/0.svg"),
+         foreign=_url("/report/chart/1/0.svg?project=YHW")),
+    Case("GET", "/report/records", "figures", own=_url("/report/records?kind=repairs"),
+         foreign=_url("/report/records?kind=repairs&project=YHW")),
+    Case("GET", "/report/report.{fmt}", "figures", own=_url("/report/report.xlsx"),
+         foreign=_url("/report/report.xlsx?project=YHW")),
+    Case("GET", "/api/report", "figures", kind="api", own=_url("/api/report"), foreign=_url("/api/report?project=YHW")),
     Case("GET", "/api/search", "read", kind="api", own=_url("/api/search?q=渗漏"),
          foreign=_url("/api/search?project=YHW"), foreign_mode="hidden"),
     Case("GET", "/api/dossiers/{project}/{unit}", "read", kind="api", own=_url("/api/dossiers/" + OWN_KEY),
@@ -331,7 +339,7 @@ def test_api_token_has_the_same_permissions(browsers: Browsers) -> None:
 def test_openapi_lists_exactly_the_api_routes(browsers: Browsers) -> None:
     spec = browsers.clients["anonymous"].get("/api/openapi.json").json()
     assert set(spec["paths"]) == {"/api/search", "/api/dossiers/{project}/{unit}", "/api/documents/{doc_id}",
-                                  "/api/documents/{doc_id}/file", "/api/audit", "/api/journal"}
+                                  "/api/documents/{doc_id}/file", "/api/audit", "/api/journal", "/api/report"}
     assert spec["paths"]["/api/audit"]["get"]["x-permission"] == "audit"
 
 

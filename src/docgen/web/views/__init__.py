@@ -27,11 +27,12 @@ def routers() -> list[APIRouter]:
         login,
         paperwork,
         projects,
+        report,
         search,
     )
 
     return [m.router for m in (login, search, cases, dossiers, documents, projects, handover, paperwork, intake,
-                               audit, admin, help, api)]
+                               audit, report, admin, help, api)]
 
 
 def register(app: FastAPI) -> None:
