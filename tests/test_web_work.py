@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 
 from docgen.demo.scans import text_pdf
 from docgen.qrcodes import DocumentCode
-from web_helpers import HANDOVER_UNIT, OWN_KEY, WebEnv, build_env, login
+from web_helpers import HANDOVER_UNIT, OWN_KEY, WebEnv, build_env, login, with_app
 
 WARRANTY_KEY = "HXSZ/05-1-0601"  # handed over: an agreement can be made for its repairs
 
@@ -297,7 +297,8 @@ def test_the_watcher_runs_inside_the_server_and_its_results_show(env: WebEnv) ->
     """With the application's lifespan (as under ``docgen serve``) a scan dropped in the inbox is filed and listed."""
     import time
 
-    with TestClient(env.app, raise_server_exceptions=False, follow_redirects=False) as client:
+    served = with_app(env)  # its own application: leaving the lifespan stops its jobs and watcher for good
+    with TestClient(served.app, raise_server_exceptions=False, follow_redirects=False) as client:
         login(client, "all-archivist")
         text_pdf([["房屋交接书", "业主签字"]], env.workspace.config.ingest.inbox / "scanner-0099.pdf",
                  qr_payload=DocumentCode(env.docs["own_pdf"], OWN_KEY).encode())
