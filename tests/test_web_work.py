@@ -347,3 +347,13 @@ def test_a_hostile_file_name_is_shown_as_text(env: WebEnv) -> None:
         scan = scan_markup(text)
         assert all((s.get("src") or "").startswith("/static/") for s in scan.scripts), scan.scripts
         assert scan.handlers == [] and "x" not in scan.images
+
+
+def test_a_job_asked_for_while_the_server_stops_is_refused_in_chinese() -> None:
+    from docgen.errors import DocgenError
+    from docgen.web.jobs import Jobs
+
+    jobs = Jobs(1)
+    jobs.close()
+    with pytest.raises(DocgenError, match="服务器正在停止"):
+        jobs.start("staff", "upload", "上传", lambda job: None)

@@ -86,7 +86,12 @@ class Jobs:
             self._jobs[job.id] = job
             while len(self._jobs) > KEEP:
                 self._jobs.popitem(last=False)
-        self._pool.submit(self._run, job, work)
+        try:
+            self._pool.submit(self._run, job, work)
+        except RuntimeError as exc:  # the pool was shut down: the server is stopping
+            with self._guard:
+                self._jobs.pop(job.id, None)
+            raise DocgenError("服务器正在停止,任务未开始;请稍后重试") from exc
         return job
 
     def _run(self, job: Job, work: Callable[[Job], None]) -> None:
