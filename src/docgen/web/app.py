@@ -166,7 +166,11 @@ def create_app(workspace: Workspace, *, settings: WebSettings | None = None, clo
 
         # the worker threads that run the (synchronous) views: [web] threads
         anyio.to_thread.current_default_thread_limiter().total_tokens = web_settings.threads
-        yield
+        app.state.web.work.start()
+        try:
+            yield
+        finally:
+            app.state.web.work.stop()
 
     app = FastAPI(title="docgen 客户服务部业主档案", version=__version__, openapi_url="/api/openapi.json",
                   lifespan=lifespan,
