@@ -278,7 +278,7 @@ def test_workers_killed_during_ocr_every_file_filed_once(tmp_path, broker: Broke
     for i in range(4):  # full-size scans: seconds of OCR each, time to be killed in the middle
         unit, label = UNITS[i]
         image = page_image(["钥匙签收表", f"华轩首座 {label}", f"业主 {OWNERS[i][0]} 签收钥匙 {i + 2} 把"], dpi=300, seed=i)
-        names.append(save_scan([image], inbox / f"KILL_{i}.png", dpi=300).name)
+        names.append(save_scan([image], inbox / f"HXSZ_{unit}_key_receipt_2026061{i}.png", dpi=300).name)
     for i in range(3):
         unit, label = UNITS[i]
         names.append(text_pdf([["回访记录", f"华轩首座 {label} 回访 第 {i} 次"]], inbox / f"visit{i}.pdf").name)
