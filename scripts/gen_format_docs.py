@@ -47,6 +47,7 @@ records/
       documents/DOC-2026-000001.pdf     project-level files: 预售许可证, 竣工验收备案表, policies …
       documents/DOC-2026-000001.txt     text read from that file, pages separated by form feeds (\\f)
       batches/B01.json                  a handover batch (Batch below)
+      registrations/DJ-2026-00001.json  a registration batch, 办证批次 (Registration below)
       dossiers/
         03-2-1203/                      one household (一户一档): building 03, entrance 2, room 1203
           dossier.json                  the dossier with its documents' metadata and case records
@@ -58,7 +59,8 @@ records/
 
 A dossier's key is `PROJECT/UNIT`, e.g. `HXSZ/03-2-1203`; commands also accept
 `HXSZ/3栋2单元1203`. Ids: documents `DOC-2026-000123`, repairs `BX-2026-00012`, complaints
-`TS-…`, revisits `HF-…`, settlements `HQ-…`; counted per year in `counters.json`.
+`TS-…`, revisits `HF-…`, settlements `HQ-…`, registration batches `DJ-…`; counted per year in
+`counters.json`.
 
 ## Editing by hand
 
@@ -157,9 +159,12 @@ ORDER = [
     ("Phase (`phases[]`)", models.Phase),
     ("Building (`phases[].structure[]`)", models.Building),
     ("InitialRegistration", models.InitialRegistration),
+    ("Prerequisite (`prerequisites[]`)", models.Prerequisite),
     ("Batch (`batches/<id>.json`)", models.Batch),
     ("BatchUnit (`units[]`)", models.BatchUnit),
     ("Counter (`counters[]`)", models.Counter),
+    ("Registration (`registrations/<id>.json`)", models.Registration),
+    ("RegistrationEntry (`households[]`)", models.RegistrationEntry),
     ("Dossier (`dossier.json`)", models.Dossier),
     ("Owner (`owners[]`)", models.Owner),
     ("Document (`documents[]`)", models.Document),

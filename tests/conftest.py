@@ -13,7 +13,16 @@ import pytest
 
 from docgen.archive import Archive
 from docgen.idnumbers import id_check_digit
-from docgen.models import Batch, BatchUnit, Company, Dossier, Owner, Phase, Project
+from docgen.models import (
+    Batch,
+    BatchUnit,
+    Company,
+    Dossier,
+    InitialRegistration,
+    Owner,
+    Phase,
+    Project,
+)
 
 DEVELOPER = Company(
     name="福州华轩置业有限公司",
@@ -57,6 +66,9 @@ def build_small_archive(root: Path) -> Archive:
                 )
             ],
             service_phone="0591-88886666",
+            # done before the households registered (without it no owner may register: docs/certificates.md)
+            initial_registration=InitialRegistration(status="已办结", number="闽(2026)福州市不动产权第0000618号",
+                                                     date=dt.date(2026, 4, 28)),
         )
     )
     units = ["03-2-1203", "03-2-1204", "05-1-0502", "05-1-0601"]

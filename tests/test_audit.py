@@ -203,7 +203,6 @@ def test_clean_dossiers_have_no_findings(planted: tuple[Archive, list[Finding]])
         ("HXSZ/05-1-0601", "TIME.CERT_OVERDUE", None),
         ("HXSZ/05-1-0602", "ACCURACY.SHARED_ID_NUMBER", None),
         ("HXSZ/05-1-0602", "ACCURACY.AREA_VARIANCE", "area_measured"),
-        ("HXSZ/05-1-0602", "COMPLETE.MISSING_DOC", "area_adjustment"),
         ("HXSZ", "ACCURACY.CREDIT_CODE", "developer.credit_code"),
     ],
 )
@@ -215,6 +214,21 @@ def test_planted_problem_is_found(planted: tuple[Archive, list[Finding]], key: s
         assert f.severity in ("error", "warning", "info")
         assert f.project == "HXSZ"
         assert any("\u4e00" <= ch <= "\u9fff" for ch in f.message)  # a Chinese sentence
+
+
+@pytest.mark.parametrize(("stage", "due"), [("签约", False), ("交房", True)])
+def test_area_adjustment_is_due_at_handover_not_at_signing(tmp_path: Path, stage: str, due: bool) -> None:
+    """A measured area known before the notice needs no 面积补差单 yet; once handed over, it does."""
+    archive = build_small_archive(tmp_path / "records")
+    archive.new_dossier(Dossier(
+        project="HXSZ", unit="05-1-0603", stage=stage, contract_no="HXSZ-HT-2024-0006",
+        owners=[Owner(name="陈静", id_number=make_id("19900101", 731, "350104"), phone="13600001112")],
+        area_contract="89.50", area_measured="90.10", payment_status="已付清",
+        delivered_on=dt.date(2026, 6, 20) if due else None,
+    ))
+    findings = list(Auditor(archive, today=TODAY).run())
+    hits = [f.rule for f in findings if f.key == "HXSZ/05-1-0603" and f.ref == "area_adjustment"]
+    assert hits == (["COMPLETE.MISSING_DOC"] if due else [])
 
 
 def test_only_planted_problems_in_1204(planted: tuple[Archive, list[Finding]]) -> None:

@@ -30,8 +30,8 @@ def test_init_creates_an_archive_and_refuses_twice(tmp_path: Path) -> None:
     assert "已新建档案库「测试档案」" in r.output
     assert Archive.open(tmp_path / "new" / "records").name == "测试档案"
     assert sorted(p.name for p in (tmp_path / "new" / "templates").iterdir()) == [
-        "area_adjustment.docx", "compensation_agreement.docx", "handover_notice.docx", "handover_plan.docx",
-        "settlement_sheet.docx"]
+        "area_adjustment.docx", "cert_checklist.docx", "certificate_notice.docx", "compensation_agreement.docx",
+        "handover_notice.docx", "handover_plan.docx", "power_of_attorney.docx", "settlement_sheet.docx"]
     check = CliRunner().invoke(cli, ["--config", str(tmp_path / "new" / "docgen.toml"), "templates", "check"])
     assert check.exit_code == 0, check.output
     again = CliRunner().invoke(cli, ["init", str(tmp_path / "new")])

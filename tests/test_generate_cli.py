@@ -145,7 +145,8 @@ def test_templates_list_and_check(archive: Archive, tmp_path: Path) -> None:
     listed = _run(config, "templates", "list", "--json")
     assert listed.exit_code == 0
     assert {r["kind"] for r in json.loads(listed.output)} == {"handover_plan", "handover_notice", "compensation_agreement",
-                                                             "settlement_sheet", "area_adjustment"}
+                                                             "settlement_sheet", "area_adjustment", "cert_checklist",
+                                                             "power_of_attorney", "certificate_notice"}
     checked = _run(config, "templates", "check")
     assert checked.exit_code == 0, checked.output
     assert "交房通知书(handover_notice.docx):通过" in checked.output and "owner_names" in checked.output

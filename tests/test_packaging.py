@@ -96,7 +96,8 @@ def test_wheel_carries_bundled_data_and_the_tour_runs_from_any_folder(tmp_path: 
     assert str(purelib / "docgen" / "data" / "records") in tour.stdout  # the sample bundled in the venv
     # every kind of paperwork was generated from the bundled templates
     kinds = {p.parent.name for p in (run / "output").rglob("*.docx")}
-    assert kinds == {"handover_plan", "handover_notice", "compensation_agreement", "settlement_sheet"}, kinds
+    assert kinds == {"handover_plan", "handover_notice", "area_adjustment", "compensation_agreement",
+                     "settlement_sheet"}, kinds
     assert (run / "审计报告.html").is_file()
     assert not (anywhere / "templates").exists() and not (anywhere / "records").exists()
 

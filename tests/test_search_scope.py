@@ -22,11 +22,11 @@ def two_projects(archive: Archive, tmp_path: Path) -> tuple[Archive, SearchSetti
         unit = f"01-1-010{i + 1}"
         archive.new_dossier(Dossier(project="YHW", unit=unit, owners=[
             Owner(name=f"外项{i}", id_number=make_id("19700707", 700 + i), phone=f"1390000777{i}")]))
-        archive.add_case(f"YHW/{unit}", "repairs", {"reported_on": "2026-07-02", "component": "卫生间",
+        archive.add_case(f"YHW/{unit}", "repairs", {"reported_on": "2026-07-02", "component": "卫生间渗漏",
                                                      "description": "卫生间渗漏"})
         archive.add_document(f"YHW/{unit}", b"%PDF-1.4\n%x\n", original_name="r.pdf", doc_type="repair_record",
                              text_pages=["维修记录:卫生间渗漏已处理"], date=dt.date(2026, 7, 3))
-    archive.add_case("HXSZ/03-2-1203", "repairs", {"reported_on": "2026-07-01", "component": "卫生间",
+    archive.add_case("HXSZ/03-2-1203", "repairs", {"reported_on": "2026-07-01", "component": "卫生间渗漏",
                                                     "description": "卫生间渗漏"})
     settings = SearchSettings(index_path=tmp_path / "index", procs=1)
     api.rebuild(archive, settings)

@@ -354,6 +354,7 @@ def test_every_field_has_a_label_and_every_text_field_is_checked() -> None:
         "Dossier": {"project", "unit"}, "Batch": {"id", "project"}, "Project": {"code"}, "BatchUnit": {"unit"},
         "RepairTicket": {"id"}, "Complaint": {"id"}, "Revisit": {"id"}, "Settlement": {"id"}, "Owner": {"id_number", "phone"},
         "DoubtfulLine": {"text", "reason", "tried"}, "PageInfo": {"rereads"},  # written by OCR, never typed
+        "Registration": {"id", "project"}, "RegistrationEntry": {"unit"},
     }
     for model in records:
         assert set(FIELD_LABELS[model.__name__]) == set(model.model_fields), model.__name__

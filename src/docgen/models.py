@@ -38,6 +38,9 @@ from docgen.vocab import (
     CertificateStatus,
     ComplaintStatus,
     PaymentStatus,
+    PrerequisiteKind,
+    PrerequisiteStatus,
+    RegistrationStatus,
     RepairStatus,
     Responsibility,
     RevisitReason,
@@ -151,6 +154,36 @@ class InitialRegistration(Record):
     """Certificate number of the 初始登记."""
     date: dt.date | None = None
     """Date it was completed."""
+
+
+class Prerequisite(Record):
+    """A project-level prerequisite of the owners' registration (办证前提): its status, number and dates.
+
+    Kinds: ``presale_permit`` 预售许可证, ``area_survey`` 面积实测报告,
+    ``data_linkage`` 数据挂接 (the survey data linked to the registry's
+    building table), ``initial_registration`` 初始登记 (首次登记),
+    ``completion_filing`` 竣工验收备案.  ``phase`` names the phase it covers
+    (empty: the whole project).  Where none is recorded, what the project
+    already says (a phase's permits and completion filing, the project's
+    ``initial_registration``) stands in for it (``docgen.certificates.prerequisites``).
+    """
+
+    kind: PrerequisiteKind
+    """presale_permit, area_survey, data_linkage, initial_registration or completion_filing."""
+    phase: str = ""
+    """期名 the prerequisite covers, e.g. 二期; empty: the whole project."""
+    status: PrerequisiteStatus = "未办理"
+    """未办理 / 办理中 / 已办结."""
+    number: str = ""
+    """证号或编号 (预售许可证号, 初始登记证明号, 备案号 …)."""
+    started_on: dt.date | None = None
+    """申请或开始办理日期."""
+    done_on: dt.date | None = None
+    """办结日期."""
+    document: str | None = None
+    """Id of the project document that proves it (the scanned 预售许可证, 初始登记证明 …)."""
+    note: str = ""
+    """备注."""
 
 
 def _empty(value: object) -> bool:
@@ -835,6 +868,119 @@ class Batch(Record):
         return problems
 
 
+class RegistrationEntry(Record):
+    """One household in a registration batch (办证批次中的一户): where its registration stands."""
+
+    unit: str
+    """房号 code; the dossier must exist."""
+    status: RegistrationStatus = "待递交"
+    """待递交 → 已递交 (with the batch) → 已出证 (certificate back) → 已领取 (handed to the owner), or 已退出."""
+    joined_on: dt.date
+    """Date the household joined the batch."""
+    agent: str = ""
+    """代理人: a person acting for the owners (the registry then wants a notarised 委托书); empty: the owners sign themselves."""
+    materials: int | None = Field(default=None, ge=0)
+    """材料份数 submitted for the household (counted from its filed documents at submission)."""
+    certificate_no: str = ""
+    """不动产权证号, once the certificate is back."""
+    certified_on: dt.date | None = None
+    """登簿日期 (the certificate's date)."""
+    handed_out_on: dt.date | None = None
+    """Date the owner collected the certificate (领证)."""
+    received_by: str = ""
+    """领取人 (the owner, or who collected it for them)."""
+    left_on: dt.date | None = None
+    """Date the household left the batch."""
+    left_reason: str = ""
+    """Why it left (e.g. 资料退回:婚姻状况证明过期)."""
+    revision: int = Field(default=0, ge=0)
+    """Revision of this record, raised by every change; an edit that names an older one is refused."""
+    updated_by: str = ""
+    """Who made the last change."""
+    updated_at: dt.datetime | None = None
+    """When the last change was made (ISO 8601 with offset)."""
+
+    @field_validator("unit")
+    @classmethod
+    def _unit(cls, value: str) -> str:
+        return parse_unit(value).code
+
+
+class Registration(Record):
+    """A registration batch (办证批次): households whose registration the developer submits together.
+
+    Kept in ``projects/<P>/registrations/<id>.json``; ids come from the
+    archive's counter (``DJ-2026-00001``).  Each step (new, submit, collect,
+    hand out, leave) is one journaled transaction that keeps the households'
+    dossiers (certificate status, number, date) in step.
+    """
+
+    id: str
+    """办证批次编号, e.g. DJ-2026-00001 (file name)."""
+    project: str
+    """项目编号."""
+    name: str = ""
+    """批次名称, e.g. 二期第一批办证."""
+    registry: str = ""
+    """登记机构, e.g. 福州市不动产登记中心."""
+    created_on: dt.date
+    """建立日期."""
+    handled_by: str = ""
+    """经办人."""
+    submitted_on: dt.date | None = None
+    """递交日期 (to the registry)."""
+    receipt_no: str = ""
+    """登记中心受理编号 (the receipt number the registry gives for the submission)."""
+    households: list[RegistrationEntry] = Field(default_factory=list)
+    """The households, in the order of the submission list."""
+    notes: str = ""
+    """备注."""
+    revision: int = Field(default=0, ge=0)
+    """Revision of this record, raised by every change; an edit that names an older one is refused."""
+    updated_by: str = ""
+    """Who made the last change."""
+    updated_at: dt.datetime | None = None
+    """When the last change was made (ISO 8601 with offset)."""
+
+    @field_validator("id")
+    @classmethod
+    def _safe(cls, value: str) -> str:
+        return check_safe_id(value, "办证批次编号")
+
+    @field_validator("project")
+    @classmethod
+    def _project(cls, value: str) -> str:
+        return check_project_code(value)
+
+    @property
+    def ref(self) -> str:
+        """``HXSZ/DJ-2026-00001``."""
+        return f"{self.project}/{self.id}"
+
+    def entry(self, unit: str) -> RegistrationEntry | None:
+        """The household with this unit code, or None."""
+        return next((e for e in self.households if e.unit == unit), None)
+
+    @property
+    def active(self) -> list[RegistrationEntry]:
+        """The households that have not left the batch."""
+        return [e for e in self.households if e.status != "已退出"]
+
+    @property
+    def stage(self) -> str:
+        """准备中 (not submitted), 办理中 (submitted, certificates outstanding) or 已完成 (every household done or left)."""
+        if self.submitted_on is None:
+            return "准备中"
+        if all(e.status in ("已领取", "已退出") for e in self.households):
+            return "已完成"
+        return "办理中"
+
+    def data_problems(self) -> list[tuple[str, str]]:
+        """Return (field path, problem) for inconsistencies that saving refuses."""
+        units = [e.unit for e in self.households]
+        return [("households", f"房号 {dup} 在办证批次中重复出现") for dup in sorted({u for u in units if units.count(u) > 1})]
+
+
 class Project(Record):
     """A development project (项目): the developer, phases, permits and project-level documents."""
 
@@ -852,6 +998,8 @@ class Project(Record):
     """分期."""
     initial_registration: InitialRegistration = Field(default_factory=InitialRegistration)
     """初始登记."""
+    prerequisites: list[Prerequisite] = Field(default_factory=list, exclude_if=_empty)
+    """办证前提 recorded for the project or its phases (`docgen cert prerequisite set`)."""
     service_phone: str = ""
     """客服电话 printed on notices."""
     documents: list[Document] = Field(default_factory=list)

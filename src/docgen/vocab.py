@@ -41,6 +41,8 @@ DOC_TYPES: dict[str, tuple[str, str]] = {
     "marriage_proof": ("婚姻状况证明", "dossier"),
     "certificate_receipt": ("产权证领取签收单", "dossier"),
     "property_certificate": ("不动产权证", "dossier"),
+    "cert_checklist": ("办证材料清单", "dossier"),
+    "certificate_notice": ("领证通知", "dossier"),
     # 保修期
     "repair_record": ("维修记录", "dossier"),
     "compensation_agreement": ("质量问题赔偿协议", "dossier"),
@@ -52,6 +54,7 @@ DOC_TYPES: dict[str, tuple[str, str]] = {
     "presale_permit": ("预售许可证", "project"),
     "completion_filing": ("竣工验收备案表", "project"),
     "initial_registration": ("初始登记证明", "project"),
+    "registration_list": ("办证递交清单", "project"),
     "policy": ("制度/政策法规", "project"),
     "other": ("其他", "both"),
 }
@@ -78,6 +81,11 @@ RevisitReason = Literal["定期回访", "投诉后回访", "维修后回访", "�
 
 BatchUnitStatus = Literal["待通知", "已通知", "已预约", "已到场", "已收房", "拒收", "整改中"]
 SettlementStatus = Literal["草稿", "审批中", "已审批", "已付款", "已驳回"]
+
+PrerequisiteKind = Literal["presale_permit", "area_survey", "data_linkage", "initial_registration", "completion_filing"]
+PrerequisiteStatus = Literal["未办理", "办理中", "已办结"]
+RegistrationStatus = Literal["待递交", "已递交", "已出证", "已领取", "已退出"]
+"""A household in a registration batch (办证批次): waiting → submitted → certificate back → handed out, or left."""
 
 
 def doc_type_code(value: str) -> str:

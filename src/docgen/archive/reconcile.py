@@ -71,6 +71,8 @@ def describe_path(rel: str) -> str:
         owner = f"档案 {project}/{parts[3]}({label})"
     elif parts[2] == "batches" and len(parts) == 4:
         return f"交房批次 {project}/{parts[3].removesuffix('.json')}"
+    elif parts[2] == "registrations" and len(parts) == 4:
+        return f"办证批次 {project}/{parts[3].removesuffix('.json')}"
     else:
         owner = f"项目 {project}"
     name = parts[-1]
@@ -260,7 +262,7 @@ def _validate_for_accept(archive: Archive, state: FileState) -> None:
 def _readable(archive: Archive, rel: str, data: bytes) -> str | None:
     """What is wrong with the content of a record file or text sidecar (None if docgen can read it)."""
     from docgen.archive.records import parse_record
-    from docgen.models import Batch, Dossier, Project
+    from docgen.models import Batch, Dossier, Project, Registration
 
     try:
         text = data.decode("utf-8")
@@ -280,6 +282,8 @@ def _readable(archive: Archive, rel: str, data: bytes) -> str | None:
                 return f"字段 code: 为 {p.code},但文件位于 {parts[1]} 目录"
         elif len(parts) == 4 and parts[2] == "batches":
             parse_record(Batch, data, rel)
+        elif len(parts) == 4 and parts[2] == "registrations":
+            parse_record(Registration, data, rel)
         elif rel == "counters.json":
             raw = json.loads(text)
             if not isinstance(raw, dict) or not all(isinstance(v, int) and not isinstance(v, bool) for v in raw.values()):

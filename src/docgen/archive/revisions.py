@@ -3,8 +3,8 @@
 Several people work on one archive at once (the web application), so an edit
 made on a form that was loaded before someone else saved must be refused, not
 merged silently.  Each record (a dossier's own fields, each case record, a
-batch, each unit of a batch, a project) carries ``revision``, ``updated_by``
-and ``updated_at``.
+batch, each unit of a batch, a project, a registration batch and each of its
+households) carries ``revision``, ``updated_by`` and ``updated_at``.
 
 The storage layer stamps them (:class:`~docgen.archive.Archive`'s ``edit_*``
 methods compare what they read under the write lock with what they are about
@@ -19,7 +19,7 @@ import datetime as dt
 from typing import Any
 
 from docgen.errors import StaleEditError
-from docgen.models import Batch, Dossier, Project
+from docgen.models import Batch, Dossier, Project, Registration
 
 REVISION_FIELDS = frozenset({"revision", "updated_by", "updated_at"})
 CASE_LISTS = ("repairs", "complaints", "revisits", "settlements")
@@ -64,6 +64,15 @@ def stamp_batch(old: Batch | None, new: Batch, actor: str, now: dt.datetime) -> 
             new.revision = max(new.revision, old.revision)
         stamp(new, actor, now)
     _stamp_children(old.units if old is not None else [], new.units, "unit", actor, now)
+
+
+def stamp_registration(old: Registration | None, new: Registration, actor: str, now: dt.datetime) -> None:
+    """Stamp a registration batch's own fields and each of its households that changed."""
+    if old is None or _own(old, frozenset({"households"})) != _own(new, frozenset({"households"})):
+        if old is not None:
+            new.revision = max(new.revision, old.revision)
+        stamp(new, actor, now)
+    _stamp_children(old.households if old is not None else [], new.households, "unit", actor, now)
 
 
 def stamp_project(old: Project | None, new: Project, actor: str, now: dt.datetime) -> None:

@@ -10,6 +10,7 @@ Layout (documented for people in ``docs/archive-format.md``)::
       projects/HXSZ/project.json        the project, its developer, phases, project documents
       projects/HXSZ/documents/DOC-….pdf project-level files (+ DOC-….txt extracted text)
       projects/HXSZ/batches/B01.json    a handover batch
+      projects/HXSZ/registrations/DJ-2026-00001.json    a registration batch (办证批次)
       projects/HXSZ/dossiers/03-2-1203/dossier.json       one household
       projects/HXSZ/dossiers/03-2-1203/documents/DOC-….pdf its files (+ .txt)
       .docgen/                          lock, transactions in flight (not records)
@@ -41,7 +42,7 @@ from docgen.archive.journalindex import JournalIndex
 from docgen.archive.lock import WriteLock
 from docgen.archive.reconcile import describe_path
 from docgen.archive.records import dump_record, load_record, parse_record
-from docgen.archive.revisions import stamp_batch, stamp_dossier, stamp_project
+from docgen.archive.revisions import stamp_batch, stamp_dossier, stamp_project, stamp_registration
 from docgen.archive.txn import Transaction, recover
 from docgen.errors import ConflictError, DocgenError, NotFoundError, RecordError, UnsafePathError
 from docgen.models import (
@@ -51,6 +52,7 @@ from docgen.models import (
     Dossier,
     PageInfo,
     Project,
+    Registration,
     RepairTicket,
     Revisit,
     Settlement,
@@ -142,6 +144,10 @@ class ArchiveLayout:
     def batch_rel(self, project: str, batch_id: str) -> str:
         """``projects/HXSZ/batches/B01.json``."""
         return f"{self.project_rel(project)}/batches/{check_safe_id(batch_id, '批次编号')}.json"
+
+    def registration_rel(self, project: str, registration_id: str) -> str:
+        """``projects/HXSZ/registrations/DJ-2026-00001.json``."""
+        return f"{self.project_rel(project)}/registrations/{check_safe_id(registration_id, '办证批次编号')}.json"
 
 
 Owner = Dossier | Project
@@ -486,6 +492,97 @@ class Archive:
             yield batch
             stamp_batch(before, batch, self.actor, self.now())
             self.save_batch(batch, tx, before=before)
+
+    # -- registration batches (办证批次) ------------------------------------------
+    def registration_ids(self, project: str) -> list[str]:
+        """Ids of a project's registration batches, sorted (oldest first: ids are counted)."""
+        folder = self.path(self.layout.project_rel(project)) / "registrations"
+        if not folder.is_dir():
+            return []
+        return sorted(p.stem for p in folder.glob("*.json"))
+
+    def registrations(self, project: str | None = None) -> Iterator[Registration]:
+        """Registration batches of one project or of all."""
+        codes = [project] if project else self.project_codes()
+        for code in codes:
+            for registration_id in self.registration_ids(code):
+                yield self.registration(code, registration_id)
+
+    def registration(self, project: str, registration_id: str) -> Registration:
+        """One registration batch; NotFoundError if unknown."""
+        path = self.path(self.layout.registration_rel(project, registration_id))
+        if not path.is_file():
+            raise NotFoundError(f"办证批次 {project}/{registration_id} 不存在")
+        registration = load_record(Registration, path)
+        if registration.id != path.stem or registration.project != project:
+            raise RecordError(path, [f"字段 id/project: 为 {registration.ref},与文件位置 {project}/{path.stem} 不符"])
+        return registration
+
+    def locate_registration(self, registration_id: str) -> str:
+        """The project code of a registration batch given by its id alone; NotFoundError if none has it."""
+        check_safe_id(registration_id, "办证批次编号")
+        for code in self.project_codes():
+            if (self.layout.projects / code / "registrations" / f"{registration_id}.json").is_file():
+                return code
+        raise NotFoundError(f"办证批次 {registration_id} 不存在(docgen cert batch list 查看)")
+
+    def save_registration(self, registration: Registration, tx: Transaction, *,
+                          before: Registration | None = UNSET) -> None:
+        """Stage a registration batch: households need a dossier; data and rules checked as for a batch."""
+        from docgen.validation import refuse, registration_problems
+
+        rel = self.layout.registration_rel(registration.project, registration.id)
+        checked = parse_record(Registration, dump_record(registration), rel)
+        problems = [f"字段 {f}: {p}" for f, p in checked.data_problems()]
+        for entry in checked.households:
+            if not self.dossier_exists(f"{checked.project}/{entry.unit}"):
+                problems.append(f"字段 households: 房号 {entry.unit} 在项目 {checked.project} 中没有档案")
+        if problems:
+            raise RecordError(rel, problems)
+        if before is UNSET:
+            path = self.path(rel)
+            before = load_record(Registration, path) if path.is_file() else None
+        ctx = self.validation_context(checked.project)
+        refuse(registration_problems(checked, ctx),
+               registration_problems(before, ctx) if before is not None else None)
+        tx.put_bytes(rel, dump_record(checked))
+
+    def new_registration(self, registration: Registration, tx: Transaction) -> Registration:
+        """Stage a new registration batch in ``tx`` (its id usually from ``tx.next_id("DJ", year)``)."""
+        self.project(registration.project)
+        if self.path(self.layout.registration_rel(registration.project, registration.id)).exists():
+            raise ConflictError(f"办证批次 {registration.ref} 已存在")
+        stamp_registration(None, registration, self.actor, self.now())
+        self.save_registration(registration, tx, before=None)
+        return registration
+
+    @contextlib.contextmanager
+    def edit_registration(self, project: str, registration_id: str, action: str,
+                          summary: str) -> Iterator[tuple[Registration, Transaction]]:
+        """Yield a registration batch (read under the lock) and the transaction; stamped and saved on exit.
+
+        The transaction is yielded so that the households' dossiers change in
+        the same journaled step (:meth:`change_dossier`).
+        """
+        with self.transaction(action, f"{project}/{registration_id}", summary) as tx:
+            before = self.registration(project, registration_id)
+            registration = before.model_copy(deep=True)
+            yield registration, tx
+            stamp_registration(before, registration, self.actor, self.now())
+            self.save_registration(registration, tx, before=before)
+
+    def change_dossier(self, tx: Transaction, key: str, change: Callable[[Dossier], None]) -> Dossier:
+        """Read a dossier under ``tx``'s lock, apply ``change`` to it, stamp and stage it in ``tx``; return it.
+
+        For steps that change another record and some dossiers together (a
+        registration batch and its households' certificate fields).
+        """
+        before = self.dossier(key)
+        dossier = before.model_copy(deep=True)
+        change(dossier)
+        stamp_dossier(before, dossier, self.actor, self.now())
+        self.save_dossier(dossier, tx, before=before)
+        return dossier
 
     # -- dossiers --------------------------------------------------------------
     def dossier_file(self, key: str) -> Path:

@@ -68,7 +68,9 @@ def _conditions(d: Dossier) -> list[str]:
     out = []
     if d.payment_status.startswith("按揭"):
         out.append("mortgage")
-    if d.area_measured is not None and d.area_contract is not None and d.area_measured != d.area_contract:
+    # the 面积补差单 is signed at handover (a 交房 document): before it the measured area is known, the sheet is not due
+    if (d.stage != "签约" and d.area_measured is not None and d.area_contract is not None
+            and d.area_measured != d.area_contract):
         out.append("area_differs")
     if d.certificate_status == "已办结":
         out.append("certificate_done")
@@ -312,8 +314,15 @@ def _check_amounts(d: Dossier, doc: Document, text: str, emit: Emitter) -> Itera
         )
 
 
-def check_timeliness(d: Dossier, rules: Rules, today: dt.date, emit: Emitter) -> Iterator[Finding | None]:
-    """Revisits, repairs, complaints and certificates against their deadlines; warranty periods."""
+def check_timeliness(d: Dossier, rules: Rules, today: dt.date, emit: Emitter, *,
+                     certificate_held: bool = False) -> Iterator[Finding | None]:
+    """Revisits, repairs, complaints and certificates against their deadlines; warranty periods.
+
+    ``certificate_held``: the household's project lacks a blocking
+    prerequisite (its 初始登记), so its registration cannot be late through
+    anything done in this dossier; the audit reports the project once
+    (``CERT.PREREQUISITE``) instead of every dossier.
+    """
     dl = rules.deadlines_for(d.project)
     delivered = d.delivered_on if STAGES.index(d.stage) >= 1 else None
     revisit_dates = sorted(v.date for v in d.revisits)
@@ -419,7 +428,7 @@ def check_timeliness(d: Dossier, rules: Rules, today: dt.date, emit: Emitter) ->
                         "请核实是否属保修责任,属有偿维修的将 in_warranty 改为 false 并告知业主。",
                         r.id,
                     )
-    if delivered is not None and d.certificate_status != "已办结":
+    if delivered is not None and d.certificate_status != "已办结" and not certificate_held:
         days = d.registration_due_days if d.registration_due_days is not None else dl.certificate_registration_days
         due = delivered + dt.timedelta(days=days)
         if today > due:
@@ -446,6 +455,7 @@ FIXES: dict[str, str] = {
     "VALID.CHANNEL": "请改为规定的渠道,或在规则文件的 vocabularies.channels 中补充。",
     "VALID.APPROVAL_ORDER": "请按会签链的顺序重新办理签字(经办人 → 客户服务部负责人 → ……)。",
     "VALID.APPROVAL_STATUS": "请按会签进度更正结算状态,或补齐签字。",
+    "VALID.REGISTRATION": "请按办理进度补全记录(docgen cert batch show 查看;递交、出证、领证请用 docgen cert submit / collect / handout 办理)。",
     "VALID.TEXT": "请删除这些字符后重新保存。",
     "VALID.TEXT_LENGTH": "请精简内容,或把详细说明作为文件归档。",
 }

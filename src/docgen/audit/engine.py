@@ -5,6 +5,12 @@ time, so memory does not grow with the archive), runs the checks of
 :mod:`docgen.audit.checks` on each and yields findings grouped by dossier.
 A dossier file that cannot be read is itself a finding (``RECORD.UNREADABLE``)
 rather than the end of the audit: one bad hand edit must not hide the rest.
+
+A project whose blocking prerequisite of registration (its 初始登记) is not
+done holds up every delivered household at once: that is one finding for the
+project (``CERT.PREREQUISITE``, after its dossiers, with how many households
+wait and how many are past their deadline), not an overdue certificate in
+each dossier.
 """
 
 from __future__ import annotations
@@ -27,11 +33,18 @@ from docgen.audit.checks import (
 from docgen.audit.crossindex import CrossIndex
 from docgen.audit.findings import SEVERITY_RANK, Finding
 from docgen.audit.rules import Rules, load_rules
+from docgen.certificates.prerequisites import PrerequisiteState, blockers, phase_of
 from docgen.errors import DocgenError, NotFoundError, RecordError, UsageError
 from docgen.models import Dossier, Project
 from docgen.progress import Progress
 from docgen.units import check_project_code
-from docgen.validation import Context, batch_problems, dossier_problems, project_problems
+from docgen.validation import (
+    Context,
+    batch_problems,
+    dossier_problems,
+    project_problems,
+    registration_problems,
+)
 from docgen.vocab import STAGES
 
 if TYPE_CHECKING:
@@ -77,6 +90,8 @@ class Auditor:
         self._projects = str(archive.layout.projects)
         self.dossiers_checked = 0
         self._contexts: dict[str, Context] = {}
+        self._held: dict[tuple[str, str], tuple[PrerequisiteState, ...]] = {}
+        self._waiting: dict[str, dict[tuple[PrerequisiteState, ...], list[int]]] = {}
 
     def _check_batch_exists(self) -> None:
         """A misspelt batch would otherwise audit nothing and report "no problems"."""
@@ -109,6 +124,9 @@ class Auditor:
                         yield f
                 if progress is not None:
                     progress("审计", self.dossiers_checked, 0, key)
+            for f in self._prerequisite_findings(code):
+                if SEVERITY_RANK[f.severity] >= threshold:
+                    yield f
 
     def context(self, code: str, project: Project | None = None) -> Context:
         """What the records of project ``code`` are validated against (built once per project)."""
@@ -153,6 +171,18 @@ class Auditor:
                     yield g
         if self.where.batch:
             return
+        for registration_id in self.archive.registration_ids(code):
+            try:
+                registration = self.archive.registration(code, registration_id)
+            except DocgenError as exc:
+                f = emit("RECORD.UNREADABLE", f"办证批次文件无法读取:{exc};请按提示修正 registrations/{registration_id}.json。",
+                         registration_id)
+                if f:
+                    yield f
+                continue
+            for g in check_rules(registration_problems(registration, ctx), emit):
+                if g is not None:
+                    yield g
         for f in check_ocr_doubts(project.documents, emit):
             if f:
                 yield f
@@ -216,12 +246,52 @@ class Auditor:
         self.dossiers_checked += 1
         emit = Emitter(self.rules, d.key, d.project, d.batch or "", d.stage)
         documents = os.path.join(folder, "documents")
+        held = self._certificate_held(d)
         for gen in (
             check_completeness(documents, d, self.rules, emit),
             check_accuracy(documents, d, self.rules, emit, self.cross),
-            check_timeliness(d, self.rules, self.today, emit),
+            check_timeliness(d, self.rules, self.today, emit, certificate_held=bool(held)),
             check_rules(dossier_problems(d, self.context(d.project)), emit),
         ):
             for f in gen:
                 if f is not None:
                     yield f
+
+    # -- a project that holds every household up ----------------------------------------------
+    def _certificate_held(self, d: Dossier) -> tuple[PrerequisiteState, ...]:
+        """The blocking prerequisites a delivered, uncertified household waits for (noted for the project's finding)."""
+        if d.delivered_on is None or d.certificate_status == "已办结":
+            return ()
+        project = self.context(d.project).project
+        if project is None:
+            return ()
+        phase = phase_of(project, d.unit)
+        cache_key = (d.project, phase.name if phase is not None else "")
+        held = self._held.get(cache_key)
+        if held is None:
+            kinds = self.rules.certificates.for_project(d.project).blocking
+            held = tuple(blockers(project, d.unit, kinds))
+            self._held[cache_key] = held
+        if held:
+            dl = self.rules.deadlines_for(d.project)
+            days = d.registration_due_days if d.registration_due_days is not None else dl.certificate_registration_days
+            counts = self._waiting.setdefault(d.project, {}).setdefault(held, [0, 0])
+            counts[0] += 1
+            counts[1] += (self.today - d.delivered_on).days > days
+        return held
+
+    def _prerequisite_findings(self, code: str) -> Iterator[Finding]:
+        """One ``CERT.PREREQUISITE`` per missing blocking prerequisite that holds households of the project up."""
+        emit = Emitter(self.rules, code, code, "", "")
+        for held, (waiting, overdue) in self._waiting.pop(code, {}).items():
+            what = "、".join(f"{s.label}(目前:{s.status})" for s in held)
+            late = f",其中 {overdue} 户已超过登记期限" if overdue else ""
+            f = emit(
+                "CERT.PREREQUISITE",
+                f"项目 {code} 的{what}尚未办结:已交房的 {waiting} 户业主因此无法递交产权登记{late};"
+                f"请尽快办结并登记(docgen cert prerequisite set {code} {held[0].kind} --status 已办结 …),"
+                "各户的办证逾期不再逐户列出。",
+                held[0].kind,
+            )
+            if f:
+                yield f

@@ -46,6 +46,9 @@ RULES: dict[str, tuple[Severity, str]] = {
     "TIME.COMPLAINT_OPEN": ("error", "投诉超期未关闭"),
     "TIME.COMPLAINT_LATE": ("info", "投诉超期后才关闭"),
     "TIME.CERT_OVERDUE": ("warning", "产权证超期未办结"),
+    # Certificates (办证, docgen.certificates): a project prerequisite that holds up every household at once
+    # is reported once, for the project, instead of once per dossier.
+    "CERT.PREREQUISITE": ("error", "项目办证前提未办结,已交房的业主无法递交登记"),
     "TIME.WARRANTY_EXPIRED": ("warning", "报修时已过该部位保修期"),
     # Kept so that rules files naming it still load; since the component became a controlled
     # vocabulary the problem is reported (once) as VALID.COMPONENT.
@@ -66,6 +69,7 @@ RULES: dict[str, tuple[Severity, str]] = {
     "VALID.CHANNEL": ("warning", "渠道不在规定渠道中"),
     "VALID.APPROVAL_ORDER": ("error", "会签顺序或签字角色不符合会签链"),
     "VALID.APPROVAL_STATUS": ("error", "结算状态与会签进度不符"),
+    "VALID.REGISTRATION": ("error", "办证批次或办证前提的状态与记录不符"),
     "VALID.TEXT": ("error", "文字中含控制字符、换行或文字方向控制符"),
     "VALID.TEXT_LENGTH": ("warning", "文字超出长度上限"),
 }

@@ -342,6 +342,14 @@ class Verifier:
                     yield from self._check_record_file(rel)
                 else:
                     yield self._problem("FIXITY.ORPHAN", rel, f"{rel} 不是交房批次文件,不属于任何记录;请移出档案库")
+        registrations = folder / "registrations"
+        if registrations.is_dir():
+            for entry in sorted(os.scandir(registrations), key=lambda e: e.name):
+                rel = f"{base}/registrations/{entry.name}"
+                if entry.is_file() and entry.name.endswith(".json"):
+                    yield from self._check_record_file(rel)
+                else:
+                    yield self._problem("FIXITY.ORPHAN", rel, f"{rel} 不是办证批次文件,不属于任何记录;请移出档案库")
         dossiers = folder / "dossiers"
         if not dossiers.is_dir():
             return

@@ -21,6 +21,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validat
 from pydantic import ValidationError as PydanticValidationError
 
 from docgen.audit.findings import RULES
+from docgen.certificates.requirements import CertificateRules, default_certificate_rules
 from docgen.errors import ConflictError, RecordError
 from docgen.vocab import DOC_TYPES, STAGES, Stage, doc_type_code
 
@@ -32,7 +33,7 @@ Condition = Literal[
 ]
 CONDITION_LABELS: dict[str, str] = {
     "mortgage": "按揭购房",
-    "area_differs": "实测面积与合同面积不同",
+    "area_differs": "已交房且实测面积与合同面积不同",
     "certificate_done": "产权证已办结",
     "has_compensation": "有赔偿金额的报修",
     "has_settlement": "已审批或已付款的第三方维修结算",
@@ -90,6 +91,7 @@ class Deadlines(_Strict):
     repair_completion_days: int = Field(30, ge=0)
     complaint_closure_days: int = Field(15, ge=0)
     certificate_registration_days: int = Field(90, ge=0)
+    certificate_filing_days: int = Field(60, ge=0)
     area_variance_percent: Decimal = Decimal("3")
 
 
@@ -103,6 +105,7 @@ class DeadlineOverride(_Strict):
     repair_completion_days: int | None = Field(None, ge=0)
     complaint_closure_days: int | None = Field(None, ge=0)
     certificate_registration_days: int | None = Field(None, ge=0)
+    certificate_filing_days: int | None = Field(None, ge=0)
     area_variance_percent: Decimal | None = None
 
 
@@ -188,6 +191,8 @@ class Rules(_Strict):
     disabled: list[RuleId] = Field(default_factory=list)
     vocabularies: Vocabularies = Field(default_factory=Vocabularies)
     limits: Limits = Field(default_factory=Limits)
+    certificates: CertificateRules = Field(default_factory=default_certificate_rules)
+    """办证: the materials each household needs, the blocking prerequisites, per-project variants."""
 
     @model_validator(mode="after")
     def _all_stages(self) -> Rules:

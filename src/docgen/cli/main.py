@@ -29,6 +29,7 @@ COMMANDS: dict[str, str] = {
     "complaint": "docgen.cli.case_cmds:complaint",
     "revisit": "docgen.cli.case_cmds:revisit",
     "settlement": "docgen.cli.case_cmds:settlement",
+    "cert": "docgen.cli.cert_cmds:cert",
     "journal": "docgen.cli.archive_cmds:journal_cmd",
     "demo": "docgen.cli.demo_cmds:demo",
     "audit": "docgen.cli.audit_cmds:audit_cmd",

@@ -75,6 +75,7 @@ class DemoSummary:
     today: dt.date
     projects: list[str] = field(default_factory=list)
     batches: int = 0
+    registrations: int = 0
     dossiers: int = 0
     core_dossiers: int = 0
     documents: int = 0
@@ -314,6 +315,13 @@ def build_demo(
                 archive.save_batch(plan_batch(pp, ph, units_), tx)
                 summary.batches += 1
                 report("交房批次", n + 1, len(phase_index), "")
+
+        # 3b. a registration batch in progress (办证, docgen.demo.registration)
+        from docgen.demo.registration import build_registrations
+
+        report("办证批次", 0, 1, "")
+        summary.registrations = build_registrations(archive, plans, filer, planter.taken)
+        report("办证批次", 1, 1, "")
 
         # 4. post-build planting (duplicate file, superseded docs) through the API, then the manifest,
         #    then the hand edits a journal cannot see (they must come last).

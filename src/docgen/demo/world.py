@@ -111,7 +111,7 @@ class PhaseSpec:
     batch_name: str
     window: tuple[dt.date, dt.date]
     signed_range: tuple[dt.date, dt.date]
-    mode: str  # "presale" 签约 · "recent" 交房 · "cert" 办证/保修期 · "old" 保修期
+    mode: str  # "presale" 签约 · "due" 竣工备案、待发交房通知 · "recent" 交房 · "cert" 办证/保修期 · "old" 保修期
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,9 +156,9 @@ PROJECTS: tuple[ProjectSpec, ...] = (
             PhaseSpec("二期", 0.18, 2, "榕房许字(2025)第0045号", dt.date(2025, 2, 10), dt.date(2026, 10, 31),
                       dt.date(2026, 9, 25), "B02", "二期交房", (dt.date(2026, 10, 20), dt.date(2026, 10, 24)),
                       (dt.date(2025, 2, 20), dt.date(2026, 3, 31)), "recent"),
-            PhaseSpec("三期", 0.15, 2, "榕房许字(2026)第0012号", dt.date(2026, 1, 15), dt.date(2027, 6, 30),
-                      None, "B03", "三期交房(计划)", (dt.date(2027, 6, 18), dt.date(2027, 6, 22)),
-                      (dt.date(2026, 1, 20), dt.date(2026, 11, 10)), "presale"),
+            PhaseSpec("三期", 0.15, 2, "榕房许字(2025)第0102号", dt.date(2025, 6, 10), dt.date(2026, 12, 31),
+                      dt.date(2026, 11, 6), "B03", "三期交房", (dt.date(2026, 12, 19), dt.date(2026, 12, 23)),
+                      (dt.date(2025, 6, 20), dt.date(2026, 11, 10)), "due"),
         ),
     ),
     ProjectSpec(
@@ -185,6 +185,9 @@ PROJECTS: tuple[ProjectSpec, ...] = (
         ),
     ),
 )
+
+#: Phases whose units are not handed over yet (no notices sent, no handover documents).
+NOT_DELIVERED = ("presale", "due")
 
 ENTRANCES = 2
 FLOORS = range(2, 34)
@@ -272,7 +275,7 @@ def plan_projects(total_units: int, seed: int) -> list[ProjectPlan]:
                     ],
                 )
             )
-        delivered = [p for p in ps.phases if p.mode != "presale"]
+        delivered = [p for p in ps.phases if p.mode not in NOT_DELIVERED]
         first = min(p.window[1] for p in delivered)
         project = Project(
             code=ps.code,
@@ -363,7 +366,7 @@ def plan_household(
     area = Decimal(rng.randrange(7800, 14400)) / 100
     price = (area * rng.randint(*ps.unit_price)).quantize(Decimal("1"))
     mortgage = rng.random() < 0.6
-    delivered = spec.mode != "presale"
+    delivered = spec.mode not in NOT_DELIVERED
     dossier = Dossier(
         project=ps.code,
         unit=unit,
@@ -449,6 +452,8 @@ def plan_household(
             keys_issued=accepted,
         )
     elif spec.batch_id:
+        if spec.mode == "due":  # built and surveyed: the measured area is known before the notice goes out
+            dossier.area_measured = (area * (1 + Decimal(rng.randint(-150, 150)) / 10000)).quantize(Decimal("0.01"))
         h.batch_unit = BatchUnit(unit=unit, status="待通知")
     dossier.batch = spec.batch_id if h.batch_unit else None
 
@@ -663,6 +668,14 @@ def delivery_conditions(spec: PhaseSpec) -> list[DeliveryCondition]:
     start = spec.window[0]
     if spec.mode == "presale":  # not built yet: only the two books are in hand-over planning
         return [DeliveryCondition(item="two_books", status="未落实", note="计划交付前一个月印制")]
+    if spec.mode == "due":  # the notices are due now: the required conditions are met, the cleaning is still ahead
+        return [DeliveryCondition(item="two_books", status="已落实", date=DEMO_TODAY - 6 * DAY, note="每户一套，已入库"),
+                DeliveryCondition(item="door_numbers", status="已落实", date=DEMO_TODAY - 12 * DAY,
+                                  note="民政部门编定，已安装"),
+                DeliveryCondition(item="utilities", status="已落实", date=DEMO_TODAY - 4 * DAY,
+                                  note="供水、供电、燃气验收通过"),
+                DeliveryCondition(item="lifts", status="未落实", note="特种设备使用登记办理中，预计12月上旬"),
+                DeliveryCondition(item="cleaning", status="未落实", note="计划交付前一周完成开荒保洁")]
     done = (("two_books", 20, "每户一套，已入库"), ("door_numbers", 30, "民政部门编定，已安装"),
             ("utilities", 25, "供水、供电、燃气验收通过"), ("lifts", 15, "特种设备使用登记已办"),
             ("cleaning", 3, "开荒保洁完成"))

@@ -20,8 +20,8 @@ from typing import Any
 from docgen.bundled import TEMPLATES as BUNDLED_TEMPLATES
 from docgen.bundled import bundled_path
 from docgen.errors import DocgenError
+from docgen.generate import cert_context, samples
 from docgen.generate import context as ctx_mod
-from docgen.generate import samples
 from docgen.generate.render import TemplateRenderer
 from docgen.generate.settings import GenerateSettings
 from docgen.generate.style import template_style_problems
@@ -85,6 +85,10 @@ TEMPLATES: dict[str, TemplateSpec] = {
         TemplateSpec("compensation_agreement", "报修单", _compensation),
         TemplateSpec("settlement_sheet", "结算会签", _settlement),
         TemplateSpec("area_adjustment", "交房批次中的每户(随通知书)", _area),
+        # 办证 (docgen.generate.cert_context, cert_templates)
+        TemplateSpec("cert_checklist", "办证的每户", cert_context.sample_checklist),
+        TemplateSpec("power_of_attorney", "办证的每户", cert_context.sample_power_of_attorney),
+        TemplateSpec("certificate_notice", "办证批次中已出证的每户", cert_context.sample_notice),
     )
 }
 

@@ -652,9 +652,11 @@ BUILDERS = {
 
 def build_all(folder: Path) -> list[Path]:
     """Write every template into ``folder``; return the paths."""
+    from docgen.generate.cert_templates import BUILDERS as CERT_BUILDERS
+
     folder.mkdir(parents=True, exist_ok=True)
     out = []
-    for kind, build in BUILDERS.items():
+    for kind, build in {**BUILDERS, **CERT_BUILDERS}.items():
         path = folder / f"{kind}.docx"
         build(path)
         out.append(path)

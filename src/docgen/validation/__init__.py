@@ -23,6 +23,7 @@ from docgen.validation.checks import (
     component_problem,
     dossier_problems,
     project_problems,
+    registration_problems,
     text_problem,
 )
 from docgen.validation.core import (
@@ -52,6 +53,7 @@ __all__ = [
     "introduced",
     "project_problems",
     "refuse",
+    "registration_problems",
     "text_problem",
     "unit_problem",
 ]

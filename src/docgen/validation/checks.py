@@ -26,6 +26,11 @@ Rules (each problem's code is its audit rule id):
 - ``VALID.APPROVAL_ORDER`` / ``VALID.APPROVAL_STATUS``: a settlement's
   signatures follow the chain its approved total requires, in order, nothing
   after a 不同意; 已审批 / 已付款 only once the chain is complete.
+- ``VALID.REGISTRATION``: a registration batch (办证批次) says what its
+  households' status needs: 已递交 and later only once the batch has a
+  submission date and receipt number, a certificate number and date for
+  已出证 and 已领取, a reason for a household that left; a project's
+  prerequisite (办证前提) marked 已办结 has its date.
 - ``VALID.TEXT`` / ``VALID.TEXT_LENGTH``: no control characters or bidi
   overrides anywhere, no line breaks in one-line fields, lengths within limits.
 
@@ -43,7 +48,7 @@ from decimal import Decimal
 from typing import Any
 
 from docgen.approvals import approval_chain
-from docgen.models import Batch, Dossier, Project, Settlement
+from docgen.models import Batch, Dossier, Project, Registration, Settlement
 from docgen.money import money_str
 from docgen.validation.core import Context, Problem
 from docgen.validation.labels import FIELD_LABELS, of
@@ -88,6 +93,11 @@ TEXT_FIELDS: dict[str, tuple[tuple[str, str], ...]] = {
     "DeliveryCondition": (("evidence", LINE), ("note", TEXT)),
     "AreaRule": (("basis", TEXT),),
     "BatchUnit": (("notice_channel", LINE), ("defects", TEXT)),
+    "Prerequisite": (("phase", LINE), ("number", LINE), ("document", LINE), ("note", TEXT)),
+    "Registration": (("name", LINE), ("registry", LINE), ("handled_by", NAME), ("receipt_no", LINE),
+                     ("notes", TEXT)),
+    "RegistrationEntry": (("agent", NAME), ("certificate_no", LINE), ("received_by", NAME),
+                          ("left_reason", TEXT)),
 }
 
 
@@ -411,6 +421,67 @@ def batch_problems(b: Batch, ctx: Context) -> list[Problem]:
     return out
 
 
+def registration_problems(r: Registration, ctx: Context) -> list[Problem]:
+    """Every rule a registration batch (办证批次) breaks: texts, dates in order, each household's status."""
+    out: list[Problem] = []
+    rec = f"办证批次 {r.ref}"
+    _texts(out, ctx, r, "Registration", rec, "", "")
+    _date(out, ctx, r.created_on, rec, "建立日期", "created_on", "created_on")
+    _date(out, ctx, r.submitted_on, rec, "递交日期", "submitted_on", "submitted_on")
+    _order(out, rec, ("递交日期", r.submitted_on), ("建立日期", r.created_on), "submitted_on", "submitted_on")
+    if r.submitted_on is not None and not r.receipt_no:
+        out.append(Problem("VALID.REGISTRATION", rec, "登记中心受理编号",
+                           f"{rec} 已于 {r.submitted_on} 递交,但没有登记中心受理编号", "receipt_no", "receipt_no"))
+    labels = FIELD_LABELS["RegistrationEntry"]
+    for e in r.households:
+        urec = f"{rec} 中房号 {e.unit}"
+        path = f"households[{e.unit}]"
+        _texts(out, ctx, e, "RegistrationEntry", urec, path, e.unit)
+        for name in ("joined_on", "certified_on", "handed_out_on", "left_on"):
+            _date(out, ctx, getattr(e, name), urec, labels[name], f"{path}.{name}", e.unit)
+        _order(out, urec, ("登簿日期", e.certified_on), ("递交日期", r.submitted_on), f"{path}.certified_on", e.unit)
+        _order(out, urec, ("领证日期", e.handed_out_on), ("登簿日期", e.certified_on), f"{path}.handed_out_on", e.unit)
+
+        def add(field: str, message: str, name: str, unit: str = e.unit, where: str = urec) -> None:
+            out.append(Problem("VALID.REGISTRATION", where, field, f"{where} {message}", f"households[{unit}].{name}",
+                               unit))
+
+        if e.status in ("已递交", "已出证", "已领取") and r.submitted_on is None:
+            add("状态", f"为{e.status},但办证批次尚未递交", "status")
+        if e.status in ("已出证", "已领取") and (not e.certificate_no or e.certified_on is None):
+            add("不动产权证号", f"为{e.status},但没有不动产权证号或登簿日期", "certificate_no")
+        if e.status == "已领取" and e.handed_out_on is None:
+            add("领证日期", "为已领取,但没有领证日期", "handed_out_on")
+        if e.status == "已退出" and not e.left_reason.strip():
+            add("退出原因", "已退出批次,但没有写明原因", "left_reason")
+    return out
+
+
+def _prerequisites(out: list[Problem], ctx: Context, p: Project, rec: str) -> None:
+    from docgen.certificates.prerequisites import KIND_LABELS
+
+    phases = {ph.name for ph in p.phases}
+    seen: set[tuple[str, str]] = set()
+    for i, item in enumerate(p.prerequisites):
+        label = KIND_LABELS[item.kind] + (f"({shown(item.phase)})" if item.phase else "")
+        irec = f"{rec} 的办证前提「{label}」"
+        path = f"prerequisites[{i}]"
+        _texts(out, ctx, item, "Prerequisite", irec, path, path)
+        _date(out, ctx, item.started_on, irec, "开始办理日期", f"{path}.started_on", path)
+        _date(out, ctx, item.done_on, irec, "办结日期", f"{path}.done_on", path)
+        _order(out, irec, ("办结日期", item.done_on), ("开始办理日期", item.started_on), f"{path}.done_on", path)
+        if item.phase and item.phase not in phases:
+            out.append(Problem("VALID.REFERENCE", irec, "期名",
+                               f"{irec} 的期名「{shown(item.phase)}」不是本项目的分期"
+                               f"(本项目的分期:{'、'.join(sorted(phases)) or '无'})", f"{path}.phase", path))
+        if item.status == "已办结" and item.done_on is None:
+            out.append(Problem("VALID.REGISTRATION", irec, "办结日期", f"{irec} 为已办结,但没有办结日期",
+                               f"{path}.done_on", path))
+        if (item.kind, item.phase) in seen:
+            out.append(Problem("VALID.REGISTRATION", irec, "办证前提", f"{irec} 重复登记", path, path))
+        seen.add((item.kind, item.phase))
+
+
 def project_problems(p: Project, ctx: Context) -> list[Problem]:
     """Every rule a project breaks: texts, dates, and the consistency of its building structure."""
     out: list[Problem] = []
@@ -421,6 +492,7 @@ def project_problems(p: Project, ctx: Context) -> list[Problem]:
            "initial_registration")
     _date(out, ctx, p.initial_registration.date, f"{rec} 的初始登记", "办结日期", "initial_registration.date",
           "initial_registration")
+    _prerequisites(out, ctx, p, rec)
     seen: dict[str, str] = {}
     for i, phase in enumerate(p.phases):
         prec = f"{rec} {shown(phase.name) or f'第 {i + 1} 期'}"

@@ -28,6 +28,20 @@ FIELD_LABELS: dict[str, dict[str, str]] = {
         "contract_delivery_date": "合同约定交付日期", "completion_filed_on": "竣工验收备案日期",
     },
     "InitialRegistration": {"status": "办理状态", "number": "证书编号", "date": "办结日期"},
+    "Prerequisite": {
+        "kind": "办证前提", "phase": "期名", "status": "办理状态", "number": "证号或编号", "started_on": "开始办理日期",
+        "done_on": "办结日期", "document": "证明文件", "note": "备注",
+    },
+    "Registration": {
+        "id": "办证批次编号", "project": "项目编号", "name": "批次名称", "registry": "登记机构", "created_on": "建立日期",
+        "handled_by": "经办人", "submitted_on": "递交日期", "receipt_no": "登记中心受理编号", "households": "住户",
+        "notes": "备注", **_COMMON,
+    },
+    "RegistrationEntry": {
+        "unit": "房号", "status": "状态", "joined_on": "加入日期", "agent": "代理人", "materials": "材料份数",
+        "certificate_no": "不动产权证号", "certified_on": "登簿日期", "handed_out_on": "领证日期",
+        "received_by": "领取人", "left_on": "退出日期", "left_reason": "退出原因", **_COMMON,
+    },
     "PageInfo": {"n": "页码", "origin": "文字来源", "confidence": "识别置信度", "chars": "字数",
                  "size": "页面尺寸", "rereads": "重新识别记录", "doubtful": "OCR 存疑的行"},
     "DoubtfulLine": {"box": "位置", "text": "识别出的文字", "confidence": "识别置信度", "reason": "存疑原因",
@@ -97,7 +111,8 @@ FIELD_LABELS: dict[str, dict[str, str]] = {
     },
     "Project": {
         "code": "项目编号", "name": "项目名称", "city": "城市", "address": "项目地址", "developer": "开发商",
-        "phases": "分期", "initial_registration": "初始登记", "service_phone": "客服电话", "documents": "项目文件",
+        "phases": "分期", "initial_registration": "初始登记", "prerequisites": "办证前提", "service_phone": "客服电话",
+        "documents": "项目文件",
         "notes": "备注", **_COMMON,
     },
 }
@@ -121,6 +136,8 @@ ITEMS: dict[tuple[str, str], tuple[str, str, str]] = {
     ("Batch", "counters"): ("Counter", "", "第 {n} 个办理窗口"),
     ("Batch", "conditions"): ("DeliveryCondition", "", "第 {n} 项交付条件"),
     ("Batch", "units"): ("BatchUnit", "房号 {unit}", "第 {n} 户"),
+    ("Project", "prerequisites"): ("Prerequisite", "", "第 {n} 项办证前提"),
+    ("Registration", "households"): ("RegistrationEntry", "房号 {unit}", "第 {n} 户"),
 }
 # (model, object field) -> the model it holds
 NESTED: dict[tuple[str, str], str] = {
@@ -131,7 +148,7 @@ NESTED: dict[tuple[str, str], str] = {
 # What the top-level record is called (``CASE_LABEL`` in the archive uses the same words).
 RECORD_NOUNS = {
     "Dossier": "档案", "Project": "项目", "Batch": "交房批次", "RepairTicket": "报修单", "Complaint": "投诉",
-    "Revisit": "回访", "Settlement": "结算会签", "Document": "文件",
+    "Revisit": "回访", "Settlement": "结算会签", "Document": "文件", "Registration": "办证批次",
 }
 
 

@@ -161,7 +161,7 @@ class WebState:
             raise CsrfFailed("请求来自其他网站,已拒绝(安全校验未通过)")
 
     # -- the search engine ------------------------------------------------------------
-    def search(self, session: Session, query: Query) -> Results:
+    def search(self, session: Session, query: Query, *, reason: str = "") -> Results:
         """Run a query for a user: limited to the projects they may see, inside the engine.
 
         The engine keeps one warm searcher that is not safe to share between
@@ -171,10 +171,13 @@ class WebState:
         """
         session.require("read")
         query.projects = session.projects
-        query.reveal = False
+        query.reveal = bool(reason)
+        if reason:  # a search by a full ID or phone number: a reveal, journaled as the user
+            session.require("reveal")
+            query.reason, query.role, query.purpose = reason, session.user.role, "网页:检索结果"
         engine = self.workspace.engine()
         with self._search_lock:
-            results: Results = engine.search(query)
+            results: Results = engine.search(query, archive=session.archive)
         from docgen.web.privacy_bridge import screen_hits
 
         return screen_hits(results)

@@ -23,6 +23,7 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import FileResponse, RedirectResponse, Response
 from starlette.background import BackgroundTask
 
+from docgen import privacy
 from docgen.errors import UsageError
 from docgen.search.query import Hit, Results
 from docgen.search.query import Query as SearchQuery
@@ -56,6 +57,9 @@ class SearchForm:
     sort: str = "relevance"
     page: int = 1
     token: str = ""
+    reason: str = ""
+    needs_reason: bool = False
+    """The words hold a full ID or phone number: searching by it is a reveal, so a reason is asked for."""
     notes: list[str] = field(default_factory=list)
 
     def filters(self) -> dict[str, Any]:
@@ -126,12 +130,20 @@ def options(session: Session) -> dict[str, Any]:
             "batches": batches, "stages": STAGES, "sorts": SORT_LABELS}
 
 
+FULL_NUMBER_NOTE = ("检索词中有完整的身份证号码或电话:查到结果即表明号码属于谁,属于查看个人信息,"
+                    "须在「理由」栏写明原因后检索(记入日志)")
+
+
 def _results_page(request: Request, form: SearchForm, status: int = 200,
                   headers: dict[str, str] | None = None) -> Response:
     session = session_of(request)
     results: Results | None = None
-    if form.active:
-        results = web_state(request).search(session, form.query())
+    if form.active and privacy.full_numbers_in(form.text) and not form.reason:
+        form.needs_reason = True
+        form.notes.append(FULL_NUMBER_NOTE)
+        status = 400 if status == 200 and request.method == "POST" else status
+    elif form.active:
+        results = web_state(request).search(session, form.query(), reason=form.reason)
         for hit in results.hits:
             if hit.kind == "document" and hit.doc_id:
                 web_state(request).doc_owners.put(hit.doc_id, hit.owner)
@@ -153,10 +165,18 @@ def search_page(request: Request, page: int = Query(1, ge=1, le=100_000)) -> Res
 def search_submit(request: Request, q: str = Form(""), kind: str = Form(""), type: str = Form(""),
                   project: str = Form(""), batch: str = Form(""), stage: str = Form(""),
                   date_from: str = Form("", alias="from"), date_to: str = Form("", alias="to"),
-                  open: str = Form(""), signed: str = Form(""), sort: str = Form("relevance")) -> Response:
-    """The search box: keep the words in the session, answer with a URL that does not contain them."""
+                  open: str = Form(""), signed: str = Form(""), sort: str = Form("relevance"),
+                  reason: str = Form("")) -> Response:
+    """The search box: keep the words in the session, answer with a URL that does not contain them.
+
+    A search by a full ID or phone number is a reveal: it is answered here,
+    with its reason journaled, never through a URL that could be replayed.
+    """
     form = read_form({"q": q, "kind": kind, "type": type, "project": project, "batch": batch, "stage": stage,
                       "from": date_from, "to": date_to, "open": open, "signed": signed, "sort": sort})
+    if form.text and privacy.full_numbers_in(form.text):
+        form.reason = privacy_bridge.check_reason(reason) if reason.strip() else ""
+        return _results_page(request, form)
     who = caller(request)
     if form.text and who.web_session is not None:
         form.token = who.web_session.remember_text(form.text)
