@@ -223,6 +223,25 @@ def test_no_worker_alive_the_file_is_read_here_after_the_wait(tmp_path, broker: 
     assert not broker.client().keys("docgen:job:*") and not broker.client().keys("docgen:file:*")
 
 
+def test_queue_down_with_nothing_out_a_new_file_waits_in_the_inbox(tmp_path, broker: Broker):
+    archive = build_small_archive(tmp_path / "records")
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    settings = IngestSettings(inbox=inbox, workers=broker.url, worker_wait_seconds=1.0)
+    name = "HXSZ_05-1-0502_key_receipt_20260612.pdf"
+    with WatchThread(archive, settings) as w:
+        time.sleep(0.3)
+        broker.stop()  # nothing is out: only the watcher's own look at the broker can tell
+        text_pdf([["钥匙签收表", "华轩首座 5栋1单元0502 李娜"]], inbox / name)
+        wait_for(lambda: [n for n in w.notices if "无法连接" in n], 30, "the watcher saying the queue is down")
+        time.sleep(1.0)
+        assert (inbox / name).exists() and not list((inbox / ".processing").glob("*/*"))
+        broker.start()  # no worker: read here after worker_wait_seconds
+        wait_for(lambda: w.final(), 30, "the file filed")
+    assert [r.status for r in w.final()] == ["filed"]
+    assert any("已恢复连接" in n for n in w.notices), w.notices
+
+
 @pytest.mark.slow
 def test_forty_files_through_two_workers_are_filed_as_a_local_ingest_files_them(tmp_path, broker: Broker, start_worker):
     inputs = make_inputs(tmp_path / "scans")
@@ -281,7 +300,8 @@ def test_workers_killed_during_ocr_every_file_filed_once(tmp_path, broker: Broke
         names.append(save_scan([image], inbox / f"HXSZ_{unit}_key_receipt_2026061{i}.png", dpi=300).name)
     for i in range(3):
         unit, label = UNITS[i]
-        names.append(text_pdf([["回访记录", f"华轩首座 {label} 回访 第 {i} 次"]], inbox / f"visit{i}.pdf").name)
+        names.append(text_pdf([["回访记录", f"华轩首座 {label} 回访 第 {i} 次"]],
+                              inbox / f"HXSZ_{unit}_revisit_record_2026062{i}.pdf").name)
     with WatchThread(archive, settings) as w:
         # 1. a pool process SIGKILLed while it OCRs: its parent puts the message back and starts a new process
         job = wait_for(lambda: _ocr_job(client), 120, "a job in OCR")
@@ -300,7 +320,7 @@ def test_workers_killed_during_ocr_every_file_filed_once(tmp_path, broker: Broke
     assert all(r.status == "filed" for r in final), [(r.name, r.status, r.message) for r in final]
     filed = [d for dossier in archive.iter_dossiers() for d in dossier.documents]
     assert sorted(d.original_name for d in filed) == sorted(names)  # each exactly once
-    adds = [e for e in archive.journal.entries() if e["action"] == "document.add"]
+    adds = [e for e in archive.journal.entries() if e.action == "document.add"]
     assert len(adds) == len(names)
     assert not list((inbox / ".processing").glob("*/*")) and not list((inbox / "failed").glob("*"))
     assert any("无响应" in n and "重新排队" in n for n in w.notices), w.notices
@@ -314,26 +334,32 @@ def test_broker_stopped_and_restarted_nothing_lost_and_the_watcher_says_so(tmp_p
     inbox.mkdir()
     settings = IngestSettings(inbox=inbox, workers=broker.url, worker_lost_seconds=3.0, stable_seconds=0.1)
     start_worker(broker, "b1")
-    first = [text_pdf([["回访记录", f"华轩首座 {UNITS[i][1]} 回访 第 {i} 次"]], inbox / f"a{i}.pdf").name for i in range(3)]
+    client = broker.client()
+    first = [text_pdf([["回访记录", f"华轩首座 {UNITS[i][1]} 回访 第 {i} 次"]],
+                      inbox / f"HXSZ_{UNITS[i][0]}_revisit_record_2026062{i}.pdf").name for i in range(3)]
+    image = page_image(["钥匙签收表", "华轩首座 5栋1单元0601", "业主 刘洋 签收钥匙 2 把"], dpi=300)
+    first.append(save_scan([image], inbox / "HXSZ_05-1-0601_key_receipt_20260615.png", dpi=300).name)
     with WatchThread(archive, settings) as w:
-        wait_for(lambda: len(w.final()) >= 3, 60, "the first files filed")
+        # 1. the broker stops while the scan is being OCR'd (its job, its bytes and its message are in the broker)
+        wait_for(lambda: len(w.final()) >= 3 and _ocr_job(client), 90, "the text files filed and the scan in OCR")
         broker.stop()
-        later = [text_pdf([["维修记录", f"华轩首座 {UNITS[i][1]} 维修 第 {i} 次"]], inbox / f"b{i}.pdf").name
-                 for i in range(3)]
-        image = page_image(["钥匙签收表", "华轩首座 5栋1单元0502", "业主 李娜 签收钥匙 2 把"], dpi=150)
-        later.append(save_scan([image], inbox / "SCAN_DOWN.jpg", dpi=150).name)
         notice = wait_for(lambda: [n for n in w.notices if "无法连接" in n], 30, "the watcher saying the queue is down")
-        assert "不会丢失" in notice[0]
-        time.sleep(1.0)
-        assert all((inbox / n).exists() for n in later)  # not claimed while the queue is away: still in the inbox
-        broker.start()  # same port, its data gone (no persistence)
+        assert "不会丢失" in notice[0] and "等待" in notice[0]
+        # 2. files dropped while it is away are not claimed: they wait in the inbox
+        later = [text_pdf([["维修记录", f"华轩首座 {UNITS[i][1]} 维修 第 {i} 次"]],
+                          inbox / f"HXSZ_{UNITS[i][0]}_repair_record_2026063{i}.pdf").name for i in range(3)]
+        time.sleep(1.5)
+        assert all((inbox / n).exists() for n in later)
+        assert len(list((inbox / ".processing").glob("*/*"))) >= 1  # the scan's claim waits in the processing area
+        # 3. it comes back on the same port with its data gone (no persistence): the scan is sent again, all filed
+        broker.start()
         wait_for(lambda: len(w.final()) >= 7, 120, "every file filed after the restart")
         assert any("已恢复连接" in n for n in w.notices), w.notices
     final = w.final()
     assert sorted(r.name for r in final) == sorted(first + later)
     assert all(r.status == "filed" for r in final), [(r.name, r.status, r.message) for r in final]
     filed = [d.original_name for dossier in archive.iter_dossiers() for d in dossier.documents]
-    assert sorted(filed) == sorted(first + later)
+    assert sorted(filed) == sorted(first + later)  # each exactly once
     assert not list((inbox / ".processing").glob("*/*"))
 
 
@@ -347,11 +373,11 @@ def test_a_page_past_its_timeout_every_try_goes_to_failed_with_the_reason(tmp_pa
     start_worker(broker, "t1")
     image = page_image(["钥匙签收表", "华轩首座 5栋1单元0502", "业主 李娜 签收钥匙 2 把"], dpi=300)
     save_scan([image], inbox / "SLOW.png", dpi=300)
-    text_pdf([["回访记录", "华轩首座 3栋2单元1204 回访"]], inbox / "fine.pdf")
+    text_pdf([["回访记录", "华轩首座 3栋2单元1204 回访"]], inbox / "HXSZ_03-2-1204_revisit_record_20260620.pdf")
     with WatchThread(archive, settings) as w:
         wait_for(lambda: len(w.final()) >= 2, 180, "both files settled")
     by_name = {r.name: r for r in w.final()}
-    assert by_name["fine.pdf"].status == "filed"
+    assert by_name["HXSZ_03-2-1204_revisit_record_20260620.pdf"].status == "filed"
     slow = by_name["SLOW.png"]
     assert slow.status == "failed" and "尝试 2 次" in slow.message and "超过 0.3 秒" in slow.message, slow.message
     reason = (inbox / "failed" / "SLOW.png.reason.txt").read_text("utf-8")

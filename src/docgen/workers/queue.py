@@ -76,6 +76,7 @@ class QueueExtractor:
         self._jobs: dict[str, _Sent] = {}
         self._notices: list[str] = []
         self._last_poll = -1e18
+        self._last_ping = -1e18
         self._down_since: float | None = None
         self._workers_seen: tuple[float, int] = (-1e18, 0)
         self._no_worker_note = -1e18
@@ -90,7 +91,23 @@ class QueueExtractor:
             return False
 
     def accepting(self, pending: int) -> bool:
-        """True if the broker was reachable at the last look and fewer than ``worker_queue`` files are out."""
+        """True if the broker is reachable and fewer than ``worker_queue`` files are out.
+
+        With nothing out, :meth:`poll` does not talk to the broker, so the
+        broker is asked directly (a PING, at most once a second): a file is
+        not claimed from the inbox while the queue is away, and the watcher
+        hears that it is down (and back) though no job is waiting.
+        """
+        if pending == 0 or not self.available:
+            now = self.clock()
+            if now - self._last_ping >= 1.0:
+                self._last_ping = now
+                try:
+                    self.client.ping()
+                except Exception as exc:
+                    self._down(exc)
+                else:
+                    self._up()
         return self.available and pending < self.settings.worker_queue
 
     def submit(self, token: str, path: Path, sha256: str, options: ExtractOptions, label: str) -> None:
