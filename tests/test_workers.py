@@ -16,13 +16,12 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
-from brokers import Broker, broker, start_worker  # noqa: F401  (fixtures)
 from click.testing import CliRunner
-from conftest import OWNERS, build_small_archive
 
+from conftest import OWNERS, build_small_archive
 from docgen.archive import Archive
 from docgen.audit.fixity import Verifier
 from docgen.cli.main import cli
@@ -37,7 +36,15 @@ from docgen.ingest.watcher import Watcher
 from docgen.models import DoubtfulLine
 from docgen.workers import jobs
 from docgen.workers.queue import QueueExtractor
-from docgen.workers.status import queue_status
+from docgen.workers.status import queue_status, queue_status_for
+
+if TYPE_CHECKING:
+    from brokers import Broker
+
+pytest_plugins = ["brokers"]  # the broker and start_worker fixtures (tests/brokers.py)
+
+pytest.importorskip("celery", reason="celery 未安装(workers 依赖:./setup.sh 或 pip install -e '.[workers]')")
+pytest.importorskip("redis", reason="redis 未安装(workers 依赖:./setup.sh 或 pip install -e '.[workers]')")
 
 # -- inputs -------------------------------------------------------------------------------------------
 UNITS = [("03-2-1203", "3栋2单元1203"), ("03-2-1204", "3栋2单元1204"), ("05-1-0502", "5栋1单元0502"),
@@ -240,6 +247,25 @@ def test_queue_down_with_nothing_out_a_new_file_waits_in_the_inbox(tmp_path, bro
         wait_for(lambda: w.final(), 30, "the file filed")
     assert [r.status for r in w.final()] == ["filed"]
     assert any("已恢复连接" in n for n in w.notices), w.notices
+
+
+def test_queue_status_as_a_service_asks_for_filing_and_the_cli_alias_says_the_same(tmp_path, broker: Broker):
+    from docgen.errors import PermissionDenied
+    from docgen.session import User, Workspace
+
+    build_small_archive(tmp_path / "records")
+    config = load_config(None, {("archive", "path"): tmp_path / "records", ("ingest", "workers"): broker.url}, env={})
+    workspace = Workspace(config)
+    try:
+        status = queue_status_for(workspace.session(User("陈档案", "archivist")))
+        assert status.reachable and status.waiting == 0 and status.workers == []
+        with pytest.raises(PermissionDenied, match="归档"):
+            queue_status_for(workspace.session(User("周审计", "auditor")))
+    finally:
+        workspace.close()
+    for name in ("status", "queue"):
+        result = CliRunner().invoke(cli, ["worker", name, "--broker", broker.url])
+        assert result.exit_code == 0 and "排队 0 个文件" in result.output and "没有识别进程" in result.output, result.output
 
 
 @pytest.mark.slow

@@ -89,6 +89,9 @@ def worker(ctx: click.Context, app: App, broker: str | None, processes: int, nam
         ctx.meta["broker"] = broker
         return
     url = _broker(app, broker)
+    from docgen.workers import require
+
+    require()
     from docgen.workers.app import run_worker
     from docgen.workers.jobs import shown_url
 
@@ -115,7 +118,7 @@ def worker(ctx: click.Context, app: App, broker: str | None, processes: int, nam
 @pass_app
 @click.pass_context
 def worker_status(ctx: click.Context, app: App, broker: str | None, as_json: bool) -> None:
-    """任务队列状态:排队、正在识别的文件,各识别进程近 10 分钟的速度,最近的错误。"""
+    """任务队列状态:排队、正在识别的文件,各识别进程近 10 分钟的速度,最近的错误(也可写 docgen worker queue)。"""
     from docgen.workers.status import queue_status
 
     url = _broker(app, broker or (ctx.parent.meta.get("broker") if ctx.parent else None))
@@ -147,3 +150,6 @@ def worker_status(ctx: click.Context, app: App, broker: str | None, as_json: boo
         table("最近的错误", ["文件", "识别进程", "原因"],
               [[escape(e.get("name", "")), escape(e.get("worker", "")), escape(e.get("reason", ""))]
                for e in status.errors])
+
+
+worker.add_command(worker_status, "queue")  # `docgen worker queue`: the same table, by the name clerks use for it

@@ -19,3 +19,24 @@ archive's single writer and stays where the archive is.
 
 Celery is imported only here: no other command pays for it.
 """
+
+from __future__ import annotations
+
+from docgen.errors import ConfigError
+
+
+def require() -> None:
+    """Raise ConfigError (in Chinese) if the workers' libraries (the ``workers`` extra) are not installed.
+
+    Why: celery and redis are optional (a single machine reads in-process);
+    a missing one must be a sentence naming the install command, not an ImportError.
+    """
+    missing = []
+    for module in ("celery", "redis"):
+        try:
+            __import__(module)
+        except ImportError:
+            missing.append(module)
+    if missing:
+        raise ConfigError(f"识别进程和任务队列需要 {'、'.join(missing)},尚未安装;请运行 ./setup.sh,"
+                          "或 .venv/bin/pip install -e '.[workers]'(未设 [ingest] workers 时不需要它们)")

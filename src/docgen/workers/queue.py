@@ -62,6 +62,9 @@ class QueueExtractor:
     """Send files to ``docgen worker`` processes through Redis and collect their extractions."""
 
     def __init__(self, settings: IngestSettings, *, clock: Callable[[], float] = time.monotonic) -> None:
+        from docgen.workers import require
+
+        require()
         from docgen.workers.app import make_app
 
         if not settings.workers:

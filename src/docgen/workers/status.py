@@ -13,9 +13,13 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from docgen.errors import DocgenError
 from docgen.workers import jobs
+
+if TYPE_CHECKING:
+    from docgen.session import Session
 
 WINDOW = 600.0
 """Seconds over which a worker's throughput is measured (the last ten minutes)."""
@@ -80,6 +84,12 @@ def queue_status(url: str, *, errors: int = 10) -> QueueStatus:
     if not url:
         return QueueStatus(shown, False, "未配置识别进程([ingest] workers 未设置):文件在本进程中识别")
     try:
+        from docgen.workers import require
+
+        require()
+    except DocgenError as exc:
+        return QueueStatus(shown, False, str(exc))
+    try:
         client = jobs.connect(url, timeout=3.0)
         now = float(client.time()[0])
         tokens = [t.decode() for t in client.smembers(jobs.JOBS)]
@@ -106,6 +116,18 @@ def queue_status(url: str, *, errors: int = 10) -> QueueStatus:
                 job.get("stage", ""), round(max(0.0, now - started), 1), int(job.get("tries") or 1),
             ))
     return status
+
+
+def queue_status_for(session: Session) -> QueueStatus:
+    """The queue of this workspace's ``[ingest] workers`` for a user who may file (the service the web page will call).
+
+    Why a service: the web application has no page of ingest results yet (part 2
+    of the web issue); when it comes, it calls this, as ``docgen worker status``
+    does, and renders the same values.  Filing clerks watch the queue, so it
+    asks for the ``file`` permission.
+    """
+    session.require("file")
+    return queue_status(session.config.ingest.workers or "")
 
 
 def _queue_lists() -> list[str]:
