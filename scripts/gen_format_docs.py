@@ -41,9 +41,11 @@ records/
   journal.jsonl                         hash-chained log of every change (one JSON object per line)
   counters.json                         last number used per id prefix and year ({"BX-2026": 12, …})
   rules.json                            audit rules (docs/audit.md); absent = the packaged defaults
+  thresholds.json                       预警 thresholds of the figures (docs/report.md); absent = the packaged defaults
   projects/
     HXSZ/
       project.json                      the project (Project below)
+      units.json                        its 楼盘表: every room's 户型, areas, floor, price (UnitTable below; optional)
       documents/DOC-2026-000001.pdf     project-level files: 预售许可证, 竣工验收备案表, policies …
       documents/DOC-2026-000001.txt     text read from that file, pages separated by form feeds (\\f)
       batches/B01.json                  a handover batch (Batch below)
@@ -176,6 +178,8 @@ ORDER = [
     ("SettlementItem (`items[]`)", models.SettlementItem),
     ("Deduction (`deductions[]`)", models.Deduction),
     ("Approval (`approvals[]`)", models.Approval),
+    ("UnitTable (`units.json`)", models.UnitTable),
+    ("UnitRecord (`units[]`)", models.UnitRecord),
 ]
 
 

@@ -7,6 +7,8 @@ Nothing here mocks the archive: fixtures build real files through the real
 from __future__ import annotations
 
 import datetime as dt
+import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -141,3 +143,25 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     engines.close_all()
     ocr._engine = None
     gc.collect()
+    _EXIT["status"] = int(exitstatus)
+
+
+_EXIT: dict[str, int] = {}
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """End the test process with pytest's own exit status once everything is reported.
+
+    The cleanup above removed the crash we could reproduce, but a CI run on a
+    fresh machine still ended with a segfault in the interpreter's teardown
+    (after "N passed" was printed), turning a green run red.  Nothing is left
+    to do at this point (the summary, the JUnit XML and the cache are written),
+    so the process exits here with the status pytest computed, failures
+    included; ``DOCGEN_TEST_FULL_TEARDOWN=1`` keeps the normal teardown to
+    hunt the crash.
+    """
+    if "status" in _EXIT and os.environ.get("DOCGEN_TEST_FULL_TEARDOWN") != "1":
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(_EXIT["status"])

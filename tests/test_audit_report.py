@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from docgen.archive import Archive
-from docgen.audit.engine import Auditor
+from docgen.audit.engine import AuditFilter, Auditor
 from docgen.audit.findings import COLUMNS, Finding
 from docgen.audit.report import chart_svg, open_report, render_html
 from docgen.audit.summary import Summary
@@ -28,7 +28,7 @@ CHROMIUM = "/usr/bin/chromium"
 def planted(tmp_path_factory: pytest.TempPathFactory) -> tuple[Archive, list[Finding], Summary]:
     base = tmp_path_factory.mktemp("report")
     archive = build_planted(base / "records", base / "src")
-    findings = list(Auditor(archive).run())
+    findings = list(Auditor(archive, today=TODAY).run())
     summary = Summary(top=3)
     for f in findings:
         summary.add(f)
@@ -156,7 +156,7 @@ def test_html_in_headless_chromium(planted: tuple[Archive, list[Finding], Summar
 
 
 def test_cli_audit_summary_and_exit_codes(planted: tuple[Archive, list[Finding], Summary], tmp_path: Path) -> None:
-    archive, findings, _ = planted
+    archive, _, _ = planted
     runner = CliRunner()
     base = ["--archive", str(archive.root), "audit", "--today", TODAY.isoformat()]
     result = runner.invoke(cli, [*base, "--top", "2"])
@@ -165,7 +165,8 @@ def test_cli_audit_summary_and_exit_codes(planted: tuple[Archive, list[Finding],
     assert "HXSZ/03-2-1204" in result.output
     assert runner.invoke(cli, [*base, "--fail-on", "never"]).exit_code == 0
     info_only = runner.invoke(cli, [*base, "--project", "HXSZ", "--stage", "签约", "--fail-on", "error"])
-    errors_in_stage = [f for f in findings if f.stage == "签约" and f.severity == "error"]
+    in_stage = Auditor(archive, today=TODAY, where=AuditFilter(project="HXSZ", stage="签约")).run()
+    errors_in_stage = [f for f in in_stage if f.severity == "error"]
     assert info_only.exit_code == (3 if errors_in_stage else 0)
 
 

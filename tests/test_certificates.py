@@ -451,3 +451,15 @@ def test_a_batch_file_changed_outside_docgen_is_named_by_verify_and_refused_by_t
     accept_changes(ws.archive, [rel], "客服主管补记的备注,已核对")
     assert verify_archive(ws.archive)[0] == []
     assert certs.submit_registration(session(ws), reg.id, receipt_no="R-1").notes == "手工补记:业主电话确认"
+
+
+def test_ready_passes_over_a_household_already_submitted_outside_a_batch(ws: Workspace) -> None:
+    """Review: --ready took households whose dossier says 已递交 with no batch, to be submitted twice."""
+    file_materials(ws.archive, "HXSZ/05-1-0502")
+    with ws.archive.edit_dossier("HXSZ/05-1-0502", "dossier.edit", "已递交") as (d, _tx):
+        d.certificate_status = "已递交"
+    s = session(ws)
+    with pytest.raises(ConflictError, match="已递交"):
+        certs.new_registration(s, "HXSZ", ready=True)
+    with pytest.raises(ConflictError, match="5栋1单元0502:档案记为产权证资料已递交"):
+        certs.new_registration(s, "HXSZ", units=["05-1-0502"])

@@ -63,7 +63,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     config = load_config(root / "docgen.toml", env={})
     workspace = Workspace(config)
     store = UserStore(workspace.archive)
-    for role in ("archivist", "auditor"):
+    for role in ("archivist", "auditor", "manager"):
         store.add(role, role, password=PASSWORD)
     set_dossier_fields(workspace.session(User("演示", "operator")), "HXSZ/03-2-1204", {"notes": XSS})
     api.rebuild(workspace.archive, config.search)
@@ -227,4 +227,22 @@ def test_untrusted_note_runs_nothing_and_pages_fit_a_tablet(site: Site, browser_
     page.goto(f"{site.url}/projects")
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.textContent") == "跳到正文"
+    assert page.problems == []  # type: ignore[attr-defined]
+
+
+def test_manager_dashboard_charts_load_and_a_number_leads_to_its_records(site: Site, browser_page: Any) -> None:
+    page = browser_page
+    log_in(page, site, "manager")
+    page.click("nav a[href='/report']")
+    page.wait_for_selector("section.figure table")
+    wait_until(page, "Array.from(document.querySelectorAll('.charts img')).length > 3 && "
+                     "Array.from(document.querySelectorAll('.charts img')).every(i => i.complete && i.naturalWidth > 0)")
+    assert "预警" in page.inner_text("section.figure >> nth=0")
+    shoot(site, page, "report")
+    cell = page.locator("section[data-figure='交房'] td[data-kind='int'] a").first
+    number = int(cell.inner_text().replace(",", ""))
+    cell.click()
+    page.wait_for_selector("h1:has-text('数字对应的记录')")
+    assert f"{number} 条" in page.inner_text("h1")
+    assert page.locator("tbody tr").count() == min(number, 100)
     assert page.problems == []  # type: ignore[attr-defined]

@@ -94,6 +94,14 @@ CASES: list[Case] = [
     Case("POST", "/audit/verify", "audit", own=_url("/audit/verify"), ok=303),
     Case("GET", "/journal", "audit", own=_url("/journal"), foreign=_url("/journal?target=YHW"),
          foreign_mode="hidden"),
+    Case("GET", "/report", "figures", own=_url("/report"), foreign=_url("/report?project=YHW")),
+    Case("GET", "/report/chart/{section}/{number}.svg", "figures", own=_url("/report/chart/1/0.svg"),
+         foreign=_url("/report/chart/1/0.svg?project=YHW")),
+    Case("GET", "/report/records", "figures", own=_url("/report/records?kind=repairs"),
+         foreign=_url("/report/records?kind=repairs&project=YHW")),
+    Case("GET", "/report/report.{fmt}", "figures", own=_url("/report/report.xlsx"),
+         foreign=_url("/report/report.xlsx?project=YHW")),
+    Case("GET", "/api/report", "figures", kind="api", own=_url("/api/report"), foreign=_url("/api/report?project=YHW")),
     Case("GET", "/api/search", "read", kind="api", own=_url("/api/search?q=渗漏"),
          foreign=_url("/api/search?project=YHW"), foreign_mode="hidden"),
     Case("GET", "/api/dossiers/{project}/{unit}", "read", kind="api", own=_url("/api/dossiers/" + OWN_KEY),
@@ -260,7 +268,7 @@ def test_api_token_has_the_same_permissions(browsers: Browsers) -> None:
 def test_openapi_lists_exactly_the_api_routes(browsers: Browsers) -> None:
     spec = browsers.clients["anonymous"].get("/api/openapi.json").json()
     assert set(spec["paths"]) == {"/api/search", "/api/dossiers/{project}/{unit}", "/api/documents/{doc_id}",
-                                  "/api/documents/{doc_id}/file", "/api/audit", "/api/journal"}
+                                  "/api/documents/{doc_id}/file", "/api/audit", "/api/journal", "/api/report"}
     assert spec["paths"]["/api/audit"]["get"]["x-permission"] == "audit"
 
 

@@ -981,6 +981,78 @@ class Registration(Record):
         return [("households", f"房号 {dup} 在办证批次中重复出现") for dup in sorted({u for u in units if units.count(u) > 1})]
 
 
+FINISHES: tuple[str, ...] = ("毛坯", "简装", "精装")
+"""装修标准 a 楼盘表 row may name."""
+
+
+class UnitRecord(Record):
+    """One room of a project's 楼盘表 (unit attributes): 户型, areas, floor, orientation, finish, price.
+
+    The sales department keeps these per room; the figures (``docgen report``)
+    count repairs and complaints per 户型 and per 100 units from them, and once
+    a project has a 楼盘表 it is the authority on which rooms exist.
+    """
+
+    unit: str
+    """房号 code BB-U-RRRR, e.g. 03-2-1203."""
+    layout: str
+    """户型编号, e.g. A1."""
+    layout_name: str = ""
+    """户型名称, e.g. 三室两厅两卫."""
+    area_building: Quantity | None = None
+    """建筑面积 m² (string)."""
+    area_inner: Quantity | None = None
+    """套内面积 m² (string), not above the 建筑面积."""
+    floor: int | None = Field(default=None, ge=-9, le=300)
+    """楼层 (the floor of the room number unless the table says otherwise)."""
+    orientation: str = ""
+    """朝向, e.g. 南北通透, 朝南."""
+    finish: Literal["", "毛坯", "简装", "精装"] = ""
+    """装修标准: 毛坯 / 简装 / 精装."""
+    unit_price: Money | None = None
+    """成交单价 (yuan per m², string)."""
+    price_band: str = ""
+    """总价区间, e.g. 200-250万."""
+
+    @field_validator("unit")
+    @classmethod
+    def _unit(cls, value: str) -> str:
+        return parse_unit(value).code
+
+
+class UnitTable(Record):
+    """A project's 楼盘表 (``units.json``): every room with its attributes, imported from the sales spreadsheet."""
+
+    project: str
+    """项目编号 (must match the folder)."""
+    source: str = ""
+    """The spreadsheet it was imported from (file name)."""
+    imported_at: dt.datetime | None = None
+    """When it was imported (ISO 8601 with offset)."""
+    imported_by: str = ""
+    """Who imported it."""
+    units: list[UnitRecord] = Field(default_factory=list)
+    """One row per room, in 房号 order; a 房号 appears once."""
+
+    @field_validator("project")
+    @classmethod
+    def _project(cls, value: str) -> str:
+        return check_project_code(value)
+
+    def data_problems(self) -> list[tuple[str, str]]:
+        """Return (field path, problem) for inconsistencies that saving refuses: repeated rooms, areas."""
+        problems: list[tuple[str, str]] = []
+        seen: set[str] = set()
+        for row in self.units:
+            if row.unit in seen:
+                problems.append((f"units[{row.unit}]", f"房号 {unit_label(row.unit)} 重复出现"))
+            seen.add(row.unit)
+            if row.area_inner is not None and row.area_building is not None and row.area_inner > row.area_building:
+                problems.append((f"units[{row.unit}].area_inner",
+                                 f"房号 {unit_label(row.unit)} 的套内面积({row.area_inner})大于建筑面积({row.area_building})"))
+        return problems
+
+
 class Project(Record):
     """A development project (项目): the developer, phases, permits and project-level documents."""
 

@@ -284,10 +284,36 @@ def mask_pages(pages: Sequence[str], addresses: Iterable[str] = ()) -> list[str]
     return [mask_text(page, known) for page in pages]
 
 
-def full_numbers_in(text: str) -> list[str]:
-    """The full ID and phone numbers a query contains, masked for the journal (``350121********3583``).
+#: A run of digits a person may type for a number, grouped by spaces, hyphens or dots (``181 7967 2934``),
+#: not part of a code (``DOC-2026-000555``, ``BX-2026-00012``: a letter or hyphen before it, a letter after).
+_NUMBER_PROBE_RE = re.compile(r"(?<![A-Za-z0-9\-.])\d(?:[ \-.]?\d)+(?:[ \-.]?[Xx])?(?![A-Za-z0-9])")
+_DATE_RE = re.compile(r"\d{4}[\-.]\d{1,2}(?:[\-.]\d{1,2})?")
+_UNIT_CODE_RE = re.compile(r"\d{1,3}-\d{1,2}-\d{3,4}")  # 房号 03-2-1203
+_COMPACT_DATE_RE = re.compile(r"(?:19|20)\d\d(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])")  # 20260101
+#: Digits enough to single out a person: 7 of a phone's 11 (or of an ID's 18) narrow it to a handful.
+PROBE_DIGITS = 7
 
-    Searching by a full number confirms whose it is, so such a search is a reveal.
+
+def full_numbers_in(text: str) -> list[str]:
+    """The ID and phone numbers a query contains or probes for, masked for the journal (``350121********3583``).
+
+    Searching by a number confirms whose it is, so such a search is a reveal.
+    The search engine matches digit pairs and substrings, so a number typed
+    with spaces (``181 7967 2934``) or with a digit left off (``1817967293``)
+    finds the same person: any run of at least :data:`PROBE_DIGITS` digits,
+    however grouped, counts, except a date (``2026-11-16``, ``20261116``), a 房号
+    (``03-2-1203``) and the digits of a code (``DOC-2026-000555``,
+    ``HXSZ-HT-2024-00005``).  A bare 备案号 such as ``2025000123`` counts too:
+    better a reason asked once too often than a number confirmed unasked.
     """
     folded = unicodedata.normalize("NFKC", text)
-    return [mask_span(folded[s:e], kind) for s, e, kind in find_personal_numbers(folded)]
+    found = [(s, e, kind) for s, e, kind in find_personal_numbers(folded)]
+    out = [mask_span(folded[s:e], kind) for s, e, kind in found]
+    for m in _NUMBER_PROBE_RE.finditer(folded):
+        if any(not (m.end() <= a or m.start() >= b) for a, b, _ in found) or _DATE_RE.fullmatch(m.group()) \
+                or _UNIT_CODE_RE.fullmatch(m.group()):
+            continue
+        digits = re.sub(r"[^0-9Xx]", "", m.group())
+        if len(digits) >= PROBE_DIGITS and not _COMPACT_DATE_RE.fullmatch(digits):
+            out.append(mask_span(digits, "id" if len(digits) > 11 else "phone"))
+    return out

@@ -58,6 +58,8 @@ def describe_path(rel: str) -> str:
         return "档案库的编号计数器"
     if rel == "rules.json":
         return "档案库的审计规则"
+    if rel == "thresholds.json":
+        return "档案库的预警阈值"
     if rel == "archive.json":
         return "档案库标识文件"
     if len(parts) < 3 or parts[0] != "projects":
@@ -76,6 +78,8 @@ def describe_path(rel: str) -> str:
     else:
         owner = f"项目 {project}"
     name = parts[-1]
+    if len(parts) == 3 and name == "units.json":
+        return f"{owner}的楼盘表"
     if name in ("dossier.json", "project.json"):
         return f"{owner}的{'档案' if name == 'dossier.json' else '项目'}记录"
     if "documents" in parts:

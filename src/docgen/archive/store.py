@@ -56,6 +56,7 @@ from docgen.models import (
     RepairTicket,
     Revisit,
     Settlement,
+    UnitTable,
 )
 from docgen.units import check_project_code, check_safe_id, split_key
 from docgen.vocab import DOC_TYPES, Source, level_problem
@@ -141,6 +142,10 @@ class ArchiveLayout:
         project, unit = split_key(key)
         return f"projects/{project}/dossiers/{unit}"
 
+    def units_rel(self, project: str) -> str:
+        """``projects/HXSZ/units.json``: the project's 楼盘表 (absent until one is imported)."""
+        return f"{self.project_rel(project)}/units.json"
+
     def batch_rel(self, project: str, batch_id: str) -> str:
         """``projects/HXSZ/batches/B01.json``."""
         return f"{self.project_rel(project)}/batches/{check_safe_id(batch_id, '批次编号')}.json"
@@ -213,6 +218,7 @@ class Archive:
         """The countersign thresholds (``[generate] approval_thresholds``; None: the defaults), for validation."""
         self._rules_cache: tuple[Any, Rules] | None = None
         self._project_cache: dict[str, tuple[Any, Project | None]] = {}
+        self._units_cache: dict[str, tuple[Any, UnitTable | None, frozenset[str] | None]] = {}
 
     # -- opening -----------------------------------------------------------
     @classmethod
@@ -307,7 +313,29 @@ class Archive:
                 self._project_cache[code] = (pstamp, record)
             else:
                 record = cached[1]
-        return Context(rules, self.today(), self.approval_thresholds, record)
+        codes = self.unit_codes(project) if project else None
+        return Context(rules, self.today(), self.approval_thresholds, record, codes)
+
+    # -- 楼盘表 (unit attributes) ---------------------------------------------------
+    def _units_entry(self, project: str) -> tuple[Any, UnitTable | None, frozenset[str] | None]:
+        code = check_project_code(project)
+        path = self.root / self.layout.units_rel(code)
+        stamp = self._stamp_of(path)
+        cached = self._units_cache.get(code)
+        if cached is not None and cached[0] == stamp:
+            return cached
+        table = load_record(UnitTable, path) if stamp is not None else None
+        entry = (stamp, table, frozenset(u.unit for u in table.units) if table is not None else None)
+        self._units_cache[code] = entry
+        return entry
+
+    def unit_table(self, project: str) -> UnitTable | None:
+        """The project's 楼盘表 (``units.json``), or None when none was imported; parsed once until it changes."""
+        return self._units_entry(project)[1]
+
+    def unit_codes(self, project: str) -> frozenset[str] | None:
+        """The room codes of the project's 楼盘表 (what validation takes as ``unit_table``), or None without one."""
+        return self._units_entry(project)[2]
 
     # -- transactions --------------------------------------------------------
     @contextlib.contextmanager

@@ -137,7 +137,11 @@ class Auditor:
                     project = self.archive.project(code)
                 except DocgenError:
                     project = None
-            ctx = Context(self.rules, self.today, self.archive.approval_thresholds, project)
+            try:
+                units = self.archive.unit_codes(code)  # the 楼盘表, when the project has one
+            except DocgenError:
+                units = None  # an unreadable units.json is verify's finding; rooms are then checked by structure
+            ctx = Context(self.rules, self.today, self.archive.approval_thresholds, project, units)
             self._contexts[code] = ctx
         return ctx
 

@@ -334,6 +334,8 @@ class Verifier:
         else:
             yield from self._note_ids(code, [d.id for d in project.documents], f"{base}/project.json")
             yield from self._check_documents(project, f"{base}/documents", project.documents)
+        if (folder / "units.json").is_file():  # the 楼盘表
+            yield from self._check_record_file(f"{base}/units.json")
         batches = folder / "batches"
         if batches.is_dir():
             for entry in sorted(os.scandir(batches), key=lambda e: e.name):

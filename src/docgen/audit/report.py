@@ -53,7 +53,7 @@ class CsvReport:
 
     def add(self, finding: Finding) -> None:
         """Write one row."""
-        self.writer.writerow(_row(finding))
+        self.writer.writerow(["'" + v if v.startswith(("=", "+", "-", "@", "\t", "\r")) else v for v in _row(finding)])
 
     def close(self, summary: Summary, meta: dict[str, Any]) -> None:
         """Close the file."""
@@ -105,8 +105,15 @@ class XlsxReport:
         self.rows = 1
 
     def add(self, finding: Finding) -> None:
-        """Append one row."""
-        self.ws.append(_row(finding))
+        """Append one row (text cells: a message quoting record text is never a formula)."""
+        from openpyxl.cell import WriteOnlyCell
+
+        cells = []
+        for value in _row(finding):
+            cell = WriteOnlyCell(self.ws, value=value)
+            cell.data_type = "s"
+            cells.append(cell)
+        self.ws.append(cells)
         self.rows += 1
 
     def close(self, summary: Summary, meta: dict[str, Any]) -> None:

@@ -70,6 +70,9 @@ def write_submission_xlsx(path: Path, project: Project, registration: Registrati
         cell.alignment = Alignment(horizontal="center")
     for r in rows:
         ws.append([r.n, r.unit_label, r.owners, r.id_numbers, r.filing_no, r.area, r.materials])
+        for cell in ws[ws.max_row]:
+            if isinstance(cell.value, str):
+                cell.data_type = "s"  # names and numbers people typed are never formulas
         ws.cell(row=ws.max_row, column=4).number_format = "@"  # ID numbers as text, never 3.5e+17
         if r.area is not None:
             ws.cell(row=ws.max_row, column=6).number_format = "0.00"

@@ -146,6 +146,15 @@ def project_new(app: App, code: str, name: str, developer: str, credit_code: str
         console().print(f"[yellow]警告[/yellow] {f}: {msg}(已保存,请核对)")
 
 
+def _add_units_group() -> None:
+    from docgen.cli.report_cmds import units_group  # the 楼盘表 (docgen project units …)
+
+    project.add_command(units_group)
+
+
+_add_units_group()
+
+
 # -- batch -----------------------------------------------------------------------
 _batch_ref = dossiers.batch_ref
 

@@ -38,6 +38,7 @@ COMMANDS: dict[str, str] = {
     "restore": "docgen.cli.audit_cmds:restore_cmd",
     "export": "docgen.cli.audit_cmds:export_cmd",
     "rules": "docgen.cli.audit_cmds:rules_group",
+    "report": "docgen.cli.report_cmds:report",
     "generate": "docgen.cli.generate_cmds:generate",
     "templates": "docgen.cli.generate_cmds:templates",
     "ingest": "docgen.cli.ingest_cmds:ingest",

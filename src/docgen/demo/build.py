@@ -85,6 +85,8 @@ class DemoSummary:
     revisits: int = 0
     settlements: int = 0
     planted: list[dict[str, Any]] = field(default_factory=list)
+    patterns: dict[str, Any] = field(default_factory=dict)
+    """Where the patterns for the figures landed (:mod:`docgen.demo.layouts`)."""
     inbox: Path | None = None
     inbox_files: list[dict[str, Any]] = field(default_factory=list)
     seconds: float = 0.0
@@ -229,8 +231,9 @@ def build_demo(
     8 KB however small they are.  ``scans=False`` (quick tests) skips every
     image: no showcase scans and no inbox.
     """
+    from docgen.archive.records import dump_record
     from docgen.demo import inbox as inbox_mod
-    from docgen.demo import plant
+    from docgen.demo import layouts, plant
 
     if not isinstance(units, int) or units < 20 or units > MAX_UNITS:
         raise UsageError(f"户数应在 20 到 {MAX_UNITS} 之间(收到 {units})")
@@ -251,6 +254,7 @@ def build_demo(
     summary = DemoSummary(root=root, units=units, seed=seed, today=DEMO_TODAY)
     plans = plan_projects(units, seed)
     planter = plant.Planter(seed, plans)
+    patterns = layouts.Patterns(plans, seed)
 
     shm = Path("/dev/shm")
     scratch_parent = str(shm) if shm.is_dir() and os.access(shm, os.W_OK) else None  # RAM: files are written twice
@@ -265,6 +269,8 @@ def build_demo(
                 for spec in _project_docs(pp):
                     filer.file(tx, project, spec)
                 archive.save_project(project, tx)
+                table = patterns.table(project.code, archive.now(), ACTOR)  # the 楼盘表
+                tx.put_bytes(archive.layout.units_rel(project.code), dump_record(table))
                 summary.projects.append(project.code)
                 report("项目", i + 1, len(plans), "")
 
@@ -284,7 +290,7 @@ def build_demo(
                     seq_by_project[code] = seq_by_project.get(code, 0) + 1
                     rng = random.Random(f"{seed}:{code}/{unit}")
                     h = plan_household(rng, pp, ph, unit, seq_by_project[code], tx.next_id,
-                                       coowner=planter.wants_coowner(pp, ph, unit))
+                                       coowner=planter.wants_coowner(pp, ph, unit), traits=patterns.traits(code, unit))
                     showcase = scans and (f"{code}/{unit}" == "HXSZ/03-2-1203" or done % showcase_every == 0)
                     if showcase:
                         _make_showcase(h)
@@ -331,12 +337,14 @@ def build_demo(
         summary.inbox_files = inbox_mod.write_inbox(inbox_dir, planter) if scans else []
         planter.announce_hand_edits()
         summary.planted = planter.problems
+        summary.patterns = patterns.described()
         manifest = {
             "about": "示例档案库中故意植入的问题(供审计核对);人物、证件号码均为虚构",
             "seed": seed,
             "units": units,
             "today": DEMO_TODAY.isoformat(),
             "problems": planter.problems,
+            "patterns": patterns.described(),
             "inbox": summary.inbox_files,
         }
         archive.write_config_file(

@@ -318,6 +318,24 @@ class DocSpec:
     tag: str = ""  # planting hooks: "owner:1", "repair:<id>", ...
 
 
+@dataclass(frozen=True, slots=True)
+class UnitTraits:
+    """What the 楼盘表 and the planted patterns say about one room (:mod:`docgen.demo.layouts`)."""
+
+    area: Decimal
+    """建筑面积 from the 楼盘表 (the contract area)."""
+    unit_price: Decimal
+    """成交单价 from the 楼盘表."""
+    leak_prone: bool = False
+    """The room's 户型 is the one planted with far more 卫生间地面渗漏."""
+    complaint_on: dt.date | None = None
+    """The day of a complaint in the planted spike of one building, if this room takes part."""
+
+
+SLOW_CONTRACTOR = "福州恒顺防水工程有限公司"
+"""The contractor planted with slow repairs (16-27 days to finish where the others take 2-7)."""
+
+
 @dataclass(slots=True)
 class Household:
     """One household's dossier (without documents) and its paper trail."""
@@ -351,8 +369,12 @@ def plan_household(
     today: dt.date = DEMO_TODAY,
     *,
     coowner: bool | None = None,
+    traits: UnitTraits | None = None,
 ) -> Household:
-    """Draw one household: owners, contract, stage, cases and its documents (``coowner`` forces one)."""
+    """Draw one household: owners, contract, stage, cases and its documents (``coowner`` forces one).
+
+    ``traits`` (from the 楼盘表) give the contract area and price, and the planted patterns.
+    """
     ps, spec = pp.spec, phase.spec
     main = make_person(rng)
     owners = [Owner(name=main.name, id_number=main.id_number, phone=main.phone, address=main.address)]
@@ -365,6 +387,9 @@ def plan_household(
     signed_on = _rand_date(rng, *spec.signed_range)
     area = Decimal(rng.randrange(7800, 14400)) / 100
     price = (area * rng.randint(*ps.unit_price)).quantize(Decimal("1"))
+    if traits is not None:  # the draws above still happen, so the rest of the household is drawn as before
+        area = traits.area
+        price = (area * traits.unit_price).quantize(Decimal("1"))
     mortgage = rng.random() < 0.6
     delivered = spec.mode not in NOT_DELIVERED
     dossier = Dossier(
@@ -385,6 +410,8 @@ def plan_household(
     if delivered and dossier.payment_status == "按揭待放款":
         dossier.payment_status = "按揭已到账"
     h = Household(dossier=dossier, docs=[], phase=spec, window=spec.window)
+    if traits is not None:
+        h.extra["traits"] = traits
     ctx = C.Ctx(project=pp.project, dossier=dossier, phase=spec.name, handover_venue=ps.venue)
     docs = h.docs
 
@@ -411,16 +438,24 @@ def plan_household(
         start, end = spec.window
         notice_on = start - rng.randint(15, 30) * DAY
         docs.append(DocSpec("handover_notice", notice_on, C.handover_notice(ctx, notice_on, spec.window), source="generated"))
-        accepted = not (spec.mode == "recent" and rng.random() < 0.07)
+        # the latest handover is not finished: some rooms under rectification or refused at inspection,
+        # some owners booked and did not come, a few never booked (the funnel the figures show)
+        draw = rng.random() if spec.mode == "recent" else 1.0
+        accepted = draw >= 0.13
+        inspected = draw < 0.08
         defects = ""
-        if rng.random() < 0.2 or not accepted:
+        if rng.random() < 0.2 or inspected:
             defects = rng.choice(("主卧墙面有裂缝", "厨房窗户密封条脱落", "卫生间地漏排水不畅", "入户门划痕", "客厅地面空鼓"))
+        if not accepted and not inspected:
+            defects = ""
         h.defects = defects
         visit = _rand_date(rng, start, end)
-        if not accepted:
-            batch_status = "整改中"
+        if inspected:
+            batch_status = "整改中" if draw < 0.06 else "拒收"
             docs.append(DocSpec("inspection_record", visit, C.inspection_record(ctx, visit, defects), signed=True))
             docs.append(DocSpec("rectification_list", visit, C.rectification_list(ctx, visit, defects), signed=True))
+        elif not accepted:
+            batch_status = "已预约" if draw < 0.11 else "已通知"
         else:
             batch_status = "已收房"
             dossier.delivered_on = visit
@@ -447,7 +482,8 @@ def plan_household(
             status=batch_status,
             notice_sent_on=notice_on,
             notice_channel="快递+短信",
-            appointment=dt.datetime.combine(visit, dt.time(9 + rng.randint(0, 7), rng.choice((0, 30)))),
+            appointment=(dt.datetime.combine(visit, dt.time(9 + rng.randint(0, 7), rng.choice((0, 30))))
+                         if batch_status != "已通知" else None),
             defects=defects,
             keys_issued=accepted,
         )
@@ -496,11 +532,13 @@ def _plan_cases(rng: random.Random, h: Household, ctx: C.Ctx, alloc: Alloc, toda
     d = h.dossier
     assert d.delivered_on is not None
     since = (today - d.delivered_on).days
+    traits: UnitTraits | None = h.extra.get("traits")
     repairs: list[RepairTicket] = []
     n_repairs = 0 if since < 10 else rng.choices((0, 1, 2), (0.62, 0.28, 0.10))[0]
-    for _ in range(n_repairs):
-        candidates = [w for w in WARRANTY if min(w[2], since) > 8]
-        component, category, period = rng.choice(candidates)
+    draws = [rng.choice([w for w in WARRANTY if min(w[2], since) > 8]) for _ in range(n_repairs)]
+    if traits is not None and traits.leak_prone and since > 20 and rng.random() < 0.55:
+        draws.append(next(w for w in WARRANTY if w[0] == "卫生间地面渗漏"))  # the planted 户型 pattern
+    for component, category, period in draws:
         reported = d.delivered_on + rng.randint(3, min(period, since) - 1) * DAY
         desc, cause, location = _DESCRIPTIONS[component]
         r = RepairTicket(
@@ -516,20 +554,22 @@ def _plan_cases(rng: random.Random, h: Household, ctx: C.Ctx, alloc: Alloc, toda
             handled_by=rng.choice(STAFF),
         )
         age = (today - reported).days
+        contractor = rng.choice(CONTRACTORS)
+        takes = rng.randint(16, 27) if contractor == SLOW_CONTRACTOR else rng.randint(2, 7)  # the planted slow one
         if age <= 1:
             r.status = "已受理"
-        elif age <= 8:
+        elif age <= max(8, takes):
             r.status = "维修中"
             r.responded_on = reported + DAY
             r.verified_cause = cause
             r.responsibility = "施工单位"
-            r.contractor = rng.choice(CONTRACTORS)
+            r.contractor = contractor
         else:
             r.responded_on = reported + DAY
             r.verified_cause = cause
             r.responsibility = "施工单位"
-            r.contractor = rng.choice(CONTRACTORS)
-            r.completed_on = reported + rng.randint(2, 7) * DAY
+            r.contractor = contractor
+            r.completed_on = reported + takes * DAY
             r.owner_acceptance = "合格"
             r.accepted_on = r.completed_on
             r.closed_on = r.completed_on
@@ -550,6 +590,15 @@ def _plan_cases(rng: random.Random, h: Household, ctx: C.Ctx, alloc: Alloc, toda
                 _plan_settlement(rng, h, ctx, r, alloc, today)
 
     complaints: list[Complaint] = []
+    if traits is not None and traits.complaint_on is not None and traits.complaint_on + 15 * DAY < today:
+        received = traits.complaint_on  # the planted spike: one building, one week, one category
+        complaints.append(Complaint(
+            id=alloc("TS", received.year), received_on=received, channel=rng.choice(("电话", "400热线", "现场")),
+            first_responder=rng.choice(STAFF), category="工程质量", description="台风过后外墙窗边渗水,客厅墙面发霉",
+            status="已关闭", resolution="已组织外墙打胶及室内墙面修复,业主确认", closed_on=received + rng.randint(3, 10) * DAY,
+        ))
+        h.docs.append(DocSpec("complaint_record", received, C.complaint_record(ctx, complaints[-1]),
+                              related=complaints[-1].id))
     if since > 20 and rng.random() < 0.06:
         category, desc, resolution = rng.choice(COMPLAINT_CATEGORIES)
         received = d.delivered_on + rng.randint(5, since - 15) * DAY
@@ -580,8 +629,11 @@ def _plan_cases(rng: random.Random, h: Household, ctx: C.Ctx, alloc: Alloc, toda
         day = day + rng.randint(170, 182) * DAY
     for r in repairs:
         if r.closed_on and r.closed_on + 40 * DAY < today:
+            slow = r.contractor == SLOW_CONTRACTOR
+            grade = rng.choices("ABC", (0.4, 0.4, 0.2))[0] if slow else "A"
             revisits.append(Revisit(id="", date=r.closed_on + rng.randint(30, 40) * DAY, by=r.handled_by, reason="维修后回访",
-                                    satisfaction="A", notes=f"{r.component}维修后无复发", related=r.id))
+                                    satisfaction=grade,
+                                    notes="维修拖得太久" if grade == "C" else f"{r.component}维修后无复发", related=r.id))
     for c in complaints:
         if c.closed_on and c.closed_on + 3 * DAY < today:
             revisits.append(Revisit(id="", date=c.closed_on + rng.randint(1, 3) * DAY, by=c.first_responder, reason="投诉后回访",

@@ -505,8 +505,9 @@ def check_index_path(settings: SearchSettings) -> None:
     path = Path(settings.index_path)
     if path.exists() and not path.is_dir():
         raise DocgenError(f"索引路径 {path} 不是文件夹,请检查配置 [search] index_path")
-    # README.md: the placeholder that keeps the (otherwise ignored) index folder in git
-    ours = {"CURRENT", "write.lock", "write.lock.holder.json", "jieba", "README.md", ".gitkeep"}
+    # README.md: the placeholder that keeps the (otherwise ignored) index folder in git;
+    # cache: the web's page images ([web] cache defaults to <index>/cache), derived like the index
+    ours = {"CURRENT", "write.lock", "write.lock.holder.json", "jieba", "README.md", ".gitkeep", "cache"}
     if path.is_dir():
         foreign = [p.name for p in path.iterdir() if p.name not in ours and not p.name.startswith("gen-")]
         if foreign:

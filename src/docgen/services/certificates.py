@@ -391,6 +391,8 @@ def _joinable(session: Session, p: Project, d: Dossier, reqs: ProjectRequirement
     if d.unit in entries:
         other, e = entries[d.unit]
         return f"已在办证批次 {other.id} 中({e.status})"
+    if d.certificate_status == "已递交":  # submitted outside any batch docgen knows (e.g. before it was used)
+        return "档案记为产权证资料已递交(不在任何办证批次中);确需重新递交的,请先更正档案的产权证状态"
     return None
 
 

@@ -98,6 +98,8 @@ TEXT_FIELDS: dict[str, tuple[tuple[str, str], ...]] = {
                      ("notes", TEXT)),
     "RegistrationEntry": (("agent", NAME), ("certificate_no", LINE), ("received_by", NAME),
                           ("left_reason", TEXT)),
+    "UnitRecord": (("layout", LINE), ("layout_name", LINE), ("orientation", LINE), ("price_band", LINE)),
+    "UnitTable": (("source", LINE), ("imported_by", NAME)),
 }
 
 

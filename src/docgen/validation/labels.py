@@ -115,6 +115,15 @@ FIELD_LABELS: dict[str, dict[str, str]] = {
         "documents": "项目文件",
         "notes": "备注", **_COMMON,
     },
+    "UnitRecord": {
+        "unit": "房号", "layout": "户型编号", "layout_name": "户型名称", "area_building": "建筑面积",
+        "area_inner": "套内面积", "floor": "楼层", "orientation": "朝向", "finish": "装修标准",
+        "unit_price": "成交单价", "price_band": "总价区间",
+    },
+    "UnitTable": {
+        "project": "项目编号", "source": "导入文件", "imported_at": "导入时间", "imported_by": "导入人",
+        "units": "房间",
+    },
 }
 
 # (model, list field) -> (the model of its items, how one item is named: by its id, else by its position)
@@ -138,6 +147,7 @@ ITEMS: dict[tuple[str, str], tuple[str, str, str]] = {
     ("Batch", "units"): ("BatchUnit", "房号 {unit}", "第 {n} 户"),
     ("Project", "prerequisites"): ("Prerequisite", "", "第 {n} 项办证前提"),
     ("Registration", "households"): ("RegistrationEntry", "房号 {unit}", "第 {n} 户"),
+    ("UnitTable", "units"): ("UnitRecord", "房号 {unit}", "第 {n} 个房间"),
 }
 # (model, object field) -> the model it holds
 NESTED: dict[tuple[str, str], str] = {
@@ -149,6 +159,7 @@ NESTED: dict[tuple[str, str], str] = {
 RECORD_NOUNS = {
     "Dossier": "档案", "Project": "项目", "Batch": "交房批次", "RepairTicket": "报修单", "Complaint": "投诉",
     "Revisit": "回访", "Settlement": "结算会签", "Document": "文件", "Registration": "办证批次",
+    "UnitTable": "楼盘表",
 }
 
 

@@ -203,8 +203,11 @@ class WebState:
                 results = self.search(session, Query(text=f"编号:{doc_id}", kind="document", limit=5,
                                                        highlight=False))
             except DocgenError:
-                owner, doc = archive.find_document(doc_id)
-                session.check_key(archive.owner_key(owner))
+                try:
+                    owner, doc = archive.find_document(doc_id)
+                    session.check_key(archive.owner_key(owner))
+                except NotFoundError:  # never say whose it is: the same answer as an unknown id
+                    raise NotFoundError(f"文件 {doc_id} 不存在或无权查看") from None
                 found = owner, doc
             else:
                 for hit in results.hits:

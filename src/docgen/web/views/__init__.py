@@ -14,9 +14,9 @@ from fastapi import APIRouter, FastAPI
 
 def routers() -> list[APIRouter]:
     """Every view module's router, in the order the navigation shows them."""
-    from docgen.web.views import api, audit, documents, dossiers, login, projects, search
+    from docgen.web.views import api, audit, documents, dossiers, login, projects, report, search
 
-    return [m.router for m in (login, search, dossiers, documents, projects, audit, api)]
+    return [m.router for m in (login, search, dossiers, documents, projects, audit, report, api)]
 
 
 def register(app: FastAPI) -> None:
