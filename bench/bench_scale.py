@@ -22,7 +22,7 @@ the next step (docs/scale.md) is decided from numbers.
 - **audit**: bench/bench_audit.py's archive generator at each size (bulk
   transactions, light documents, some cases), then the full audit (every check,
   findings streamed into the summary) and its peak RSS; ``docgen report`` (issue
-  17) when this tree has it: **HOOK(issue 17)** below runs it and otherwise says
+  17) when this tree has it: ``report_hook`` below runs it and otherwise says
   that it is missing.
 - **ocr**: a real Redis on a free 127.0.0.1 port, ``docgen worker`` with 1 and
   with 2 processes, the same image-only scan pages sent through the queue
@@ -301,7 +301,7 @@ def measure_audit(root: Path, n: int) -> dict[str, Any]:
 
 
 def report_hook(records: Path) -> dict[str, Any] | str:
-    """HOOK(issue 17): time ``docgen report --format json`` when this tree has the command; say so when not.
+    """Time ``docgen report --format json`` (issue 17) when this tree has the command; say so when not.
 
     The report command comes from issue 17's branch; once it is merged this
     hook measures it without any change (its CLI is the one the issue names).
