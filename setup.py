@@ -19,7 +19,7 @@ from setuptools.command.build_py import build_py
 
 ROOT = Path(__file__).resolve().parent
 # folder in the repository -> folder under docgen/data/ in the wheel (mirrors docgen.bundled)
-BUNDLED = ("templates", "records", "samples/inbox")
+BUNDLED = ("templates", "records", "samples/inbox", "docs")
 # never shipped: an archive's lock and staging folder, caches
 IGNORE = shutil.ignore_patterns(".docgen", "__pycache__", "*.pyc", ".DS_Store")
 

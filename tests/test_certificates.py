@@ -463,3 +463,19 @@ def test_ready_passes_over_a_household_already_submitted_outside_a_batch(ws: Wor
         certs.new_registration(s, "HXSZ", ready=True)
     with pytest.raises(ConflictError, match="5栋1单元0502:档案记为产权证资料已递交"):
         certs.new_registration(s, "HXSZ", units=["05-1-0502"])
+
+
+def test_dates_out_of_order_are_refused(ws: Workspace) -> None:
+    """Review: a batch dated before the delivery, a submission before the batch, a leave before the submission."""
+    file_materials(ws.archive, "HXSZ/05-1-0502")
+    s = session(ws)
+    delivered = ws.archive.dossier("HXSZ/05-1-0502").delivered_on
+    assert delivered is not None
+    with pytest.raises(ConflictError, match="交房日期 .* 晚于办证批次的建立日期"):
+        certs.new_registration(s, "HXSZ", units=["05-1-0502"], on=delivered - dt.timedelta(days=1))
+    reg = certs.new_registration(s, "HXSZ", units=["05-1-0502"], on=delivered + dt.timedelta(days=10)).registration
+    with pytest.raises(UsageError, match="早于办证批次 .* 的建立日期"):
+        certs.submit_registration(s, reg.id, receipt_no="R-1", on=delivered + dt.timedelta(days=9))
+    certs.submit_registration(s, reg.id, receipt_no="R-1", on=delivered + dt.timedelta(days=20))
+    with pytest.raises(UsageError, match="早于递交日期"):
+        certs.leave_registration(s, reg.id, "05-1-0502", reason="资料退回", on=delivered + dt.timedelta(days=15))

@@ -162,3 +162,12 @@ def test_templates_check_fails(archive: Archive, tmp_path: Path, line: str) -> N
     report = {r["kind"]: r for r in json.loads(result.output)}["handover_notice"]
     assert not report["ok"]
     assert "invoice_no" in report["unsupplied"] or "不安全" in report["error"] or "应为全角「：」" in report["style"][0]
+
+
+def test_out_takes_a_folder_not_a_file_name(archive: Archive, tmp_path: Path) -> None:
+    """Review: ``--out 协议.docx`` made a folder named 协议.docx; now it is refused in Chinese and nothing is made."""
+    config = _config(tmp_path, archive)
+    target = tmp_path / "协议.docx"
+    result = _run(config, "generate", "compensation", "BX-2026-00001", "--out", str(target))
+    assert result.exit_code == 2 and "像是文件名" in result.output  # type: ignore[attr-defined]
+    assert not target.exists()

@@ -30,7 +30,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 # what a build reads (pyproject.toml, setup.py, MANIFEST.in) and what setup.py bundles
 BUILD_INPUTS = ("pyproject.toml", "setup.py", "MANIFEST.in", "README.md", "src", "templates", "records",
-                "samples/inbox")
+                "samples/inbox", "docs")
 
 
 def _files(folder: Path) -> set[str]:

@@ -90,7 +90,7 @@ def test_handover_per_batch_and_day_by_day(demo: Archive, figures: dict[str, Any
         assert row["units"] == len(b.units) and row["accepted"] == status["已收房"]
         assert row["notified"] == sum(1 for u in b.units if u.status != "待通知" or u.notice_sent_on)
         assert row["attended"] == attended and row["rectifying"] == status["整改中"] and row["rejected"] == status["拒收"]
-        assert row["rate"] == (round(status["已收房"] / len(b.units), 4) if b.units else None)
+        assert row["rate"] == (round(status["已收房"] / len(b.units), 6) if b.units else None)
         assert row["defects"] == sum(1 for u in b.units if u.defects)
         for day in row["daily"]:
             on = dt.date.fromisoformat(day["date"])
@@ -158,7 +158,7 @@ def test_repair_timeliness_contractors_and_warranty(demo: Archive, figures: dict
         yes = sum(1 for r in repairs if r.in_warranty is True)
         no = sum(1 for r in repairs if r.in_warranty is False)
         assert (t["count"], t["in_warranty"], t["out_of_warranty"]) == (len(repairs), yes, no)
-        assert t["in_warranty_share"] == round(yes / (yes + no), 4)
+        assert t["in_warranty_share"] == round(yes / (yes + no), 6)
         open_ = [r for r in repairs if r.status in ("已受理", "已核实", "维修中", "待验收")]
         assert t["open"] == len(open_)
         assert t["overdue"] == sum(1 for r in open_ if (TODAY - r.reported_on).days > 30)

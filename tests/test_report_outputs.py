@@ -238,3 +238,13 @@ def test_record_text_cannot_inject_markup_into_the_page_or_the_charts(archive: A
     assert any(r["key"].startswith("<script>") for r in f["repairs"]["by_contractor"])
     page = render_html(f)
     assert "<script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;甲公司" in page
+
+
+def test_percentages_are_rounded_once_half_up() -> None:
+    """Review: 14/17 showed 82.3 % and 1/29 showed 3.5 % (a four-decimal share rounded again as a float)."""
+    from docgen.report.figures import share
+    from docgen.report.html import fmt
+
+    assert fmt(share(14, 17), "pct") == "82.4%"
+    assert fmt(share(1, 29), "pct") == "3.4%"
+    assert fmt(share(1, 8), "pct") == "12.5%" and fmt(share(1, 16), "pct") == "6.3%"

@@ -54,3 +54,15 @@ def test_a_foreign_document_id_names_no_dossier_when_the_index_cannot_answer(tmp
         assert r.status_code == 404, url
         assert f"文件 {foreign} 不存在或无权查看" in r.text and "YHW" not in r.text, (url, r.text[:300])
     assert client.get(f"/documents/{env.docs['own_pdf']}").status_code == 200  # the fallback still serves its own
+
+
+def test_a_link_followed_after_the_login_expired_keeps_its_query(tmp_path: Path) -> None:
+    """Review: /report/records?kind=… after expiry came back without its query (an error page after login)."""
+    env = build_env(tmp_path)
+    client = env.client()
+    r = client.get("/report/records?kind=repairs&project=HXSZ")
+    assert r.status_code == 303
+    target = r.headers["location"]
+    assert target == "/login?next=/report/records%3Fkind%3Drepairs%26project%3DHXSZ"
+    page = client.get(target)
+    assert 'value="/report/records?kind=repairs&amp;project=HXSZ"' in page.text

@@ -94,6 +94,76 @@ CASES: list[Case] = [
     Case("POST", "/audit/verify", "audit", own=_url("/audit/verify"), ok=303),
     Case("GET", "/journal", "audit", own=_url("/journal"), foreign=_url("/journal?target=YHW"),
          foreign_mode="hidden"),
+    # part 2: cases, work lists, handover day, paperwork, paper in, administration, help.  A form that would
+    # change the shared archive is sent with data the core refuses (ok=400/409): the role and scope checks
+    # come first, so a foreign record is still 404 and a wrong role still 403.
+    Case("GET", "/dossiers/{project}/{unit}/{kind}/new", "cases", own=_url(f"/dossiers/{OWN_KEY}/repairs/new"),
+         foreign=_url(f"/dossiers/{FOREIGN_KEY}/repairs/new")),
+    Case("POST", "/dossiers/{project}/{unit}/{kind}/new", "cases", own=_url(f"/dossiers/{OWN_KEY}/repairs/new"),
+         foreign=_url(f"/dossiers/{FOREIGN_KEY}/repairs/new"), ok=400, data={"component": "门窗", "description": ""}),
+    Case("GET", "/cases/{case_id}", "read", own=_url("/cases/{own_repair}"), foreign=_url("/cases/{foreign_repair}")),
+    Case("POST", "/cases/{case_id}", "cases", own=_url("/cases/{own_repair}"), foreign=_url("/cases/{foreign_repair}"),
+         ok=400, data={"component": "", "description": ""}),
+    Case("POST", "/cases/{case_id}/close", "cases", own=_url("/cases/{own_complaint}/close"),
+         foreign=_url("/cases/{foreign_repair}/close"), ok=400, data={"resolution": ""}),
+    Case("POST", "/cases/{case_id}/link", "cases", own=_url("/cases/{own_complaint}/link"),
+         foreign=_url("/cases/{foreign_repair}/link"), ok=303),
+    Case("POST", "/cases/{case_id}/submit", "cases", own=_url("/cases/{done_settlement}/submit"),
+         foreign=_url("/cases/{foreign_settlement}/submit"), ok=409),
+    Case("POST", "/cases/{case_id}/approve", "approve", own=_url("/cases/{done_settlement}/approve"),
+         foreign=_url("/cases/{foreign_settlement}/approve"), ok=409, data={"decision": "同意"}),
+    Case("POST", "/cases/{case_id}/paid", "cases", own=_url("/cases/{own_settlement}/paid"),
+         foreign=_url("/cases/{foreign_settlement}/paid"), ok=409),
+    Case("GET", "/work", "read", own=_url("/work"), foreign_mode="hidden"),
+    Case("GET", "/projects/{code}/batches/{batch_id}/handover", "read", own=_url("/projects/HXSZ/batches/B02/handover"),
+         foreign=_url("/projects/YHW/batches/B01/handover")),
+    Case("GET", "/projects/{code}/batches/{batch_id}/counts", "read", kind="partial",
+         own=_url("/projects/HXSZ/batches/B02/counts"), foreign=_url("/projects/YHW/batches/B01/counts")),
+    Case("POST", "/projects/{code}/batches/{batch_id}/units/{unit}", "handover",
+         own=_url("/projects/HXSZ/batches/B02/units/03-2-1205"), foreign=_url("/projects/YHW/batches/B01/units/01-1-0101"),
+         ok=409, data={"to": "已收房"}),
+    Case("POST", "/projects/{code}/batches/{batch_id}/units/{unit}/keys", "handover",
+         own=_url("/projects/HXSZ/batches/B02/units/03-2-1205/keys"),
+         foreign=_url("/projects/YHW/batches/B01/units/01-1-0101/keys"), ok=409, data={"issued": "1"}),
+    Case("POST", "/projects/{code}/batches/{batch_id}/units/{unit}/defects", "handover",
+         own=_url("/projects/HXSZ/batches/B02/units/03-2-1205/defects"),
+         foreign=_url("/projects/YHW/batches/B01/units/01-1-0101/defects"), ok=400),
+    Case("POST", "/paperwork", "generate", own=_url("/paperwork"), ok=400,
+         data={"kind": "compensation", "ref": "TS-2026-00001"}),
+    Case("GET", "/jobs/{job_id}", "login", own=_url("/jobs/nojob"), ok=404),
+    Case("GET", "/jobs/{job_id}/files/{name}", "login", own=_url("/jobs/nojob/files/merged"), ok=404),
+    Case("GET", "/ingest", "file", own=_url("/ingest"), foreign_mode="hidden"),
+    Case("POST", "/ingest/uploads", "file", own=_url("/ingest/uploads"), ok=400),
+    Case("GET", "/ingest/review", "file", own=_url("/ingest/review"), foreign_mode="hidden"),
+    Case("GET", "/ingest/review/{review_id}", "file", own=_url("/ingest/review/{review}"),
+         foreign=_url("/ingest/review/{foreign_review}")),
+    Case("GET", "/ingest/review/{review_id}/pages/{n}.png", "file", own=_url("/ingest/review/{review}/pages/1.png"),
+         foreign=_url("/ingest/review/{foreign_review}/pages/1.png")),
+    Case("GET", "/ingest/review/{review_id}/crops/{page_no}/{line}.png", "file",
+         own=_url("/ingest/review/{review}/crops/1/0.png"), foreign=_url("/ingest/review/{foreign_review}/crops/1/0.png"),
+         ok=404),
+    Case("POST", "/ingest/review/{review_id}/file", "file", own=_url("/ingest/review/{review}/file"),
+         foreign=_url("/ingest/review/{foreign_review}/file"), ok=400, data={"owner_key": OWN_KEY, "doc_type": ""}),
+    Case("POST", "/ingest/review/{review_id}/reject", "file", own=_url("/ingest/review/{review}/reject"),
+         foreign=_url("/ingest/review/{foreign_review}/reject"), ok=400, data={"reason": " "}),
+    Case("GET", "/ingest/failed", "file", own=_url("/ingest/failed"), foreign_mode="hidden"),
+    Case("POST", "/ingest/failed/{file_id}/retry", "file", own=_url("/ingest/failed/{failed}/retry"), ok=404),
+    # (the failed area belongs to no project yet: a project-scoped archivist does not see it; see test_web_work)
+    Case("POST", "/ingest/failed/{file_id}/discard", "file", own=_url("/ingest/failed/{failed}/discard"), ok=404,
+         data={"reason": ""}),
+    Case("GET", "/admin", "users", own=_url("/admin"), ok=303),
+    Case("GET", "/admin/users", "users", own=_url("/admin/users"), foreign_mode="hidden"),
+    Case("POST", "/admin/users", "users", own=_url("/admin/users"), ok=400,
+         data={"name": "newbie", "role": "staff", "password": "abcdefgh12", "password2": "different12"}),
+    Case("POST", "/admin/users/{name}", "users", own=_url("/admin/users/staff"), ok=400,
+         data={"action": "role", "role": "nosuchrole"}),
+    Case("GET", "/admin/rules", "rules", own=_url("/admin/rules")),
+    Case("POST", "/admin/rules", "rules", own=_url("/admin/rules"), ok=400, data={"text": "{not json"}),
+    Case("GET", "/admin/templates", "templates", own=_url("/admin/templates")),
+    Case("GET", "/admin/templates/{kind}.docx", "templates", own=_url("/admin/templates/compensation_agreement.docx")),
+    Case("POST", "/admin/templates/{kind}", "templates", own=_url("/admin/templates/compensation_agreement"), ok=400),
+    Case("GET", "/help", "login", own=_url("/help")),
+    Case("GET", "/help/img/{name}", "login", own=_url("/help/img/handover_plan-1.png")),
     Case("GET", "/report", "figures", own=_url("/report"), foreign=_url("/report?project=YHW")),
     Case("GET", "/report/chart/{section}/{number}.svg", "figures", own=_url("/report/chart/1/0.svg"),
          foreign=_url("/report/chart/1/0.svg?project=YHW")),
@@ -127,7 +197,7 @@ class Browsers:
 
 @pytest.fixture(scope="module")
 def browsers(tmp_path_factory: pytest.TempPathFactory) -> Browsers:
-    env = build_env(tmp_path_factory.mktemp("perm"))
+    env = build_env(tmp_path_factory.mktemp("perm"), work=True)
     clients: dict[str, TestClient] = {"anonymous": env.client()}
     csrf: dict[str, str] = {"anonymous": ""}
     for role in ROLES:
@@ -177,7 +247,7 @@ def _expected(case: Case, who: str) -> int:
 
 def _assert_hidden(r: Response) -> None:
     """Nothing of the foreign project in the answer (also inside a spreadsheet)."""
-    if r.headers.get("content-type", "").startswith("application/vnd.openxml"):
+    if "spreadsheetml" in r.headers.get("content-type", ""):
         from openpyxl import load_workbook
 
         wb = load_workbook(io.BytesIO(r.content), read_only=True)
@@ -204,7 +274,8 @@ def test_route_for_every_role_own_and_foreign(browsers: Browsers, case: Case) ->
             body: Any = r.json() if case.kind == "api" else r.text
             message = body["message"] if case.kind == "api" else body
             assert any("\u4e00" <= ch <= "\u9fff" for ch in message), message  # a Chinese message
-        if expected in (200, 303) and who != "anonymous":
+        if (expected not in (401, 403) and who != "anonymous" and case.foreign is not None) or (
+                expected in (200, 303) and who != "anonymous"):
             url = case.foreign(docs) if case.foreign else case.own(docs)
             rf = _send(browsers, who, case.method, url, case.data)
             if case.foreign is not None and case.foreign_mode == "404":

@@ -182,3 +182,13 @@ def test_record_text_is_never_a_formula_in_the_workbook(env: WebEnv) -> None:
     cells = [c for ws in wb.worksheets for row in ws.iter_rows() for c in row if isinstance(c.value, str)]
     assert any("HYPERLINK" in c.value for c in cells)
     assert all(c.data_type == "s" for c in cells if c.value.startswith(("=", "+")))
+
+
+def test_the_list_page_reads_in_chinese_and_goes_back_to_the_filtered_dashboard(env: WebEnv) -> None:
+    client = env.client()
+    login(client, "all-manager")
+    r = client.get("/report/records?kind=repairs&project=hxsz", headers={"referer": "http://testserver/report?project=HXSZ&from=2026-01"})
+    assert "报修单:项目=HXSZ" in r.text and "kind=" not in r.text.split("<main", 1)[1]
+    assert 'href="/report?project=HXSZ&amp;from=2026-01"' in r.text
+    upper = client.get("/report/records?kind=repairs&project=HXSZ")
+    assert _total(r.text) == _total(upper.text) > 0  # yhw, ＹＨＷ and YHW are one project

@@ -9,11 +9,13 @@ and page images are the real ones; only the clock is injected.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import html.parser
 import io
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
@@ -81,8 +83,11 @@ def page_image(lines: list[str], size: tuple[int, int] = (620, 860)) -> bytes:
 
 
 def build_env(root: Path, *, settings: WebSettings | None = None, clock: Clock | None = None,
-              users: bool = True) -> WebEnv:
-    """Build the archive, the index and the accounts under ``root``; make the app."""
+              users: bool = True, work: bool = False) -> WebEnv:
+    """Build the archive, the index and the accounts under ``root``; make the app.
+
+    ``work`` adds what part 2's pages act on (see :func:`add_work`).
+    """
     archive = build_small_archive(root / "records")
     archive._today = lambda: dt.date(2026, 11, 16)
     archive.new_project(Project(code="YHW", name="悦湖湾", city="福州", developer=DEVELOPER,
@@ -113,20 +118,101 @@ def build_env(root: Path, *, settings: WebSettings | None = None, clock: Clock |
                                           "description": f"卫生间漏水,业主电话 {PHONE_ZHANG}"})
     archive.add_case(FOREIGN_KEY, "repairs", {"reported_on": "2026-07-02", "component": "卫生间地面渗漏",
                                               "description": "外项目渗漏报修"})
+    if work:
+        add_work(archive, docs)
     config = load_config(None, {("archive", "path"): str(archive.root),
-                                ("search", "index_path"): str(root / "index")}, env={})
+                                ("search", "index_path"): str(root / "index"),
+                                ("ingest", "inbox"): str(root / "inbox"),
+                                ("generate", "output"): str(root / "output"),
+                                ("generate", "templates"): str(root / "templates")}, env={})
     config.search.procs = 1
     api.rebuild(archive, config.search)
+    if work:
+        add_scans(config.ingest, docs)
     if users:
         store = UserStore(archive)
         for role in ROLES:
             store.add(role, role, password=PASSWORD, projects=["HXSZ"],
                       sign_as=["客户服务部负责人"] if role == "manager" else [])
         store.add("all-auditor", "auditor", password=PASSWORD)
+        if work:
+            store.add("director", "manager", password=PASSWORD, projects=["HXSZ"], sign_as=["分管领导"])
+            store.add("all-archivist", "archivist", password=PASSWORD)
     workspace = Workspace(config, archive=archive)
     clock = clock or Clock()
     app = create_app(workspace, settings=settings or WebSettings(cache=root / "cache"), clock=clock)
     return WebEnv(root, archive, workspace, app, clock, docs)
+
+
+BIG_ITEMS = [{"item": "卫生间防水重做", "unit": "m²", "declared_qty": "30", "approved_qty": "28", "unit_price": "200.00"}]
+"""5,600 yuan approved: the chain is 经办人 → 客户服务部负责人 → 分管领导 (three steps)."""
+HANDOVER_UNIT = "03-2-1205"
+
+
+def add_work(archive: Archive, docs: dict[str, str]) -> None:
+    """Cases of every kind on both projects, and a batch of the users' own project with a unit still to hand over."""
+    repair = archive.add_case(OWN_KEY, "repairs", {"reported_on": "2026-11-02", "component": "门窗",
+                                                   "description": "推拉门关闭不严", "handled_by": "staff"})
+    docs["own_repair"] = repair.id
+    docs["own_complaint"] = archive.add_case(OWN_KEY, "complaints", {
+        "received_on": "2026-11-03", "category": "工程质量", "description": "维修太慢", "first_responder": "staff"}).id
+    docs["own_revisit"] = archive.add_case(OWN_KEY, "revisits", {
+        "date": "2026-11-18", "by": "staff", "reason": "维修后回访", "status": "待回访"}).id
+    docs["own_settlement"] = archive.add_case(OWN_KEY, "settlements", {
+        "created_on": "2026-11-10", "contractor": "福州安居维修工程有限公司", "items": BIG_ITEMS,
+        "repair_ids": [repair.id], "handled_by": "staff", "payee": "福州安居维修工程有限公司"}).id
+    docs["done_settlement"] = archive.add_case(OWN_KEY, "settlements", {
+        "created_on": "2026-11-01", "contractor": "福州安居维修工程有限公司", "items": BIG_ITEMS, "handled_by": "staff",
+        "status": "已审批", "approvals": [
+            {"role": "经办人", "name": "staff", "date": "2026-11-02", "decision": "同意"},
+            {"role": "客户服务部负责人", "name": "manager", "date": "2026-11-03", "decision": "同意"},
+            {"role": "分管领导", "name": "director", "date": "2026-11-04", "decision": "同意"}]}).id
+    foreign = archive.add_case(FOREIGN_KEY, "repairs", {"reported_on": "2026-11-02", "component": "门窗",
+                                                        "description": "外项目门窗", "handled_by": "yhw"})
+    docs["foreign_repair"] = foreign.id
+    docs["foreign_settlement"] = archive.add_case(FOREIGN_KEY, "settlements", {
+        "created_on": "2026-11-10", "contractor": "外项目维修公司", "items": BIG_ITEMS, "handled_by": "yhw"}).id
+    archive.new_dossier(Dossier(project="HXSZ", unit=HANDOVER_UNIT, contract_no="HXSZ-HT-2024-0009",
+                                owners=[Owner(name="陈晨", id_number=make_id("19880808", 888), phone="13600008888")]))
+    archive.new_batch(Batch(id="B02", project="HXSZ", name="一期第二批交房", window_start=dt.date(2026, 11, 16),
+                            window_end=dt.date(2026, 11, 20), venue="3栋一层架空层",
+                            units=[BatchUnit(unit=HANDOVER_UNIT, status="已通知", notice_sent_on=dt.date(2026, 11, 1))]))
+
+
+def add_scans(settings: Any, docs: dict[str, str]) -> None:
+    """A scan in the review queue (best guess: the own dossier) and one in the failed area, as the pipeline leaves them."""
+    from docgen.ingest.areas import Areas
+    from docgen.services.intake import failed_id
+
+    areas = Areas(settings.areas_root)
+    areas.ensure()
+    scan = settings.inbox / "待确认扫描.pdf"
+    data = light_pdf([["房屋交接书", "房号 3栋2单元1203"]])
+    scan.write_bytes(data)
+    sha = hashlib.sha256(data).hexdigest()
+    docs["review"] = areas.to_review(scan, {
+        "original_name": "待确认扫描.pdf", "sha256": sha, "method": "content",
+        "best": {"owner_key": OWN_KEY, "doc_type": "handover_record", "confidence": 0.6},
+        "candidates": [{"owner_key": OWN_KEY, "doc_type": "handover_record", "confidence": 0.6,
+                        "reasons": ["正文中有房号 3栋2单元1203"]}],
+        "reasons": ["只在正文中找到房号"], "date": None, "supersedes": None,
+        "text_pages": ["房屋交接书 房号 3栋2单元1203"],
+        "pages": [{"n": 1, "origin": "text", "confidence": None, "chars": 14}],
+    })
+    foreign_scan = settings.inbox / "外项目扫描.pdf"
+    fdata = light_pdf([["认购书", "悦湖湾 1栋1单元0101"]])
+    foreign_scan.write_bytes(fdata)
+    docs["foreign_review"] = areas.to_review(foreign_scan, {
+        "original_name": "外项目扫描.pdf", "sha256": hashlib.sha256(fdata).hexdigest(), "method": "content",
+        "best": {"owner_key": FOREIGN_KEY, "doc_type": "subscription", "confidence": 0.5},
+        "candidates": [{"owner_key": FOREIGN_KEY, "doc_type": "subscription", "confidence": 0.5, "reasons": []}],
+        "reasons": [], "date": None, "supersedes": None, "text_pages": ["认购书 悦湖湾"],
+        "pages": [{"n": 1, "origin": "text", "confidence": None, "chars": 6}],
+    })
+    broken = settings.inbox / "损坏.pdf"
+    broken.write_bytes(b"%PDF-1.4 broken")
+    moved = areas.fail(broken, "PDF 文件已损坏,无法打开")
+    docs["failed"] = failed_id(moved)
 
 
 CSRF_RE = re.compile(r'name="csrf_token" value="([^"]*)"')

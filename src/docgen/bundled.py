@@ -1,8 +1,9 @@
 """Files docgen ships beside its code: the default templates, the sample archive and its sample scans.
 
 In the repository they live at the top, where people edit and review them:
-``templates/`` (the four .docx templates), ``records/`` (the sample archive)
-and ``samples/inbox/`` (its sample scans).  They stay the only source: a wheel
+``templates/`` (the four .docx templates), ``records/`` (the sample archive),
+``samples/inbox/`` (its sample scans) and ``docs/`` (the user guide the web
+application's help link shows).  They stay the only source: a wheel
 carries copies made when it is built (``setup.py`` copies them to
 ``docgen/data/`` in the build folder, never into ``src/``), so an installed
 docgen finds them without the checkout, and a source or editable install
@@ -18,6 +19,8 @@ from pathlib import Path
 TEMPLATES = "templates"
 SAMPLE_ARCHIVE = "records"
 SAMPLE_INBOX = "samples/inbox"
+DOCS = "docs"
+"""The documentation, for the web application's help page (the user guide and its screenshots)."""
 
 _PACKAGE = Path(__file__).resolve().parent
 

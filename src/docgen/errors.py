@@ -56,11 +56,17 @@ class IntegrityError(DocgenError):
 
 
 class RecordError(DocgenError):
-    """A record file could not be read or failed validation; names the file and the fields."""
+    """A record file could not be read or failed validation; names the file and the fields.
 
-    def __init__(self, path: Path | str | None, problems: Sequence[str]) -> None:
+    ``fields`` (when known) gives, for each problem, the field's path inside
+    the record (``completed_on``, ``items[0].unit_price``; empty for the
+    record as a whole), so that a form can show each message beside its field.
+    """
+
+    def __init__(self, path: Path | str | None, problems: Sequence[str], fields: Sequence[str] | None = None) -> None:
         self.path = Path(path) if path is not None else None
         self.problems = list(problems)
+        self.fields = list(fields) if fields is not None else [""] * len(self.problems)
         where = f"{self.path}: " if self.path is not None else ""
         if len(self.problems) == 1:
             message = f"{where}{self.problems[0]}"

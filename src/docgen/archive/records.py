@@ -82,7 +82,14 @@ def _allowed(expected: str) -> str:
 def translate(
     exc: PydanticValidationError, *, record: str = "", data: Any = None, technical: bool = False
 ) -> list[str]:
-    """Turn pydantic errors into one Chinese line each, naming the record and the field in words.
+    """Turn pydantic errors into one Chinese line each, naming the record and the field in words (see :func:`located`)."""
+    return [line for _path, line in located(exc, record=record, data=data, technical=technical)]
+
+
+def located(
+    exc: PydanticValidationError, *, record: str = "", data: Any = None, technical: bool = False
+) -> list[tuple[str, str]]:
+    """Turn pydantic errors into (field path, Chinese line) pairs, naming the record and the field in words.
 
     ``第 1 位业主的身份证号码:…``, ``报修单 BX-2026-00012 的状态 取值 'x' 无效,应为 已受理、……或不予维修``.
     ``record`` names the validated record (``报修单 BX-2026-00012``); ``data``,
@@ -93,10 +100,12 @@ def translate(
     """
     from docgen.validation.labels import ITEMS, describe_location, of, then
 
-    lines = []
+    lines: list[tuple[str, str]] = []
     for err in exc.errors():
         kind = err.get("type", "")
         loc = tuple(err.get("loc", ()))
+        where = field_path(loc[:-1] if kind == "extra_forbidden" else loc) if loc else ""
+        where = "" if where == "(整个文件)" else where
         if kind == "value_error":
             ctx_error = err.get("ctx", {}).get("error")
             message = str(ctx_error) if ctx_error is not None else err.get("msg", "")
@@ -108,7 +117,7 @@ def translate(
             message = _MESSAGES.get(kind, err.get("msg", kind))
         words = describe_location(exc.title, loc[:-1] if kind == "extra_forbidden" else loc, data)
         if words is None:
-            lines.append(f"字段 {field_path(loc)}: {message}")
+            lines.append((where, f"字段 {field_path(loc)}: {message}"))
             continue
         if not words:
             subject = record or "(整个记录)"
@@ -119,13 +128,13 @@ def translate(
         if technical and loc:
             subject += f"({field_path(loc)})"
         if kind == "extra_forbidden":
-            lines.append(then(subject, f"有未知字段 {loc[-1]}(拼写错误?请对照 docs/archive-format.md)"))
+            lines.append((where, then(subject, f"有未知字段 {loc[-1]}(拼写错误?请对照 docs/archive-format.md)")))
         elif kind in ("literal_error", "enum"):
-            lines.append(f"{subject} {message}")
+            lines.append((where, f"{subject} {message}"))
         elif kind == "missing":
-            lines.append(then(subject, "未填写(必填)"))
+            lines.append((where, then(subject, "未填写(必填)")))
         else:
-            lines.append(f"{subject}:{message}")
+            lines.append((where, f"{subject}:{message}"))
     return lines
 
 
@@ -171,4 +180,5 @@ def build(model: type[M], data: dict[str, Any], where: str | None = None, record
     try:
         return model.model_validate(data)
     except PydanticValidationError as exc:
-        raise RecordError(where, translate(exc, record=record, data=data)) from exc
+        pairs = located(exc, record=record, data=data)
+        raise RecordError(where, [line for _, line in pairs], [path for path, _ in pairs]) from exc

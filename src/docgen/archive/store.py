@@ -218,6 +218,8 @@ class Archive:
         """The countersign thresholds (``[generate] approval_thresholds``; None: the defaults), for validation."""
         self._rules_cache: tuple[Any, Rules] | None = None
         self._project_cache: dict[str, tuple[Any, Project | None]] = {}
+        self._case_keys: dict[str, str] = {}
+        """Where case records were last found (id -> dossier key; ids never move), shared with ``as_actor`` clones."""
         self._units_cache: dict[str, tuple[Any, UnitTable | None, frozenset[str] | None]] = {}
 
     # -- opening -----------------------------------------------------------
@@ -809,16 +811,39 @@ class Archive:
         raise NotFoundError(f"文件 {doc_id} 不存在")
 
     def find_case(self, record_id: str) -> tuple[Dossier, str, Any]:
-        """Find a repair, complaint, revisit or settlement by id; return (dossier, kind, record)."""
+        """Find a repair, complaint, revisit or settlement by id; return (dossier, kind, record).
+
+        Where a record was found (or created, or noted by :meth:`note_case`) is
+        remembered, since ids never move between dossiers: a server looks a
+        case up in one dossier file instead of a byte search over all of them.
+        A remembered dossier that no longer holds the id is searched past.
+        """
         check_safe_id(record_id, "记录编号")
+        hint = self._case_keys.get(record_id)
+        if hint is not None:
+            hinted: Dossier | None
+            try:
+                hinted = self.dossier(hint)
+            except (NotFoundError, RecordError):
+                hinted = None
+            found = _case_in(hinted, record_id) if hinted is not None else None
+            if found is not None:
+                return found
+            self._case_keys.pop(record_id, None)
         needles = (f'"id":"{record_id}"'.encode(), f'"id": "{record_id}"'.encode())
         for owner in self._owners_containing(needles, projects=False):
             assert isinstance(owner, Dossier)
-            for kind in CASE_MODELS:
-                for record in getattr(owner, kind):
-                    if record.id == record_id:
-                        return owner, kind, record
+            found = _case_in(owner, record_id)
+            if found is not None:
+                self._case_keys[record_id] = owner.key
+                return found
         raise NotFoundError(f"记录 {record_id} 不存在")
+
+    def note_case(self, record_id: str, key: str) -> None:
+        """Remember that case record ``record_id`` is in dossier ``key`` (a hint :meth:`find_case` checks)."""
+        if len(self._case_keys) > 500_000:
+            self._case_keys.clear()  # bounded: a hint is only a shortcut
+        self._case_keys[record_id] = key
 
     def _owners_containing(self, needles: Sequence[bytes], projects: bool = True) -> Iterator[Owner]:
         if projects:
@@ -965,6 +990,7 @@ class Archive:
             tx.summary = f"{summary or '新建' + CASE_LABEL[kind]} {record_id}"
             record = _validated(model, {"id": record_id, **fields}, f"{CASE_LABEL[kind]} {record_id}")
             getattr(dossier, kind).append(record)
+        self.note_case(record.id, key)
         return record
 
     def locate_case(self, record_id: str) -> tuple[str, str]:
@@ -1058,13 +1084,22 @@ class Archive:
         atomic_write(self.layout.state_dir / name, data)
 
 
+def _case_in(dossier: Dossier, record_id: str) -> tuple[Dossier, str, Any] | None:
+    for kind in CASE_MODELS:
+        for record in getattr(dossier, kind):
+            if record.id == record_id:
+                return dossier, kind, record
+    return None
+
+
 def _validated(model: type[Any], data: dict[str, Any], where: str) -> Any:
     """Validate a case record from its JSON form; RecordError names the record and the fields in Chinese."""
     from pydantic import ValidationError
 
-    from docgen.archive.records import translate
+    from docgen.archive.records import located
 
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        raise RecordError(None, translate(exc, record=where, data=data)) from exc
+        pairs = located(exc, record=where, data=data)
+        raise RecordError(None, [line for _, line in pairs], [path for path, _ in pairs]) from exc

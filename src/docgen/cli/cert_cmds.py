@@ -21,6 +21,7 @@ from docgen.cli.common import (
     err_console,
     fail_if_unreadable,
     kv,
+    output_folder,
     pass_app,
     table,
 )
@@ -336,7 +337,8 @@ def deadlines_cmd(app: App, project: str | None, overdue: bool, as_json: bool) -
 # -- paperwork ---------------------------------------------------------------------------------
 def _paper_options(fn: Any) -> Any:
     fn = click.option("--json", "as_json", is_flag=True, help="以 JSON 输出结果(供脚本使用)。")(fn)
-    fn = click.option("--out", "out", type=click.Path(path_type=Path), help="输出目录(默认为配置 [generate] output)。")(fn)
+    fn = click.option("--out", "out", type=click.Path(path_type=Path), callback=output_folder,
+                      help="输出目录(默认为配置 [generate] output)。")(fn)
     fn = click.option("--pdf", is_flag=True, help="同时用 LibreOffice 生成 PDF(需已安装 LibreOffice)。")(fn)
     fn = click.option("--unit", "units", multiple=True, help="办证批次中只为这些房号生成(可重复)。")(fn)
     return fn

@@ -242,3 +242,10 @@ def fail_if_unreadable(messages: Sequence[str], done: str = "其余记录已处�
         f"有 {len(messages)} 份记录无法读取(见上),{done};请按提示修正这些文件"
         "(docgen verify 可查看它们是否在 docgen 之外被改过,docgen restore 可从备份恢复)"
     )
+
+
+def output_folder(ctx: click.Context, param: click.Parameter, value: Path | None) -> Path | None:
+    """``--out`` of the paperwork commands names a folder: a file name (``x.docx``) is refused, not made a folder."""
+    if value is not None and value.suffix.lower() in (".docx", ".doc", ".pdf", ".xlsx", ".wps") and not value.is_dir():
+        raise click.BadParameter(f"{value} 像是文件名;--out 应为输出目录(文书按类型放在其下的子目录中)", ctx, param)
+    return value

@@ -14,12 +14,13 @@ from typing import Any
 
 import click
 
-from docgen.cli.common import App, console, emit_json, err_console, pass_app, table
+from docgen.cli.common import App, console, emit_json, err_console, output_folder, pass_app, table
 
 
 def _options(fn: Callable[..., Any]) -> Callable[..., Any]:
     fn = click.option("--json", "as_json", is_flag=True, help="以 JSON 输出结果(供脚本使用)。")(fn)
-    fn = click.option("--out", "out", type=click.Path(path_type=Path), help="输出目录(默认为配置 [generate] output)。")(fn)
+    fn = click.option("--out", "out", type=click.Path(path_type=Path), callback=output_folder,
+                      help="输出目录(默认为配置 [generate] output)。")(fn)
     fn = click.option("--pdf", is_flag=True, help="同时用 LibreOffice 生成 PDF(需已安装 LibreOffice)。")(fn)
     return fn
 

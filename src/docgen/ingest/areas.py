@@ -237,9 +237,14 @@ class Areas:
         """The watcher's log (by default)."""
         return self.root / "logs"
 
+    @property
+    def uploads(self) -> Path:
+        """Files uploaded through the web application while they are written (claimed from here once complete)."""
+        return self.root / ".uploads"
+
     def folders(self) -> list[Path]:
         """Every folder of the work areas (never looked into for arrivals)."""
-        return [self.processing, self.failed, self.review, self.duplicates, self.logs]
+        return [self.processing, self.failed, self.review, self.duplicates, self.logs, self.uploads]
 
     def ensure(self) -> None:
         """Create the folders."""

@@ -328,16 +328,22 @@ class Pipeline:
         """Take every file in the failed area back through the pipeline (after finishing a killed run's files)."""
         yield from self.resume()
         for path in self.areas.failed_files():
-            reason = path.with_name(path.name + ".reason.txt")
-            recorded = self.areas.original_of(path)
-            # a name shortened or de-duplicated in failed/ gets its original back; the bytes of any other name are kept
-            original = recorded if recorded and recorded != text_name(path.name) else path.name
-            try:
-                claimed = self.worker.claim(path, original=original)
-            except FileNotFoundError:
-                continue
-            reason.unlink(missing_ok=True)
-            yield self.process(claimed, **options)
+            result = self.retry_file(path, **options)
+            if result is not None:
+                yield result
+
+    def retry_file(self, path: Path, **options: Any) -> FileResult | None:
+        """Take one file of the failed area back through the pipeline; None if someone else took it first."""
+        reason = path.with_name(path.name + ".reason.txt")
+        recorded = self.areas.original_of(path)
+        # a name shortened or de-duplicated in failed/ gets its original back; the bytes of any other name are kept
+        original = recorded if recorded and recorded != text_name(path.name) else path.name
+        try:
+            claimed = self.worker.claim(path, original=original)
+        except FileNotFoundError:
+            return None
+        reason.unlink(missing_ok=True)
+        return self.process(claimed, **options)
 
     def _expand(self, paths: Iterable[Path]) -> Iterator[tuple[Path | Skipped, str]]:
         """Files to ingest (folders walked as the inbox is), with the name to show for each."""

@@ -63,8 +63,12 @@ def per_100(count: int, units: int) -> float | None:
 
 
 def share(part: int, whole: int) -> float | None:
-    """``part / whole`` with four decimals (None when ``whole`` is 0)."""
-    return round(part / whole, 4) if whole else None
+    """``part / whole`` with six decimals (None when ``whole`` is 0).
+
+    Six, not four: a page shows a share as a percentage with one decimal, and
+    rounding twice (1/29 = 0.0345 → 3.5 %) showed the wrong tenth.
+    """
+    return round(part / whole, 6) if whole else None
 
 
 def median(values: list[int]) -> float | None:

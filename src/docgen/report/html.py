@@ -10,6 +10,7 @@ that list.  jinja2 with autoescaping: no record text can inject markup.
 
 from __future__ import annotations
 
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from docgen.report import svg
@@ -20,8 +21,8 @@ def fmt(value: Any, kind: str) -> str:
     """A cell's value as shown: 12.5%, 1,234.50, 3.5, or text."""
     if value is None:
         return "—"
-    if kind == PCT:
-        return f"{value * 100:.1f}%"
+    if kind == PCT:  # half up from the decimal digits, as a person rounds (82.35 → 82.4), not from the float
+        return f"{Decimal(repr(value)).scaleb(2).quantize(Decimal('0.1'), ROUND_HALF_UP)}%"
     if kind == MONEY:
         return f"{value:,.2f}"
     if kind == FLOAT and isinstance(value, float):

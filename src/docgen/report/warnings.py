@@ -103,7 +103,7 @@ def compute_warnings(t: Tally, w: Walker, th: Thresholds, q: Callable[..., str])
                 add("handover_behind_plan", code, b.id,
                     f"{code}/{b.id}「{b.name}」交房第 {day} 天({by})收房 {accepted}/{tb.units} 户,收房率 {_pct(actual)},"
                     f"低于计划 {_pct(planned)};请跟进未收房业主(拒收、整改中的尽快整改)",
-                    round(actual, 4), planned, q("batch_units", project=code, batch=b.id, accepted=""), rule.severity)
+                    round(actual, 6), planned, q("batch_units", project=code, batch=b.id, accepted=""), rule.severity)
 
     # repairs
     for project, rt in sorted(t.rep_project.items()):
@@ -116,7 +116,7 @@ def compute_warnings(t: Tally, w: Walker, th: Thresholds, q: Callable[..., str])
             add("repairs_overdue", project, "",
                 f"{project} 未修完的 {is_open} 张报修单中有 {overdue} 张已超过 {days} 天的完成时限"
                 f"({_pct(overdue / is_open)},阈值 {_pct(rule.max_share)});请督促维修单位",
-                round(overdue / is_open, 4), rule.max_share, q("repairs", project=project, overdue="1"), rule.severity)
+                round(overdue / is_open, 6), rule.max_share, q("repairs", project=project, overdue="1"), rule.severity)
     for (project, contractor), r in sorted(t.rep["contractor"].items()):
         rule = th.section("contractor_slow", project)
         value = median(r.days2)

@@ -16,7 +16,7 @@ from typing import Any
 
 from docgen.approvals import approval_chain, next_role
 from docgen.archive.revisions import REVISION_FIELDS
-from docgen.errors import ConflictError, NotFoundError, PermissionDenied, UsageError
+from docgen.errors import ConflictError, NotFoundError, PermissionDenied, RecordError, UsageError
 from docgen.models import Complaint, Dossier, RepairTicket, Revisit, Settlement
 from docgen.money import money_str
 from docgen.session import Session
@@ -49,6 +49,17 @@ def _day(value: dt.date | str | None, session: Session, what: str) -> str:
         return dt.date.fromisoformat(value.strip()).isoformat()
     except ValueError as exc:
         raise UsageError(f"{what} {value!r} 不是有效日期(应为 YYYY-MM-DD,且该日存在)") from exc
+
+
+def _filled(**fields: tuple[str, str]) -> None:
+    """Refuse a new case whose required text is blank, naming each field (``name=(label, value)``).
+
+    The model accepts an empty string (old records have some), so a new
+    record is checked here: a ticket without its description is no ticket.
+    """
+    blank = [(name, label) for name, (label, value) in fields.items() if not str(value or "").strip()]
+    if blank:
+        raise RecordError(None, [f"请填写{label}" for _n, label in blank], [n for n, _l in blank])
 
 
 def _case_key(session: Session, record_id: str, permission: str) -> tuple[str, str]:
@@ -109,6 +120,7 @@ def new_repair(
     """Open a repair ticket (报修单) for a dossier; the user taking it is its 经办人 unless another is named."""
     key = dossier_key(session, key)
     session.require("cases")
+    _filled(component=("部位/构件", component), description=("问题描述", description))
     record: RepairTicket = session.archive.add_case(key, "repairs", {
         "reported_on": _day(reported_on, session, "报修日期"), "component": component, "description": description,
         "location": location, "reported_by": reported_by, "channel": channel,
@@ -158,6 +170,7 @@ def new_complaint(
     """Take a complaint (投诉); under 首问责任制 the user who takes it owns it unless another is named."""
     key = dossier_key(session, key)
     session.require("cases")
+    _filled(category=("投诉类别", category), description=("投诉内容", description))
     record: Complaint = session.archive.add_case(key, "complaints", {
         "received_on": _day(received_on, session, "受理日期"), "category": category, "description": description,
         "first_responder": first_responder or session.user.name, "channel": channel,
@@ -267,6 +280,25 @@ def complete_revisit(session: Session, revisit_id: str, *, satisfaction: str, no
     return result
 
 
+def link_revisit(session: Session, revisit_id: str, case_id: str, *, revision: int | None = None) -> Revisit:
+    """Link a revisit to the complaint or repair it follows (a record of the same dossier; empty to unlink)."""
+    _case_key(session, revisit_id, "cases")
+    target = case_id.strip()
+
+    def change(data: dict[str, Any], _record: Any, dossier: Dossier) -> None:
+        if target:
+            known = {r.id for r in dossier.repairs} | {c.id for c in dossier.complaints}
+            if target not in known:
+                raise NotFoundError(f"回访 {revisit_id} 所在档案 {dossier.key} 中没有报修单或投诉 {target}")
+        data["related"] = target or None
+
+    result: Revisit = session.archive.modify_case(
+        revisit_id, change, kind="revisits", revision=revision, action="revisit.link",
+        summary=f"回访 {revisit_id} 关联 {target}" if target else f"回访 {revisit_id} 取消关联",
+    )
+    return result
+
+
 # -- settlements -------------------------------------------------------------------------------
 def new_settlement(
     session: Session,
@@ -289,8 +321,9 @@ def new_settlement(
     """Draw up a third-party repair settlement (草稿); amounts are approved quantity × contract price, exact."""
     key = dossier_key(session, key)
     session.require("cases")
+    _filled(contractor=("第三方维修单位", contractor))
     if not items:
-        raise UsageError("结算至少需要一项维修项目")
+        raise RecordError(None, ["结算至少需要一项维修项目"], ["items"])
     record: Settlement = session.archive.add_case(key, "settlements", {
         "created_on": session.today().isoformat(), "contractor": contractor, "contract_no": contract_no,
         "items": [dict(i) for i in items], "repair_ids": _ids(repair_ids), "deductions": [dict(d) for d in deductions],
@@ -358,6 +391,9 @@ def approve_settlement(
         permission = "cases" if wanted == "经办人" else "approve"
         if not session.user.can(permission) or (wanted != "经办人" and not session.user.may_sign(wanted)):
             raise PermissionDenied(f"{session.user.label} 不负责会签链上的「{wanted}」环节")
+        if (wanted == "经办人" and session.user.role != "operator" and record.handled_by
+                and record.handled_by != session.user.name):
+            raise PermissionDenied(f"结算 {sheet_id} 的经办人是 {record.handled_by},须由其本人签字提交")
         signed = [a for a in record.approvals if a.decision in ("同意", "不同意")]
         if any(a.name == name for a in signed):
             raise ConflictError(f"{name} 已在结算 {sheet_id} 上签过字,同一人不能签两个环节")

@@ -379,13 +379,15 @@ class NewRegistration:
 
 
 def _joinable(session: Session, p: Project, d: Dossier, reqs: ProjectRequirements,
-              entries: Mapping[str, tuple[Registration, RegistrationEntry]]) -> str | None:
+              entries: Mapping[str, tuple[Registration, RegistrationEntry]], on: dt.date | None = None) -> str | None:
     """Why a household cannot join a registration batch, or None."""
     held = blockers(p, d.unit, reqs.blocking)
     if held:
         return blocked_reason(p, held)
     if d.delivered_on is None:
         return "尚未交房"
+    if on is not None and on < d.delivered_on:
+        return f"交房日期 {d.delivered_on} 晚于办证批次的建立日期 {on}"
     if d.certificate_status == "已办结":
         return f"产权证已办结({d.certificate_no or '证号未登记'})"
     if d.unit in entries:
@@ -437,7 +439,7 @@ def new_registration(
                     continue
                 if d.delivered_on is None or d.certificate_status == "已办结" or d.unit in entries:
                     continue
-                why = _joinable(session, p, d, reqs, entries)
+                why = _joinable(session, p, d, reqs, entries, day)
                 row = readiness(d, p, reqs, archive=archive, agent=agents.get(d.unit, ""))
                 if why is None and not row.ready:
                     why = "材料不齐:" + "、".join(row.lacks)
@@ -454,7 +456,7 @@ def new_registration(
                 if not archive.dossier_exists(key):
                     refused.append((unit, "没有档案"))
                     continue
-                why = _joinable(session, p, archive.dossier(key), reqs, entries)
+                why = _joinable(session, p, archive.dossier(key), reqs, entries, day)
                 if why is None:
                     chosen.append(unit)
                 else:
@@ -590,6 +592,8 @@ def submit_registration(session: Session, ref: str, *, receipt_no: str, on: dt.d
         check(r, revision, f"办证批次 {r.ref}")
         if r.submitted_on is not None:
             raise ConflictError(f"办证批次 {r.id} 已于 {r.submitted_on} 递交(受理编号 {r.receipt_no})")
+        if day < r.created_on:
+            raise UsageError(f"递交日期 {day} 早于办证批次 {r.id} 的建立日期 {r.created_on},请核对")
         waiting = [e for e in r.households if e.status == "待递交"]
         if not waiting:
             raise ConflictError(f"办证批次 {r.id} 中没有待递交的住户")
@@ -695,6 +699,9 @@ def leave_registration(session: Session, ref: str, unit: str, *, reason: str, on
         if e.status not in ("待递交", "已递交"):
             raise ConflictError(f"办证批次 {r.id} 中 {parse_unit(code).label} 为{e.status},不能退出")
         submitted = e.status == "已递交"
+        since = max(e.joined_on, r.submitted_on) if submitted and r.submitted_on else e.joined_on
+        if day < since:
+            raise UsageError(f"退出日期 {day} 早于{'递交' if submitted else '加入'}日期 {since},请核对")
         e.status = "已退出"
         e.left_on = day
         e.left_reason = why

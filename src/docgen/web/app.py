@@ -26,6 +26,7 @@ import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -88,7 +89,10 @@ def error_response(request: Request, status: int, code: str, message: str,
                             headers=headers)
     if status == 401:
         target = request.url.path
-        nxt = f"?next={target}" if request.method == "GET" and target not in ("/", "/login") else ""
+        if request.url.query and len(request.url.query) <= 400:  # the filters of a link followed after expiry
+            target += "?" + request.url.query
+        nxt = f"?next={quote(target, safe='/')}" if request.method == "GET" and request.url.path not in ("/", "/login") \
+            else ""
         if request.headers.get("hx-request") == "true":
             return Response(status_code=204, headers={"HX-Redirect": f"/login{nxt}"})
         return RedirectResponse(f"/login{nxt}", status_code=303)
@@ -162,7 +166,11 @@ def create_app(workspace: Workspace, *, settings: WebSettings | None = None, clo
 
         # the worker threads that run the (synchronous) views: [web] threads
         anyio.to_thread.current_default_thread_limiter().total_tokens = web_settings.threads
-        yield
+        app.state.web.work.start()
+        try:
+            yield
+        finally:
+            app.state.web.work.stop()
 
     app = FastAPI(title="docgen 客户服务部业主档案", version=__version__, openapi_url="/api/openapi.json",
                   lifespan=lifespan,

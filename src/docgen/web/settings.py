@@ -40,3 +40,10 @@ class WebSettings(BaseModel):
     today: dt.date | None = None
     # worker threads serving requests (the core is synchronous: file reads, the index)
     threads: int = Field(16, ge=1, le=256)
+    # scans uploaded in the browser: the largest file (MB) and how many files one upload may carry
+    max_upload_mb: float = Field(50.0, gt=0, le=2048)
+    max_upload_files: int = Field(20, ge=1, le=500)
+    # docgen serve also watches the inbox (as docgen watch does; both may run at once)
+    watch: bool = True
+    # background jobs (paperwork, uploads) run this many at a time
+    jobs: int = Field(2, ge=1, le=16)

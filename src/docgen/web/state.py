@@ -95,6 +95,10 @@ class WebState:
         self.audit_results: Lru[Hashable, Any] = Lru(8)
         self.verify_results: Lru[Hashable, Any] = Lru(8)
         self._records_version: tuple[int, int] | None = None
+        from docgen.web.background import Background
+
+        self.work = Background(workspace, settings)
+        """Part 2's shared parts: the case board, jobs, the watcher, the index refresher (docgen.web.background)."""
 
     # -- who is asking ---------------------------------------------------------------
     def client_address(self, request: Request) -> str:

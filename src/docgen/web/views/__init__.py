@@ -14,9 +14,25 @@ from fastapi import APIRouter, FastAPI
 
 def routers() -> list[APIRouter]:
     """Every view module's router, in the order the navigation shows them."""
-    from docgen.web.views import api, audit, documents, dossiers, login, projects, report, search
+    from docgen.web.views import (
+        admin,
+        api,
+        audit,
+        cases,
+        documents,
+        dossiers,
+        handover,
+        help,
+        intake,
+        login,
+        paperwork,
+        projects,
+        report,
+        search,
+    )
 
-    return [m.router for m in (login, search, dossiers, documents, projects, audit, report, api)]
+    return [m.router for m in (login, search, cases, dossiers, documents, projects, handover, paperwork, intake,
+                               audit, report, admin, help, api)]
 
 
 def register(app: FastAPI) -> None:

@@ -19,13 +19,14 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, JSONResponse, Response
 from starlette.background import BackgroundTask
 
 from docgen.errors import NotFoundError, UsageError
+from docgen.report.drill import Drill
 from docgen.report.facts import Filters
 from docgen.report.html import chart_svg, fmt, handover_charts
 from docgen.report.views import FLOAT, INT, MONEY, PCT, TEXT, Sheet, sheets
@@ -161,7 +162,8 @@ def _link(ref_kind: str, key: str, record_id: str) -> str:
 def report_records(request: Request) -> Response:
     """The records behind one number (its drill-down query), each linked to its dossier."""
     session = session_of(request)
-    params = [(k, v) for k, v in request.query_params.multi_items() if k != "page"]
+    params = [(k, clean(v, 200) or "" if k != "project" else (clean(v, 16) or "").upper())
+              for k, v in request.query_params.multi_items() if k != "page"]  # ＹＨＷ / yhw name the project YHW
     query = urlencode(params)
     if not query:
         raise UsageError("请从决策数据页面上的数字进入对应记录清单")
@@ -171,16 +173,21 @@ def report_records(request: Request) -> Response:
         page_no = page_number(int(request.query_params.get("page") or 1))
     except ValueError as exc:
         raise UsageError("页码应为正整数") from exc
-    refs = records_behind(session, query, limit=RECORDS_LIMIT + 1)
+    drill = Drill.parse(query)
+    refs = records_behind(session, drill, limit=RECORDS_LIMIT + 1)
     more = len(refs) > RECORDS_LIMIT
     refs = refs[:RECORDS_LIMIT]
     paging = pager(len(refs), page_no, RECORDS_PER_PAGE)
     shown = refs[paging["offset"]: paging["offset"] + RECORDS_PER_PAGE]
     rows = [{**r.as_dict(), "href": _link(r.kind, r.key, r.id), "kind_label": KIND_LABELS.get(r.kind, r.kind)}
             for r in shown]
-    criteria = [(k, v) for k, v in params]
+    came_from = urlsplit(request.headers.get("referer", ""))  # back to the dashboard as it was filtered
+    back = "/report"
+    if came_from.path == "/report" and came_from.netloc == request.url.netloc and len(came_from.query) < 300:
+        back += "?" + came_from.query if came_from.query else ""
     return page(request, "report_records.html", {
-        "rows": rows, "total": len(refs), "more": more, "limit": RECORDS_LIMIT, "criteria": criteria,
+        "rows": rows, "total": len(refs), "more": more, "limit": RECORDS_LIMIT, "criteria": drill.describe(),
+        "back": back,
         "pager": paging, "page_params": dict(params), "title": "数字对应的记录"})
 
 

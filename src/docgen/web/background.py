@@ -1,0 +1,158 @@
+"""What part 2's pages share besides the login sessions: the case board, jobs, the watcher, the index refresher.
+
+One :class:`Background` per application (``WebState.work``):
+
+- the **case board** (:class:`docgen.services.worklists.CaseBoard`): the work
+  lists' summaries of every case, kept current from the journal; warmed at
+  start so the first 我的工作 page and every case lookup by id are quick;
+- the **jobs** (:mod:`docgen.web.jobs`): paperwork and uploads in the background;
+- the **ingest catalog** shared by every upload, review filing and the
+  watcher (its first refresh reads every record; later ones only what changed);
+- the **inbox watcher** (``[web] watch``): the same watcher as ``docgen
+  watch``, in a thread of ``docgen serve``; two watchers on one inbox are
+  safe (files are claimed by atomic rename), so a ``docgen watch`` beside the
+  server is fine.  Each result goes to the results log the ingest page reads;
+- the **index refresher**: after any write (a case saved, a scan filed) the
+  search index is brought up to date within about a second, in one thread,
+  instead of in the request that wrote.
+
+Threads start with the application's lifespan (``docgen serve``, the
+threaded test server, the bench) and stop with it; an application made
+without a lifespan (the HTTP test client) starts none of them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any
+
+from docgen.errors import DocgenError
+from docgen.services.intake import ResultLog, recover_uploads
+from docgen.services.worklists import CaseBoard
+from docgen.session import Workspace
+from docgen.web.jobs import Jobs
+from docgen.web.settings import WebSettings
+
+log = logging.getLogger("docgen.web")
+
+
+@dataclass
+class WatcherStatus:
+    """The server's own inbox watcher: whether it runs, since when, what it did last."""
+
+    enabled: bool = False
+    running: bool = False
+    started: float | None = None
+    last_tick: float | None = None
+    processed: int = 0
+    failed: int = 0
+    error: str = ""
+    recent: deque[dict[str, Any]] = field(default_factory=lambda: deque(maxlen=50))
+
+
+class Background:
+    """The case board, the jobs, the shared ingest catalog, the watcher and the index refresher of one app."""
+
+    def __init__(self, workspace: Workspace, settings: WebSettings) -> None:
+        self.workspace = workspace
+        self.settings = settings
+        self.board = CaseBoard(workspace.archive)
+        self.jobs = Jobs(settings.jobs)
+        self.results = ResultLog(workspace.config.ingest)
+        self.watcher = WatcherStatus(enabled=settings.watch)
+        self._catalog: Any = None
+        self._catalog_guard = threading.Lock()
+        self._stop = threading.Event()
+        self._threads: list[threading.Thread] = []
+
+    @property
+    def catalog(self) -> Any:
+        """The ingest catalog every pipeline of this server shares (made on first use)."""
+        if self._catalog is None:
+            with self._catalog_guard:
+                if self._catalog is None:
+                    from docgen.ingest.identify import Catalog
+
+                    self._catalog = Catalog(self.workspace.archive.root)
+        return self._catalog
+
+    # -- lifespan ------------------------------------------------------------------------------
+    def start(self) -> None:
+        """Start the threads (case board warm-up, index refresher, watcher when enabled)."""
+        self._stop.clear()
+        self._spawn("docgen-board", self._warm)
+        self._spawn("docgen-index", self._refresh_index)
+        if self.settings.watch:
+            self._spawn("docgen-watch", self._watch)
+
+    def stop(self) -> None:
+        """Stop the threads and let running jobs finish."""
+        self._stop.set()
+        for t in self._threads:
+            t.join(timeout=15)
+        self._threads.clear()
+        self.jobs.close()
+
+    def _spawn(self, name: str, target: Any) -> None:
+        t = threading.Thread(target=target, name=name, daemon=True)
+        t.start()
+        self._threads.append(t)
+
+    def _warm(self) -> None:
+        try:
+            self.board.refresh()
+        except DocgenError as exc:
+            log.warning("案件汇总未能建立:%s", exc)
+        with contextlib.suppress(DocgenError, OSError):
+            moved = recover_uploads(self.workspace.config.ingest)
+            if moved:
+                log.info("上次中断的上传 %d 个文件已放回收件箱", len(moved))
+
+    def _refresh_index(self) -> None:
+        while not self._stop.wait(1.0):
+            if not self.workspace.changed:
+                continue
+            try:
+                self.workspace.refresh_index(timeout=2.0)
+            except DocgenError as exc:
+                log.warning("检索索引更新失败(下次写入后重试):%s", exc)
+            except Exception as exc:  # the index is derived: never stop refreshing over one error
+                log.error("检索索引更新出错: %s", type(exc).__name__, exc_info=exc)
+
+    def _watch(self) -> None:
+        from docgen.ingest.pipeline import Pipeline
+        from docgen.ingest.watcher import Watcher
+
+        status = self.watcher
+        config = self.workspace.config.ingest
+        try:
+            config.inbox.mkdir(parents=True, exist_ok=True)
+            with Pipeline(self.workspace.archive, config) as pipeline:
+                pipeline.catalog = self.catalog
+
+                def on_result(result: Any) -> None:
+                    status.last_tick = time.time()
+                    if result.status == "skipped":
+                        return
+                    status.processed += 1
+                    if result.status == "failed":
+                        status.failed += 1
+                    self.results.append(result, who=self.workspace.archive.actor, via="收件箱(网页端监视)")
+                    status.recent.appendleft(result.as_dict())
+
+                watcher = Watcher(pipeline, on_result=on_result, on_skip=on_result)
+                status.running, status.started = True, time.time()
+                watcher.run(self._stop)
+        except DocgenError as exc:
+            status.error = str(exc)
+            log.error("收件箱监视未能启动:%s", exc)
+        except Exception as exc:
+            status.error = "收件箱监视意外停止(详见服务器日志);重启 docgen serve 或另行运行 docgen watch"
+            log.error("收件箱监视出错: %s", type(exc).__name__, exc_info=exc)
+        finally:
+            status.running = False
