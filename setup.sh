@@ -8,6 +8,7 @@
 #
 # Optional system parts: CJK fonts (scans and PDFs show Chinese), LibreOffice
 # (PDF output), poppler-utils (page images), Chromium (HTML report and browser tests).
+# redis-server: the broker of the OCR workers' tests (and of a one-machine worker setup).
 # Without root or apt, docgen still works and says plainly what is missing.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -31,6 +32,7 @@ command -v soffice >/dev/null 2>&1 || missing+=(libreoffice-writer-nogui)
 command -v pdftoppm >/dev/null 2>&1 || missing+=(poppler-utils)
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v fc-list >/dev/null 2>&1 || missing+=(fontconfig)
+command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 if [ ${#missing[@]} -gt 0 ]; then
   if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
     say "Installing system packages: ${missing[*]}"
@@ -40,7 +42,7 @@ if [ ${#missing[@]} -gt 0 ]; then
       || echo "warning: some optional system packages could not be installed: ${missing[*]}" >&2
   else
     echo "note: optional system packages missing (need root + apt): ${missing[*]}" >&2
-    echo "      docgen runs without them; PDF output, Chinese scans or the HTML test are then skipped." >&2
+    echo "      docgen runs without them; PDF output, Chinese scans, the HTML test or the workers' tests are then skipped." >&2
   fi
 fi
 
@@ -54,7 +56,7 @@ if [ ! -x .venv/bin/python ]; then
 fi
 say "Installing docgen and its dependencies into .venv"
 .venv/bin/python -m pip install -q --upgrade pip >/dev/null
-.venv/bin/python -m pip install -q -e '.[dev]'
+.venv/bin/python -m pip install -q -e '.[dev,workers]'
 
 # 3. The tour --------------------------------------------------------------------
 if [ "$run_demo" = 1 ]; then

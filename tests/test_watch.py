@@ -218,6 +218,11 @@ print("ready", flush=True)
 Watcher(pipeline, on_result=lambda r: print(r.status, r.name, flush=True)).run(once=True, tick_seconds=0.01)
 """
 
+# the same, pausing after each filing: reading (OCR included) happens before the first part is filed
+# (the pipeline reads a whole file, then files its parts), so the kill between parts needs a pause there
+_CHILD_BETWEEN_PARTS = _CHILD.replace(
+    "stable_seconds=0.0))", "stable_seconds=0.0), hooks=[lambda r: __import__('time').sleep(60)])")
+
 
 @pytest.mark.slow
 def test_killed_mid_ingest_then_restarted_loses_and_doubles_nothing(archive, inbox, tmp_path):
@@ -273,7 +278,7 @@ def test_closed_or_renamed_file_skips_the_long_stability_delay(archive, inbox, t
 
 @pytest.mark.slow
 def test_batch_scan_killed_between_parts_is_finished_without_doubles(archive, inbox, tmp_path):
-    """Part 1 (text) is filed, the process dies while OCR-ing part 2; the restart files part 2 only."""
+    """Part 1 (text) is filed, the process dies before part 2 is filed; the restart files part 2 only."""
     from pypdf import PdfWriter
 
     from docgen.demo.scans import page_image, save_scan
@@ -289,12 +294,12 @@ def test_batch_scan_killed_between_parts_is_finished_without_doubles(archive, in
     with open(inbox / "stack.pdf", "wb") as fh:
         writer.write(fh)
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
-    child = subprocess.Popen([sys.executable, "-c", _CHILD, str(archive.root), str(inbox)], env=env,
+    child = subprocess.Popen([sys.executable, "-c", _CHILD_BETWEEN_PARTS, str(archive.root), str(inbox)], env=env,
                              stdout=subprocess.PIPE, text=True)
     wait_for(lambda: archive.dossier("HXSZ/03-2-1203").documents != [], timeout=30)
     child.send_signal(signal.SIGKILL)
     child.wait()
-    assert archive.dossier("HXSZ/05-1-0601").documents == []  # killed during part 2's OCR
+    assert archive.dossier("HXSZ/05-1-0601").documents == []  # killed between the two parts' filings
     pipeline = Pipeline(Archive.open(archive.root), IngestSettings(inbox=inbox, stable_seconds=0.0, ocr_dpi=150))
     results: list = []
     try:

@@ -27,6 +27,7 @@ _STATUS = {
     "failed": ("[red]失败[/red]", "失败"),
     "waiting": ("[cyan]等待[/cyan]", "等待"),
     "skipped": ("[dim]跳过[/dim]", "跳过"),
+    "queued": ("[cyan]已送识别[/cyan]", "已送识别"),
 }
 _METHOD = {"qr": "二维码", "filename": "文件名", "content": "内容匹配", "direct": "指定", "manual": "人工"}
 
@@ -44,11 +45,17 @@ def _index_hook(app: App) -> Callable[[Any], None] | None:
     return hook
 
 
-def _pipeline(app: App, progress: Progress | None = None) -> Any:
+def _pipeline(app: App, progress: Progress | None = None, *, workers: bool = False) -> Any:
+    """The ingest pipeline; ``workers``: send reading to ``docgen worker`` when ``[ingest] workers`` is set."""
     from docgen.ingest.pipeline import Pipeline
 
     hook = _index_hook(app)
-    return Pipeline(app.archive, app.config.ingest, hooks=[hook] if hook else [], progress=progress)
+    extractor = None
+    if workers and app.config.ingest.workers:
+        from docgen.workers.queue import extractor_for
+
+        extractor = extractor_for(app.config.ingest)
+    return Pipeline(app.archive, app.config.ingest, hooks=[hook] if hook else [], progress=progress, extractor=extractor)
 
 
 def _shown(text: str) -> str:
@@ -201,6 +208,17 @@ def watch(app: App, poll: bool | None, once: bool, stable: float | None, log_fil
 
     mode = "轮询" if (poll if poll is not None else settings.poll) else "系统通知"
     console().print(f"监视 {settings.inbox}({mode}模式;稳定 {stable or settings.stable_seconds} 秒后处理;日志 {log_path})")
+    if settings.workers:
+        from docgen.workers.jobs import shown_url
+
+        console().print(f"识别(二维码、文字层、OCR)交给识别进程:任务队列 {shown_url(settings.workers)}"
+                        "(识别服务器上运行 docgen worker;查看队列:docgen worker status)")
+
+    def on_notice(text: str) -> None:
+        console().print(f"[yellow]{_shown(text)}[/yellow]")
+        stamp = dt.datetime.now().astimezone().isoformat(timespec="seconds")
+        log.write(f"{stamp} 注意 {text}\n")
+        log.flush()
     from docgen.ingest.areas import Areas
 
     areas = Areas(settings.areas_root)
@@ -216,8 +234,9 @@ def watch(app: App, poll: bool | None, once: bool, stable: float | None, log_fil
     def progress(stage: str, done: int, total: int, label: str) -> None:
         console().print(f"[dim]  正在识别 {_shown(label)} 第 {done}/{total} 页 {stage}…[/dim]")
 
-    with _pipeline(app, progress) as pipeline:
-        watcher = Watcher(pipeline, poll=poll, stable_seconds=stable, on_result=on_result, on_skip=on_result)
+    with _pipeline(app, progress, workers=True) as pipeline:
+        watcher = Watcher(pipeline, poll=poll, stable_seconds=stable, on_result=on_result, on_skip=on_result,
+                          on_notice=on_notice)
         try:
             watcher.run(stop, once=once)
         except KeyboardInterrupt:

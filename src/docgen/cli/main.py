@@ -49,6 +49,7 @@ COMMANDS: dict[str, str] = {
     "index": "docgen.cli.search_cmds:index",
     "user": "docgen.cli.user_cmds:user",
     "serve": "docgen.cli.serve_cmds:serve",
+    "worker": "docgen.cli.worker_cmds:worker",
 }
 
 

@@ -39,12 +39,13 @@ import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from docgen.archive.fsutil import sha256_file
 from docgen.errors import DocgenError, NotFoundError, UsageError
 from docgen.ingest.areas import Areas, Skipped, Worker, list_arrivals, move_no_clobber
 from docgen.ingest.arrival import head_kind, looks_complete, read_head
+from docgen.ingest.extract import Extraction, ExtractOptions, extract
 from docgen.ingest.identify import (
     Catalog,
     Identification,
@@ -52,13 +53,12 @@ from docgen.ingest.identify import (
     by_document_code,
     by_filename,
     date_from_text,
-    read_codes,
     type_from_text,
 )
 from docgen.ingest.names import display_name, is_text, safe_path, safe_text, text_name
 from docgen.ingest.preflight import check_regular_file, duplicate_reason
 from docgen.ingest.settings import IngestSettings
-from docgen.ingest.text import BadInput, OcrFn, PageText, ScanFile, engine_ocr, page_text
+from docgen.ingest.text import BadInput, OcrFn, PageText, ScanFile, engine_ocr
 from docgen.models import PageInfo
 from docgen.progress import Progress, no_progress
 from docgen.qrcodes import DocumentCode, SeparatorCode
@@ -70,7 +70,7 @@ class FileResult:
     """What happened to one file."""
 
     name: str  # the name it arrived with, as text (names.text_name); relative to the folder given when skipped
-    status: str  # filed | duplicate | failed | review | recovered | split | waiting (put back or held) | skipped
+    status: str  # filed | duplicate | failed | review | recovered | split | waiting (put back or held) | skipped | queued (sent to the workers)
     message: str = ""
     owner_key: str | None = None
     doc_id: str | None = None
@@ -129,6 +129,40 @@ class _Arrival:
     fragments: list[tuple[Path, tuple[int, int]]] = field(default_factory=list)
 
 
+@dataclass(slots=True)
+class _Job:
+    """One claimed file on its way: checked, possibly being read by a worker, then filed."""
+
+    path: Path
+    result: FileResult
+    name: str
+    into: str | None
+    doc_type: str | None
+    resumed: bool
+    arrival: _Arrival | None
+    started: float
+    token: str = field(default_factory=lambda: uuid.uuid4().hex)
+
+
+class Extractor(Protocol):
+    """Where files are read when not in this process: the workers' queue (``docgen.workers.queue``)."""
+
+    def accepts(self, path: Path) -> bool:
+        """True if this file may be sent (not too large for the queue)."""
+
+    def accepting(self, pending: int) -> bool:
+        """True if another file may be claimed now, ``pending`` being sent already."""
+
+    def submit(self, token: str, path: Path, sha256: str, options: ExtractOptions, label: str) -> None:
+        """Send a file to be read; never raises for the queue (an unsent file is sent again by ``poll``)."""
+
+    def poll(self) -> list[tuple[str, Extraction | None]]:
+        """Files read since the last call (None: not taken by any worker in time, read it here)."""
+
+    def close(self) -> None:
+        """Withdraw what is still queued (the claimed files are adopted by the next run) and disconnect."""
+
+
 _KIND_SUFFIX = {"pdf": ".pdf", "jpeg": ".jpg", "png": ".png", "tiff": ".tif", "bmp": ".bmp", "webp": ".webp"}
 
 
@@ -155,6 +189,7 @@ class Pipeline:
         ocr: OcrFn | None = None,
         hooks: Iterable[Hook] = (),
         progress: Progress | None = None,
+        extractor: Extractor | None = None,
     ) -> None:
         self.archive = archive
         self.settings = settings
@@ -167,6 +202,8 @@ class Pipeline:
         self._held: dict[str, Path] = {}  # inbox path -> incomplete fragment waiting for its continuation
         self._arrival: _Arrival | None = None
         self._arrival_path: Path | None = None
+        self.extractor = extractor  # None: files are read in this process (the default)
+        self._pending: dict[str, _Job] = {}  # token -> a file sent to the workers, not filed yet
 
     # -- lifecycle ---------------------------------------------------------------
     @property
@@ -187,6 +224,9 @@ class Pipeline:
                                f"文件不完整(缺少结尾),其后续部分可能在收件箱的同名文件 {display_name(Path(key).name)} 中;"
                                "两者都已保留,请让扫描仪重新扫描", name=name)
                 self.worker.forget(path)
+        if self.extractor is not None:
+            self.extractor.close()  # what is still queued is withdrawn; its claimed files are adopted by the next run
+            self._pending.clear()
         if self._worker is not None:
             self._worker.close()
             self._worker = None
@@ -418,19 +458,85 @@ class Pipeline:
         resumed: bool = False,
         arrival: _Arrival | None = None,
     ) -> FileResult:
-        """Process a claimed file (in this worker's folder) to its end state; never raises for a bad file."""
-        started = time.perf_counter()
+        """Process a claimed file (in this worker's folder) to its end state; never raises for a bad file.
+
+        With workers (``extractor``), a file that needs reading is sent to them
+        and a ``queued`` result returned at once; its final result comes from
+        :meth:`collect`.  Otherwise it is read here and filed before returning.
+        """
         name = self.worker.original_name(path)  # the name it arrived with (bytes kept), not a shortened one
-        result = FileResult(text_name(name), "failed")
+        job = _Job(path, FileResult(text_name(name), "failed"), name, into, doc_type, resumed, arrival,
+                   time.perf_counter())
+        done = self._step(job, lambda: self._begin(job))
+        if done is not None:
+            return done
+        if self.extractor is not None and self.extractor.accepts(path):
+            self._pending[job.token] = job
+            self.extractor.submit(job.token, path, job.result.sha256, self._options(job), job.result.name)
+            return FileResult(job.result.name, "queued", "已送交识别进程(docgen worker),排队等待识别",
+                              sha256=job.result.sha256)
+        finished = self._step(job, lambda: self._finish(job, self._extract_here(job)))
+        assert finished is not None
+        return finished
+
+    def collect(self) -> list[tuple[Path | None, FileResult]]:
+        """File what the workers have read since the last call: (the inbox path it was claimed from, result) each.
+
+        Never blocks for long and never raises for the queue: while the broker
+        cannot be reached nothing is collected and the extractor says so in its
+        notices; claimed files wait in the processing area.
+        """
+        if self.extractor is None or not self._pending:
+            return []
+        out: list[tuple[Path | None, FileResult]] = []
+        for token, extraction in self.extractor.poll():
+            job = self._pending.pop(token, None)
+            if job is None:
+                continue
+
+            def finish(job: _Job = job, extraction: Extraction | None = extraction) -> bool:
+                if extraction is None:  # taken back from the queue (no worker took it in time): read it here
+                    return self._finish(job, self._extract_here(job))
+                return self._finish(job, extraction, remote=True)
+
+            result = self._step(job, finish)
+            assert result is not None
+            out.append((job.arrival.source if job.arrival is not None else None, result))
+        return out
+
+    @property
+    def pending(self) -> int:
+        """Files sent to the workers and not filed yet."""
+        return len(self._pending)
+
+    @property
+    def accepting(self) -> bool:
+        """True if another file may be claimed now (always, in-process; with workers: the queue is reachable and not full)."""
+        return self.extractor is None or self.extractor.accepting(len(self._pending))
+
+    def _options(self, job: _Job) -> ExtractOptions:
+        return ExtractOptions.from_settings(self.settings, split=job.into is None)
+
+    def _extract_here(self, job: _Job) -> Extraction:
+        """Read the file in this process (the default, and what a file too large for the queue gets)."""
+        def on_page(i: int, total: int, stage: str) -> None:
+            if stage == "ocr":
+                self.progress("OCR", i + 1, total, job.result.name)
+
+        return extract(job.path, self._options(job), ocr=self.ocr, sha256=job.result.sha256, on_page=on_page)
+
+    def _step(self, job: _Job, step: Callable[[], bool]) -> FileResult | None:
+        """Run one step of a file; None if it now waits for its extraction, else its final result.
+
+        A bad file, a refusal by the archive or a bug becomes the file's failure
+        (it is put aside with the reason); nothing here raises for a file.
+        """
+        path, result, name, arrival = job.path, job.result, job.name, job.arrival
         self._arrival, self._arrival_path = arrival, path
+        more = False
         try:
             try:
-                # a link dropped into a shared inbox could point at any file the service can read
-                check_regular_file(path)
-                if arrival is not None and arrival.hold and self._may_be_arriving(path):
-                    self._hold(path, result, arrival)
-                else:
-                    self._process(path, result, name, into=into, doc_type=doc_type, resumed=resumed)
+                more = step()
             except _StillArriving:
                 assert arrival is not None
                 self._put_back(path, result, arrival)
@@ -446,13 +552,25 @@ class Pipeline:
                 self._fail(path, result, f"内部错误({detail});请把此文件和原因交给维护人员", name=name)
         finally:
             self._arrival = self._arrival_path = None
-            if not path.exists():
-                self.worker.forget(path)
-            if arrival is not None:
-                self._settle_fragments(arrival)
+            if not more:
+                if not path.exists():
+                    self.worker.forget(path)
+                if arrival is not None:
+                    self._settle_fragments(arrival)
+        if more:
+            return None
         result.message = safe_text(result.message)
-        result.seconds = round(time.perf_counter() - started, 3)
+        result.seconds = round(time.perf_counter() - job.started, 3)
         return result
+
+    def _begin(self, job: _Job) -> bool:
+        """The checks before reading: True if the file must now be read (extracted)."""
+        # a link dropped into a shared inbox could point at any file the service can read
+        check_regular_file(job.path)
+        if job.arrival is not None and job.arrival.hold and self._may_be_arriving(job.path):
+            self._hold(job.path, job.result, job.arrival)
+            return False
+        return self._prepare(job)
 
     def _fail(self, path: Path, result: FileResult, reason: str, *, name: str | None = None) -> None:
         result.status = "failed"
@@ -466,22 +584,22 @@ class Pipeline:
         if arrival is not None and path == self._arrival_path and self._grown(path, arrival):
             raise _StillArriving(str(path))
 
-    def _process(
-        self, path: Path, result: FileResult, name: str, *, into: str | None, doc_type: str | None, resumed: bool
-    ) -> None:
-        if doc_type is not None:
+    def _prepare(self, job: _Job) -> bool:
+        """Type, owner, sha256 and the duplicate checks (before any OCR); True if the file must be read."""
+        path, result, name, resumed = job.path, job.result, job.name, job.resumed
+        if job.doc_type is not None:
             try:
-                doc_type = doc_type_code(doc_type)
+                job.doc_type = doc_type_code(job.doc_type)
             except ValueError as exc:
                 raise DocgenError(str(exc)) from exc
-        if into is not None:
-            self.archive.owner(into)  # NotFoundError early, before any OCR
+        if job.into is not None:
+            self.archive.owner(job.into)  # NotFoundError early, before any OCR
         result.sha256 = sha256_file(path)
         self.catalog.refresh(self._journal_seq())
         hit = self.catalog.find_hash(result.sha256)
         if hit is not None:
             self._already_archived(path, result, hit, resumed, name)
-            return
+            return False
         total = self.catalog.segment_total(result.sha256)
         if total is not None and len(self.catalog.segments_filed(result.sha256)) >= total:
             self._settle_known(
@@ -489,19 +607,36 @@ class Pipeline:
                 recovered=f"中断前已拆分归档(共 {total} 份),已清理处理区中的副本" if resumed else None,
                 duplicate=f"这份批量扫描已拆分归档(共 {total} 份)",
             )
-            return
-        with ScanFile(path, max_pixels=self.settings.max_image_pixels, max_pages=self.settings.max_pages) as scan:
-            result.pages = scan.page_count
-            codes = self._read_codes(scan)
-            if into is None and any(isinstance(c, SeparatorCode) for page in codes for c in page):
-                self._check_unchanged(path)
-                self._split(path, scan, codes, result, name)
-                return
-            texts = self._texts(scan, range(scan.page_count), result)
-        ident = self._identify(text_name(name), texts, codes, into=into, doc_type=doc_type)
+            return False
+        return True
+
+    def _finish(self, job: _Job, extraction: Extraction, *, remote: bool = False) -> bool:
+        """File a read file: split a batch scan at its cover sheets, or identify it, then file or queue for review.
+
+        ``remote``: read by a worker from bytes sent through the queue; the
+        claimed file must still be those bytes (sha256), or it is not filed.
+        """
+        path, result, name = job.path, job.result, job.name
+        if remote:
+            self._check_unchanged(path)
+            now = sha256_file(path)
+            if extraction.sha256 != result.sha256 or now != result.sha256:
+                raise DocgenError(f"文件在识别期间被改动(sha256 由 {result.sha256[:12]} 变为 {now[:12]}),"
+                                  "未归档;请确认文件完整后重新放入收件箱")
+        extraction.check()
+        result.pages = extraction.page_count
+        codes = extraction.codes
+        if job.into is None and any(isinstance(c, SeparatorCode) for page in codes for c in page):
+            self._check_unchanged(path)
+            self._split(path, extraction, codes, result, name)
+            return False
+        texts = extraction.page_texts(range(extraction.page_count))
+        self._account(result, texts)
+        ident = self._identify(text_name(name), texts, codes, into=job.into, doc_type=job.doc_type)
         if ident.date is None:
             ident.date = date_from_text("\n".join(t.text for t in texts))
-        self._file_or_review(path, result, texts, ident, name, resumed=resumed)
+        self._file_or_review(path, result, texts, ident, name, resumed=job.resumed)
+        return False
 
     def _already_archived(self, path: Path, result: FileResult, hit: tuple[str, str, str], resumed: bool, name: str) -> None:
         owner_key, doc_id, original = hit
@@ -528,27 +663,13 @@ class Pipeline:
         result.moved_to = str(self.areas.duplicate(path, duplicate, name=name))
 
     # -- reading -------------------------------------------------------------------
-    def _read_codes(self, scan: ScanFile) -> list[list[DocumentCode | SeparatorCode]]:
-        codes: list[list[DocumentCode | SeparatorCode]] = []
-        for i in range(scan.page_count):
-            try:
-                codes.append(read_codes(scan.image(i, self.settings.qr_dpi)))
-            except (ValueError, RuntimeError):
-                codes.append([])
-        return codes
-
-    def _texts(self, scan: ScanFile, pages: Iterable[int], result: FileResult) -> list[PageText]:
-        out: list[PageText] = []
-        for i in pages:
-            def announce(i: int = i) -> None:
-                self.progress("OCR", i + 1, scan.page_count, result.name)
-
-            text = page_text(scan, i, dpi=self.settings.ocr_dpi, ocr=self.ocr, before_ocr=announce)
+    @staticmethod
+    def _account(result: FileResult, texts: list[PageText]) -> None:
+        """Count a file's OCR'd pages and collect the lines OCR left in doubt into its result."""
+        for text in texts:
             if text.origin != "text":
                 result.ocr_pages += 1
             result.ocr_doubtful += [{"page": text.n, **d.model_dump(mode="json")} for d in text.doubtful]
-            out.append(text)
-        return out
 
     # -- identification ----------------------------------------------------------------
     def _identify(
@@ -699,7 +820,8 @@ class Pipeline:
 
     # -- batch scans with separator sheets ------------------------------------------------
     def _split(
-        self, path: Path, scan: ScanFile, codes: list[list[DocumentCode | SeparatorCode]], result: FileResult, name: str
+        self, path: Path, extraction: Extraction, codes: list[list[DocumentCode | SeparatorCode]], result: FileResult,
+        name: str,
     ) -> None:
         segments: list[tuple[SeparatorCode | None, list[int]]] = []
         for i, page_codes in enumerate(codes):
@@ -715,19 +837,20 @@ class Pipeline:
         done = self.catalog.segments_filed(result.sha256)
         result.status = "split"
         for n, (sep, pages) in enumerate(segments, start=1):
-            part_name = f"{Path(name).stem}-{n:02d}{_part_suffix(scan)}"  # bytes of the batch's name kept
+            part_name = f"{Path(name).stem}-{n:02d}{_part_suffix(extraction.kind)}"  # bytes of the batch's name kept
             part = FileResult(text_name(part_name), "failed", pages=len(pages))
             result.parts.append(part)
             if n in done:
                 part.status, part.owner_key = "recovered", done[n]
                 part.message = f"中断前已归档到 {done[n]}"
                 continue
-            part_path = self.worker.dir / f".part-{result.sha256[:8]}-{n:02d}{_part_suffix(scan)}"
-            _write_part(scan, path, pages, part_path)
+            part_path = self.worker.dir / f".part-{result.sha256[:8]}-{n:02d}{_part_suffix(extraction.kind)}"
+            _write_part(extraction.kind, path, pages, part_path, self.settings)
             part_started = time.perf_counter()
             try:
                 part.sha256 = sha256_file(part_path)
-                texts = self._texts(scan, pages, part)
+                texts = extraction.page_texts(pages)
+                self._account(part, texts)
                 token = f"{result.sha256}#{n}/{total}"
                 note = f"批量扫描 {text_name(name)} 中第 {n}/{total} 份(批次 {token})"
                 if sep is None:
@@ -834,13 +957,13 @@ def _page_info(text: PageText) -> PageInfo:
     return text.info()
 
 
-def _part_suffix(scan: ScanFile) -> str:
-    return ".pdf" if scan.kind == "pdf" else ".tif"
+def _part_suffix(kind: str) -> str:
+    return ".pdf" if kind == "pdf" else ".tif"
 
 
-def _write_part(scan: ScanFile, source: Path, pages: list[int], out: Path) -> None:
+def _write_part(kind: str, source: Path, pages: list[int], out: Path, settings: IngestSettings) -> None:
     """Write the given pages of a batch scan as a file of their own (pypdf for PDFs, Pillow for TIFFs)."""
-    if scan.kind == "pdf":
+    if kind == "pdf":
         from pypdf import PdfReader, PdfWriter
 
         reader = PdfReader(str(source))
@@ -850,7 +973,8 @@ def _write_part(scan: ScanFile, source: Path, pages: list[int], out: Path) -> No
         with open(out, "wb") as fh:
             writer.write(fh)
     else:
-        frames = [scan.image(i, 0) for i in pages]
+        with ScanFile(source, max_pixels=settings.max_image_pixels, max_pages=settings.max_pages) as scan:
+            frames = [scan.image(i, 0) for i in pages]
         frames[0].save(out, "TIFF", save_all=True, append_images=frames[1:], compression="tiff_deflate")
 
 

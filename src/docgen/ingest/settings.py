@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 
 class IngestSettings(BaseModel):
@@ -30,6 +30,24 @@ class IngestSettings(BaseModel):
     max_image_pixels: int = Field(80_000_000, ge=1_000_000)
     max_pages: int = Field(500, ge=1)
     log_file: Path | None = None
+    # extraction (QR codes, text layers, OCR) in `docgen worker` processes through this broker; unset: in this process
+    workers: str | None = None
+    worker_tries: int = Field(3, ge=1, le=20)  # a file that stopped its worker this often goes to failed/
+    page_timeout: float = Field(120.0, gt=0)  # a page not read in this time ends its worker process (a try)
+    worker_lost_seconds: float = Field(30.0, gt=0)  # a job whose heartbeat stopped this long is queued again
+    worker_wait_seconds: float = Field(600.0, gt=0)  # not started this long with no worker alive: read here
+    worker_queue: int = Field(16, ge=1)  # files sent and not yet filed at once (the rest wait in the inbox)
+    worker_max_mb: int = Field(64, ge=1)  # larger files are read here rather than sent through the broker
+
+    @field_validator("workers")
+    @classmethod
+    def _broker(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        value = value.strip()
+        if not value.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError(f"workers 应为 Redis 地址,如 redis://识别服务器:6379/0(现为 {value!r})")
+        return value
 
     @property
     def areas_root(self) -> Path:

@@ -80,6 +80,7 @@ class Watcher:
         sleep: Callable[[float], None] = time.sleep,
         on_result: Callable[[FileResult], None] | None = None,
         on_skip: Callable[[FileResult], None] | None = None,
+        on_notice: Callable[[str], None] | None = None,
     ) -> None:
         settings = pipeline.settings
         self.pipeline = pipeline
@@ -95,6 +96,7 @@ class Watcher:
         self.sleep = sleep
         self.on_result = on_result or (lambda _r: None)
         self.on_skip = on_skip or (lambda _r: None)
+        self.on_notice = on_notice or (lambda _t: None)
         # candidates are keyed by their path relative to the inbox ("扫描仪1/scan.pdf")
         self._hints: set[str] = set()
         self._closed: set[str] = set()
@@ -256,8 +258,10 @@ class Watcher:
                     and self.pipeline.worker.silent_for(st) < self.incomplete_seconds):
                 continue  # its end is missing and it changed lately (seen by us or by its mtime): the writer may be pausing
             ready.append(key)
-        results: list[FileResult] = []
+        results = self._collect(now)
         for key in ready:
+            if not self.pipeline.accepting:
+                break  # the workers' queue is full or cannot be reached: the rest waits in the inbox (still tracked)
             self._tracks.pop(key, None)
             result = self._ingest(key)
             if result is None:  # another watcher claimed it first
@@ -267,6 +271,23 @@ class Watcher:
             self._settled(key, result, now)
             results.append(result)
         results += self._release_held(now)
+        return results
+
+    def _collect(self, now: float) -> list[FileResult]:
+        """With workers: file what they have read, and pass on what the queue has to say (down, back, no worker)."""
+        results: list[FileResult] = []
+        for source, result in self.pipeline.collect():
+            key = self._key(os.fspath(source)) if source is not None else None
+            if key is None:  # a file resumed or retried, not claimed from the inbox by this watcher
+                self.on_result(result)
+            else:
+                self._settled(key, result, now)
+            results.append(result)
+        extractor = self.pipeline.extractor
+        drain = getattr(extractor, "drain_notices", None)
+        if drain is not None:
+            for notice in drain():
+                self.on_notice(notice)
         return results
 
     def _ingest(self, key: str) -> FileResult | None:
@@ -279,6 +300,9 @@ class Watcher:
                               f"内部错误({detail});文件保留在处理区,下次启动时重新处理;请告知维护人员")
 
     def _settled(self, key: str, result: FileResult, now: float) -> None:
+        if result.status == "queued":  # sent to the workers: its result comes back through the pipeline's collect()
+            self.on_result(result)
+            return
         if result.status == "waiting":
             if self.pipeline.holds(self.inbox / key):
                 self._held[key] = now  # the wait for a continuation starts again at each join
@@ -310,8 +334,8 @@ class Watcher:
 
     @property
     def waiting(self) -> int:
-        """Files seen but not yet stable (and fragments waiting for their continuation)."""
-        return len(self._tracks) + len(self._held)
+        """Files seen but not yet stable (and fragments waiting for their continuation, and files with the workers)."""
+        return len(self._tracks) + len(self._held) + self.pipeline.pending
 
     def resume(self) -> list[FileResult]:
         """Finish files a killed run left in the processing area."""
@@ -330,7 +354,8 @@ class Watcher:
             self.resume()
             while not stop.is_set():
                 self.tick()
-                if once and not self._tracks and not self._held and not (self._hints - set(self._unclaimable)):
+                if (once and not self._tracks and not self._held and not self.pipeline.pending
+                        and not (self._hints - set(self._unclaimable))):
                     self.rescan()
                     if not (self._hints - set(self._unclaimable)):
                         return
