@@ -43,8 +43,21 @@ def _failed_id(value: str) -> str:
 
 
 def queue_status(request: Request) -> dict[str, Any] | None:
-    """The OCR work queue's state (distributed workers, a later issue); None until there is one to show."""
-    return None
+    """The OCR work queue's state when ``[ingest] workers`` names a broker (None: files are read in this process).
+
+    The same values as ``docgen worker status`` (:func:`docgen.workers.status.queue_status_for`):
+    waiting and running files, each worker's pages per minute; a broker that
+    cannot be reached is shown as such (the watcher keeps the files in the inbox).
+    """
+    session = session_of(request)
+    if not session.config.ingest.workers:
+        return None
+    try:
+        from docgen.workers.status import queue_status_for
+
+        return queue_status_for(session).as_dict()
+    except DocgenError as exc:
+        return {"reachable": False, "problem": str(exc), "waiting": 0, "running": [], "workers": [], "broker": ""}
 
 
 @route(router, "/ingest", permission="file")
