@@ -29,6 +29,7 @@ rendering, and waiting for a thread while 19 other clients are served on a
 from __future__ import annotations
 
 import argparse
+import html.parser
 import json
 import os
 import random
@@ -56,6 +57,8 @@ from docgen.users import UserStore  # noqa: E402
 
 PASSWORD = "bench password 1"
 MIX = (("search", 0.4), ("dossier", 0.35), ("document", 0.25))
+SAVE = "save"
+"""A write: open a repair ticket's page, change its 备注 in the edit form, post the whole form (303 = saved)."""
 WORDS = ("渗漏", "地暖不热", "交房通知书", "钥匙签收表", "维修记录", "投诉", "赔偿协议", "空鼓")
 
 
@@ -124,7 +127,53 @@ def workload(workspace: Workspace, seed: int = 7, n: int = 400) -> dict[str, lis
             searches.append({"q": rng.choice(WORDS)})
         else:
             searches.append({"q": rng.choice(WORDS), "kind": "repair", "open": "1"})
-    return {"dossiers": chosen, "documents": docs, "searches": searches}
+    repairs = [r.id for key in chosen for r in archive.dossier(key).repairs if r.status not in ("已关闭", "不予维修")]
+    return {"dossiers": chosen, "documents": docs, "searches": searches, "repairs": repairs[:200]}
+
+
+class _EditForm(html.parser.HTMLParser):
+    """The fields of the form posting to ``action``, as a browser would send them (checked boxes, selected options)."""
+
+    def __init__(self, action: str) -> None:
+        super().__init__()
+        self.action = action
+        self.inside = False
+        self.fields: list[tuple[str, str]] = []
+        self._select: str | None = None
+        self._textarea: str | None = None
+        self._text: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = {k: v or "" for k, v in attrs}
+        if tag == "form":
+            self.inside = a.get("action") == self.action and a.get("method", "").lower() == "post"
+        if not self.inside:
+            return
+        if tag == "input" and a.get("name"):
+            if a.get("type") in ("checkbox", "radio") and "checked" not in a:
+                return
+            if a.get("type") not in ("submit", "button", "file"):
+                self.fields.append((a["name"], a.get("value", "")))
+        elif tag == "select":
+            self._select = a.get("name")
+        elif tag == "option" and self._select and "selected" in a:
+            self.fields.append((self._select, a.get("value", "")))
+        elif tag == "textarea":
+            self._textarea, self._text = a.get("name"), []
+
+    def handle_data(self, data: str) -> None:
+        if self._textarea is not None:
+            self._text.append(data)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "form":
+            self.inside = False
+        elif tag == "select":
+            self._select = None
+        elif tag == "textarea" and self._textarea is not None:
+            text = "".join(self._text)
+            self.fields.append((self._textarea, text[1:] if text.startswith("\n") else text))
+            self._textarea = None
 
 
 def in_process(workspace: Workspace, work: dict[str, list[Any]], seconds: float) -> dict[str, list[float]]:
@@ -174,9 +223,15 @@ class Client(threading.Thread):
     """One browser: logs in, then loops over the page mix until told to stop."""
 
     def __init__(self, base: str, work: dict[str, list[Any]], seed: int, results: dict[str, Any],
-                 think: float) -> None:
+                 think: float, writes: float = 0.0, own: list[str] | None = None) -> None:
         super().__init__(daemon=True)
         self.base = base
+        self.writes = writes
+        self.own = own or []
+        self.saved: dict[str, str] = {}
+        """The 备注 each of this client's tickets got from its last acknowledged save."""
+        self.n = 0
+        self.acked = 0
         self.think = think
         self.ready = threading.Event()
         self.work = work
@@ -195,7 +250,10 @@ class Client(threading.Thread):
             assert r.status_code == 303, r.text[:300]
             csrf = re.search(r'name="csrf_token" value="([^"]+)"', http.get("/search").text).group(1)  # type: ignore[union-attr]
             kinds = [k for k, _ in MIX]
-            weights = [w for _, w in MIX]
+            weights = [w * (1 - self.writes) for _, w in MIX]
+            if self.writes and self.own:
+                kinds.append(SAVE)
+                weights.append(self.writes)
             self.ready.set()
             while not self.stop.is_set():
                 if self.think:
@@ -208,9 +266,11 @@ class Client(threading.Thread):
                         resp = http.post("/search", data={**s, "csrf_token": csrf}, headers={"HX-Request": "true"})
                     elif kind == "dossier":
                         resp = http.get(f"/dossiers/{self.rng.choice(self.work['dossiers'])}")
+                    elif kind == SAVE:
+                        resp = self._save(http)
                     else:
                         resp = http.get(f"/documents/{self.rng.choice(self.work['documents'])}")
-                    ok = resp.status_code == 200
+                    ok = resp.status_code == (303 if kind == SAVE else 200)
                     error = "" if ok else f"{kind} {resp.status_code}"
                 except Exception as exc:  # a refused connection or a timeout is an error, not a crash
                     ok, error = False, f"{kind} {type(exc).__name__}"
@@ -221,8 +281,29 @@ class Client(threading.Thread):
                         self.results["errors"].append(error)
 
 
+    def _save(self, http: Any) -> Any:
+        """Edit one of this client's tickets as a person does: load the page, change 备注, post the whole form."""
+        case_id = self.rng.choice(self.own)
+        page = http.get(f"/cases/{case_id}")
+        if page.status_code != 200:
+            return page
+        form = _EditForm(f"/cases/{case_id}")
+        form.feed(page.text)
+        self.n += 1
+        note = f"压测 {self.name} 第{self.n}次"
+        data = [(k, v) for k, v in form.fields if k != "notes"] + [("notes", note)]
+        from urllib.parse import urlencode
+
+        resp = http.post(f"/cases/{case_id}", content=urlencode(data),
+                         headers={"Content-Type": "application/x-www-form-urlencoded"})
+        if resp.status_code == 303:
+            self.saved[case_id] = note
+            self.acked += 1
+        return resp
+
+
 def web(work_dir: Path, work: dict[str, list[Any]], clients: int, seconds: float, warmup: float,
-        think: float) -> dict[str, Any]:
+        think: float, writes: float = 0.0) -> dict[str, Any]:
     """Serve in a subprocess; drive it with ``clients`` threads; sample its RSS."""
     import psutil
 
@@ -248,7 +329,8 @@ def web(work_dir: Path, work: dict[str, list[Any]], clients: int, seconds: float
                 raise SystemExit(f"the server did not start; see {work_dir / 'serve.log'}")
             time.sleep(0.2)
         results: dict[str, Any] = {"times": defaultdict(list), "errors": []}
-        threads = [Client(base, work, 100 + i, results, think) for i in range(clients)]
+        repairs = work["repairs"]
+        threads = [Client(base, work, 100 + i, results, think, writes, repairs[i::clients]) for i in range(clients)]
         for t in threads:
             t.start()
         proc = psutil.Process(server.pid)
@@ -269,6 +351,9 @@ def web(work_dir: Path, work: dict[str, list[Any]], clients: int, seconds: float
             t.join(30)
         results["seconds"] = time.perf_counter() - started
         results["rss"] = rss
+        results["saved"] = {k: v for t in threads for k, v in t.saved.items()}
+        results["saves"] = sum(t.n for t in threads)
+        results["acked"] = sum(t.acked for t in threads)
         return results
     finally:
         server.terminate()
@@ -277,6 +362,19 @@ def web(work_dir: Path, work: dict[str, list[Any]], clients: int, seconds: float
         except subprocess.TimeoutExpired:
             server.kill()
         log.close()
+
+
+def check_saves(work_dir: Path, remote: dict[str, Any], since: int) -> dict[str, int]:
+    """Lost updates: a ticket whose 备注 is not what its last acknowledged save wrote; saves acknowledged vs journaled."""
+    archive = Archive.open(work_dir / "records")
+    lost = 0
+    for case_id, note in remote["saved"].items():
+        _d, _kind, record = archive.find_case(case_id)
+        lost += record.notes != note
+    journaled = sum(1 for e in archive.journal.entries(since) if e.summary.startswith("网页修改"))
+    acknowledged = int(remote.get("acked", 0))
+    return {"lost_updates": lost, "saves_journaled": journaled, "saves_acknowledged": acknowledged,
+            "saves_sent": remote.get("saves", 0)}
 
 
 def main() -> None:
@@ -288,6 +386,8 @@ def main() -> None:
     ap.add_argument("--warmup", type=float, default=5.0)
     ap.add_argument("--think", type=float, default=1.0,
                     help="mean pause between a client's pages, in seconds (0: as fast as it can, saturation)")
+    ap.add_argument("--writes", type=float, default=0.0,
+                    help="share of requests that save a repair ticket through its edit form (e.g. 0.15)")
     ap.add_argument("--out", type=Path, default=HERE / "out")
     args = ap.parse_args()
     units = args.units or (2_000 if args.quick else 20_000)
@@ -302,23 +402,25 @@ def main() -> None:
     workspace.close()
     print(f"web: {args.clients} clients (mean pause {args.think:g} s) for {seconds:.0f} s after "
           f"{args.warmup:.0f} s of warm-up…", flush=True)
-    remote = web(work_dir, work, args.clients, seconds, args.warmup, args.think)
+    before = Archive.open(work_dir / "records").journal.last()
+    remote = web(work_dir, work, args.clients, seconds, args.warmup, args.think, args.writes)
+    lost = check_saves(work_dir, remote, int(before["seq"]) if before else 0) if args.writes else {}
     rows = []
     total = 0
-    for kind, _ in MIX:
+    for kind in [k for k, _ in MIX] + ([SAVE] if args.writes else []):
         w = remote["times"][kind]
         i = local[kind]
         total += len(w)
         rows.append({
             "page": kind, "requests": len(w), "web_p50": percentile(w, 50), "web_p95": percentile(w, 95),
-            "inproc_p50": percentile(i, 50), "inproc_p95": percentile(i, 95),
+            "inproc_p50": percentile(i, 50) if i else float("nan"), "inproc_p95": percentile(i, 95) if i else float("nan"),
             "ratio_p50": percentile(w, 50) / percentile(i, 50) if i else float("nan"),
         })
     rss = remote["rss"]
     head, tail = rss[: max(1, len(rss) // 6)], rss[-max(1, len(rss) // 6):]
     summary = {
         "units": units, "clients": args.clients, "think_s": args.think, "seconds": round(remote["seconds"], 1),
-        "rows": rows,
+        "rows": rows, "writes": args.writes, **lost,
         "throughput_per_s": round(total / remote["seconds"], 1), "errors": len(remote["errors"]),
         "error_kinds": sorted(set(remote["errors"]))[:10],
         "rss_mb": {"first": round(statistics.mean(head), 1), "last": round(statistics.mean(tail), 1),
@@ -334,7 +436,10 @@ def main() -> None:
     m = summary["rss_mb"]
     print(f"server RSS: first {m['first']} MB, last {m['last']} MB (min {m['min']}, max {m['max']}); "
           f"load average {summary['machine']['load_avg']}")
-    out = args.out / f"bench_web-{units}-think{args.think:g}.json"
+    if args.writes:
+        print(f"saves acknowledged {lost['saves_acknowledged']}, journaled {lost['saves_journaled']}; "
+              f"lost updates {lost['lost_updates']}")
+    out = args.out / f"bench_web-{units}-think{args.think:g}{f'-writes{args.writes:g}' if args.writes else ''}.json"
     out.write_text(json.dumps(summary, ensure_ascii=False, indent=2) + "\n", "utf-8")
     print(f"figures written to {out}")
 
