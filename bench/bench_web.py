@@ -59,6 +59,9 @@ PASSWORD = "bench password 1"
 MIX = (("search", 0.4), ("dossier", 0.35), ("document", 0.25))
 SAVE = "save"
 """A write: open a repair ticket's page, change its 备注 in the edit form, post the whole form (303 = saved)."""
+UPLOAD = "upload"
+"""A write: upload one scan (a text PDF named ``项目_房号_repair_record_日期.pdf``) on the upload page (303 = taken)."""
+ARCHIVIST = "bench-archivist"
 WORDS = ("渗漏", "地暖不热", "交房通知书", "钥匙签收表", "维修记录", "投诉", "赔偿协议", "空鼓")
 
 
@@ -94,6 +97,17 @@ def prepare(units: int, out: Path) -> Path:
         UserStore(archive).add("bench", "staff", password=PASSWORD)
         (work / "bench-complete").write_text("ok\n")
     return work
+
+
+def ensure_archivist(work_dir: Path) -> None:
+    """The uploading clients' account (added to an archive cached before uploads were benched)."""
+    from docgen.errors import NotFoundError
+
+    store = UserStore(Archive.open(work_dir / "records"))
+    try:
+        store.get(ARCHIVIST)
+    except NotFoundError:
+        store.add(ARCHIVIST, "archivist", password=PASSWORD)
 
 
 def write_config(path: Path) -> None:
@@ -223,11 +237,15 @@ class Client(threading.Thread):
     """One browser: logs in, then loops over the page mix until told to stop."""
 
     def __init__(self, base: str, work: dict[str, list[Any]], seed: int, results: dict[str, Any],
-                 think: float, writes: float = 0.0, own: list[str] | None = None) -> None:
+                 think: float, writes: float = 0.0, own: list[str] | None = None, uploads: list[str] | None = None) -> None:
         super().__init__(daemon=True)
         self.base = base
         self.writes = writes
         self.own = own or []
+        self.uploads = uploads
+        """Dossier keys this client uploads scans to (an archivist client), or None (a staff client saving cases)."""
+        self.uploaded: list[str] = []
+        """The names of this client's acknowledged uploads."""
         self.saved: dict[str, str] = {}
         """The 备注 each of this client's tickets got from its last acknowledged save."""
         self.n = 0
@@ -246,12 +264,16 @@ class Client(threading.Thread):
         with httpx.Client(base_url=self.base, timeout=30.0, follow_redirects=False) as http:
             form = http.get("/login").text
             token = re.search(r'name="csrf_token" value="([^"]+)"', form).group(1)  # type: ignore[union-attr]
-            r = http.post("/login", data={"name": "bench", "password": PASSWORD, "csrf_token": token})
+            who = ARCHIVIST if self.uploads is not None else "bench"
+            r = http.post("/login", data={"name": who, "password": PASSWORD, "csrf_token": token})
             assert r.status_code == 303, r.text[:300]
             csrf = re.search(r'name="csrf_token" value="([^"]+)"', http.get("/search").text).group(1)  # type: ignore[union-attr]
             kinds = [k for k, _ in MIX]
             weights = [w * (1 - self.writes) for _, w in MIX]
-            if self.writes and self.own:
+            if self.writes and self.uploads:
+                kinds.append(UPLOAD)
+                weights.append(self.writes)
+            elif self.writes and self.own:
                 kinds.append(SAVE)
                 weights.append(self.writes)
             self.ready.set()
@@ -268,9 +290,11 @@ class Client(threading.Thread):
                         resp = http.get(f"/dossiers/{self.rng.choice(self.work['dossiers'])}")
                     elif kind == SAVE:
                         resp = self._save(http)
+                    elif kind == UPLOAD:
+                        resp = self._upload(http, csrf)
                     else:
                         resp = http.get(f"/documents/{self.rng.choice(self.work['documents'])}")
-                    ok = resp.status_code == (303 if kind == SAVE else 200)
+                    ok = resp.status_code == (303 if kind in (SAVE, UPLOAD) else 200)
                     error = "" if ok else f"{kind} {resp.status_code}"
                 except Exception as exc:  # a refused connection or a timeout is an error, not a crash
                     ok, error = False, f"{kind} {type(exc).__name__}"
@@ -280,6 +304,28 @@ class Client(threading.Thread):
                     if not ok:
                         self.results["errors"].append(error)
 
+
+    def _upload(self, http: Any, csrf: str) -> Any:
+        """Upload one scan for a dossier, as the upload page's form sends it (one file, no JavaScript)."""
+        import datetime as dt
+        import tempfile
+
+        from docgen.demo.scans import text_pdf
+
+        assert self.uploads
+        key = self.uploads[self.n % len(self.uploads)]
+        self.n += 1
+        project, unit = key.split("/")
+        day = dt.date(2026, 10, 1) + dt.timedelta(days=self.n % 28)
+        name = f"{project}_{unit}_repair_record_{day:%Y%m%d}.pdf"
+        with tempfile.TemporaryDirectory() as tmp:
+            path = text_pdf([["维修记录", f"压测上传 {self.name} 第{self.n}份", f"房号 {unit}", "维修完成,业主签字确认"]],
+                            Path(tmp) / "scan.pdf")
+            body = path.read_bytes()
+        resp = http.post("/ingest/uploads", data={"csrf_token": csrf}, files={"files": (name, body, "application/pdf")})
+        if resp.status_code == 303:
+            self.uploaded.append(name)
+        return resp
 
     def _save(self, http: Any) -> Any:
         """Edit one of this client's tickets as a person does: load the page, change 备注, post the whole form."""
@@ -303,7 +349,7 @@ class Client(threading.Thread):
 
 
 def web(work_dir: Path, work: dict[str, list[Any]], clients: int, seconds: float, warmup: float,
-        think: float, writes: float = 0.0) -> dict[str, Any]:
+        think: float, writes: float = 0.0, uploaders: int = 0) -> dict[str, Any]:
     """Serve in a subprocess; drive it with ``clients`` threads; sample its RSS."""
     import psutil
 
@@ -330,7 +376,11 @@ def web(work_dir: Path, work: dict[str, list[Any]], clients: int, seconds: float
             time.sleep(0.2)
         results: dict[str, Any] = {"times": defaultdict(list), "errors": []}
         repairs = work["repairs"]
-        threads = [Client(base, work, 100 + i, results, think, writes, repairs[i::clients]) for i in range(clients)]
+        savers = clients - uploaders
+        threads = [Client(base, work, 100 + i, results, think, writes, repairs[i::savers]) for i in range(savers)]
+        keys = work["dossiers"]
+        threads += [Client(base, work, 500 + i, results, think, writes, uploads=keys[i::uploaders])
+                    for i in range(uploaders)]
         for t in threads:
             t.start()
         proc = psutil.Process(server.pid)
@@ -354,6 +404,9 @@ def web(work_dir: Path, work: dict[str, list[Any]], clients: int, seconds: float
         results["saved"] = {k: v for t in threads for k, v in t.saved.items()}
         results["saves"] = sum(t.n for t in threads)
         results["acked"] = sum(t.acked for t in threads)
+        results["uploaded"] = [n for t in threads for n in t.uploaded]
+        if results["uploaded"]:  # every upload taken must come out of the pipeline before the server stops
+            results["upload_wait_s"] = wait_uploads(work_dir, results["uploaded"])
         return results
     finally:
         server.terminate()
@@ -362,6 +415,51 @@ def web(work_dir: Path, work: dict[str, list[Any]], clients: int, seconds: float
         except subprocess.TimeoutExpired:
             server.kill()
         log.close()
+
+
+def _upload_results(work_dir: Path, names: list[str]) -> list[dict[str, Any]]:
+    """The results log's lines for these uploads (each file's outcome: filed, review, failed…)."""
+    from docgen.ingest.areas import Areas
+    from docgen.services.intake import RESULTS_FILE
+
+    settings = load_config(work_dir / "docgen.toml", env={}).ingest
+    log = Areas((work_dir / settings.areas_root).resolve()).logs / RESULTS_FILE
+    wanted = set(names)
+    out = []
+    if log.exists():
+        for line in log.read_text("utf-8", "replace").splitlines():
+            try:
+                data = json.loads(line)
+            except ValueError:
+                continue
+            if data.get("name") in wanted and data.get("via") == "上传":
+                out.append(data)
+    return out
+
+
+def wait_uploads(work_dir: Path, names: list[str], timeout: float = 300.0) -> float:
+    """Wait until every acknowledged upload has its result in the log; the seconds it took after the run."""
+    started = time.perf_counter()
+    while len(_upload_results(work_dir, names)) < len(names) and time.perf_counter() - started < timeout:
+        time.sleep(0.5)
+    return round(time.perf_counter() - started, 1)
+
+
+def check_uploads(work_dir: Path, remote: dict[str, Any]) -> dict[str, Any]:
+    """Lost uploads: acknowledged but without a result, or reported filed but not in the dossier."""
+    names = remote.get("uploaded", [])
+    results = _upload_results(work_dir, names)
+    archive = Archive.open(work_dir / "records")
+    statuses: dict[str, int] = defaultdict(int)
+    missing_docs = 0
+    for r in results:
+        statuses[r.get("status", "?")] += 1
+        if r.get("status") == "filed":
+            d = archive.dossier(r["owner_key"])
+            missing_docs += all(doc.id != r.get("doc_id") for doc in d.documents)
+    return {"uploads_acknowledged": len(names), "uploads_with_result": len(results),
+            "uploads_lost": len(names) - len(results) + missing_docs, "upload_statuses": dict(statuses),
+            "upload_wait_s": remote.get("upload_wait_s", 0.0)}
 
 
 def check_saves(work_dir: Path, remote: dict[str, Any], since: int) -> dict[str, int]:
@@ -388,6 +486,9 @@ def main() -> None:
                     help="mean pause between a client's pages, in seconds (0: as fast as it can, saturation)")
     ap.add_argument("--writes", type=float, default=0.0,
                     help="share of requests that save a repair ticket through its edit form (e.g. 0.15)")
+    ap.add_argument("--uploaders", type=int, default=0,
+                    help="with --writes: this many of the clients are archivists whose writes are uploads "
+                         "of one scan each (the others save cases)")
     ap.add_argument("--out", type=Path, default=HERE / "out")
     args = ap.parse_args()
     units = args.units or (2_000 if args.quick else 20_000)
@@ -403,11 +504,14 @@ def main() -> None:
     print(f"web: {args.clients} clients (mean pause {args.think:g} s) for {seconds:.0f} s after "
           f"{args.warmup:.0f} s of warm-up…", flush=True)
     before = Archive.open(work_dir / "records").journal.last()
-    remote = web(work_dir, work, args.clients, seconds, args.warmup, args.think, args.writes)
+    ensure_archivist(work_dir)
+    remote = web(work_dir, work, args.clients, seconds, args.warmup, args.think, args.writes, args.uploaders)
     lost = check_saves(work_dir, remote, int(before["seq"]) if before else 0) if args.writes else {}
+    if args.uploaders:
+        lost.update(check_uploads(work_dir, remote))
     rows = []
     total = 0
-    for kind in [k for k, _ in MIX] + ([SAVE] if args.writes else []):
+    for kind in [k for k, _ in MIX] + ([SAVE] if args.writes else []) + ([UPLOAD] if args.uploaders else []):
         w = remote["times"][kind]
         i = local[kind]
         total += len(w)
@@ -439,7 +543,11 @@ def main() -> None:
     if args.writes:
         print(f"saves acknowledged {lost['saves_acknowledged']}, journaled {lost['saves_journaled']}; "
               f"lost updates {lost['lost_updates']}")
-    out = args.out / f"bench_web-{units}-think{args.think:g}{f'-writes{args.writes:g}' if args.writes else ''}.json"
+    if args.uploaders:
+        print(f"uploads acknowledged {lost['uploads_acknowledged']}, with a result {lost['uploads_with_result']} "
+              f"{lost['upload_statuses']} (the last {lost['upload_wait_s']} s after the run); lost {lost['uploads_lost']}")
+    tag = (f"-writes{args.writes:g}" if args.writes else "") + (f"-up{args.uploaders}" if args.uploaders else "")
+    out = args.out / f"bench_web-{units}-think{args.think:g}{tag}.json"
     out.write_text(json.dumps(summary, ensure_ascii=False, indent=2) + "\n", "utf-8")
     print(f"figures written to {out}")
 

@@ -713,15 +713,16 @@ class ScanEngine:
             self._owners = None
             self._position = JournalPosition()
 
-    def search(self, query: Query, auto_update: bool | None = None, *, archive: Archive | None = None) -> Results:
-        """Run a query (first reading what changed, unless ``auto_update`` is False; loading when nothing is loaded)."""
+    def search(self, query: Query, auto_update: bool | None = None, *, archive: Archive | None = None,
+               catch_up: bool = True) -> Results:
+        """Run a query (first reading what changed, unless ``auto_update`` or ``catch_up`` is False; loading when nothing is loaded)."""
         check_reveal(query)
         wanted = self.settings.auto_update if auto_update is None else auto_update
         note = ""
         if self._owners is None:
             stats = self.update()
             note = f"已载入档案({stats.added} 条)" if stats.mode == "rebuild" else ""
-        elif wanted and journalscan.end_position(self.archive.journal) != self._position:
+        elif wanted and catch_up and journalscan.end_position(self.archive.journal) != self._position:
             try:
                 self.update(timeout=0.5)
             except LockTimeout:

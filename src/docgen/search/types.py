@@ -228,8 +228,13 @@ class SearchEngine(Protocol):
         """Recreate the index from the archive alone."""
         ...
 
-    def search(self, query: Query, auto_update: bool | None = None, *, archive: Archive | None = None) -> Results:
-        """Run a query (first indexing what changed, unless ``auto_update`` is False)."""
+    def search(self, query: Query, auto_update: bool | None = None, *, archive: Archive | None = None,
+               catch_up: bool = True) -> Results:
+        """Run a query (first indexing what changed, unless ``auto_update`` or ``catch_up`` is False).
+
+        ``catch_up=False``: the caller keeps the index current itself (a
+        server's refresher thread); answer from it as it is.
+        """
         ...
 
     def status(self) -> IndexStatus:

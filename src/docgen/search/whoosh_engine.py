@@ -122,8 +122,14 @@ class WhooshEngine:
         self._gen = None
         self._evaluator_for = None
 
-    def search(self, query: Query, auto_update: bool | None = None, *, archive: Archive | None = None) -> Results:
+    def search(self, query: Query, auto_update: bool | None = None, *, archive: Archive | None = None,
+               catch_up: bool = True) -> Results:
         """Run a query; first bring the index up to date unless told not to (or someone else is writing).
+
+        ``catch_up=False`` answers from the index as it is, for a caller that
+        keeps it current itself (the web server's refresher thread): an update
+        in the request would make every other search wait behind it.  An
+        unusable index is still rebuilt when ``auto_update`` allows.
 
         With ``query.reveal`` (and its ``reason``) the search is journaled in
         ``archive`` (the caller's, whose actor the journal names; default the
@@ -134,7 +140,7 @@ class WhooshEngine:
         check_reveal(query)
         note = ""
         wanted = self.settings.auto_update if auto_update is None else auto_update
-        if wanted and not self.folder.looks_current() and not self.folder.skip_unindexed():
+        if wanted and catch_up and not self.folder.looks_current() and not self.folder.skip_unindexed():
             try:
                 stats = self.update(timeout=0.5)
                 if stats.mode == "rebuild":

@@ -12,9 +12,16 @@ One :class:`Background` per application (``WebState.work``):
   watch``, in a thread of ``docgen serve``; two watchers on one inbox are
   safe (files are claimed by atomic rename), so a ``docgen watch`` beside the
   server is fine.  Each result goes to the results log the ingest page reads;
-- the **index refresher**: after any write (a case saved, a scan filed) the
-  search index is brought up to date within about a second, in one thread,
-  instead of in the request that wrote.
+- the **index refresher**: after any write (a case saved, a scan filed, or a
+  ``docgen watch`` / CLI in another process moving the journal) the search
+  index is brought up to date in this one thread, woken at once by a write of
+  this server and within a second by another process's.  Searches answer
+  from the index as it is meanwhile (``catch_up=False``), so no request pays
+  for an update and no search queues behind one (about a second of whoosh
+  commit on 20,000 households: docs/web.md).  A user's own writes are never
+  missing from their next search: :meth:`Background.wait_indexed` holds that
+  search until the refresher has indexed past their last write (a few
+  seconds at most, then it answers with a note).
 
 Threads start with the application's lifespan (``docgen serve``, the
 threaded test server, the bench) and stop with it; an application made
@@ -39,6 +46,11 @@ from docgen.web.jobs import Jobs
 from docgen.web.settings import WebSettings
 
 log = logging.getLogger("docgen.web")
+
+POLL_SECONDS = 1.0
+"""How often the refresher looks at the journal's end for another process's writes."""
+READ_YOUR_WRITES_SECONDS = 5.0
+"""How long a user's search waits for the index to take in their own last write."""
 
 
 @dataclass
@@ -69,6 +81,21 @@ class Background:
         self._catalog_guard = threading.Lock()
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
+        self._indexed = threading.Condition()
+        self.indexed_seq = 0
+        """The journal sequence number the index reflects, as far as the refresher knows."""
+        self.refreshing = False
+        """True while the refresher thread runs: then searches need not catch the index up themselves."""
+        self._wake = threading.Event()
+        self.last_write: dict[str, int] = {}
+        """Per user, the sequence number of their last journal entry that changed files."""
+        workspace.archive.listeners.append(self._note_entry)
+
+    def _note_entry(self, entry: Any) -> None:
+        """A journal entry of this server: remember whose write it was, wake the refresher if it changed files."""
+        if entry.files:
+            self.last_write[entry.actor] = entry.seq
+            self._wake.set()
 
     @property
     def catalog(self) -> Any:
@@ -93,6 +120,7 @@ class Background:
     def stop(self) -> None:
         """Stop the threads and let running jobs finish."""
         self._stop.set()
+        self._wake.set()
         for t in self._threads:
             t.join(timeout=15)
         self._threads.clear()
@@ -114,15 +142,74 @@ class Background:
                 log.info("上次中断的上传 %d 个文件已放回收件箱", len(moved))
 
     def _refresh_index(self) -> None:
-        while not self._stop.wait(1.0):
-            if not self.workspace.changed:
-                continue
-            try:
-                self.workspace.refresh_index(timeout=2.0)
-            except DocgenError as exc:
-                log.warning("检索索引更新失败(下次写入后重试):%s", exc)
-            except Exception as exc:  # the index is derived: never stop refreshing over one error
-                log.error("检索索引更新出错: %s", type(exc).__name__, exc_info=exc)
+        """Keep the index current: at once after this server's writes, within a second after another process's."""
+        from docgen.search.journalscan import end_position
+
+        journal = self.workspace.archive.journal
+        seen = -1  # the first pass catches up whatever the index missed while no server ran
+        self.refreshing = True
+        try:
+            while not self._stop.is_set():
+                woken = self._wake.wait(POLL_SECONDS)
+                if self._stop.is_set():
+                    break
+                end = end_position(journal).seq
+                if not woken and end == seen:
+                    continue
+                self._wake.clear()
+                if seen >= 0 and not any(e.files for e in journal.entries(seen)):
+                    seen = end  # logins, reveals, exports: nothing for the index to learn
+                    self._indexed_to(end)
+                    continue
+                done = self._update_index()
+                if done is None:  # busy or failed: try again at the next wake-up or poll
+                    self._stop.wait(POLL_SECONDS)
+                    continue
+                seen = done
+                self._indexed_to(done)
+        finally:
+            self.refreshing = False
+            self._indexed_to(self.indexed_seq)  # wake anyone waiting: searches catch up themselves again
+
+    def _update_index(self) -> int | None:
+        """One incremental update; the journal seq it reached, or None (another writer busy, an error: logged)."""
+        from docgen.search.api import refresh
+        from docgen.search.journalscan import end_position
+
+        try:
+            if not self.workspace.engine().has_index():  # left to ``docgen index rebuild`` or the first search
+                return end_position(self.workspace.archive.journal).seq
+            stats = refresh(self.workspace.archive, self.workspace.config.search, timeout=2.0)
+            return None if stats is None else stats.seq
+        except DocgenError as exc:
+            log.warning("检索索引更新失败(稍后重试):%s", exc)
+        except Exception as exc:  # the index is derived: never stop refreshing over one error
+            log.error("检索索引更新出错: %s", type(exc).__name__, exc_info=exc)
+        return None
+
+    def _indexed_to(self, seq: int) -> None:
+        with self._indexed:
+            self.indexed_seq = max(self.indexed_seq, seq)
+            self._indexed.notify_all()
+
+    def wait_indexed(self, user: str, timeout: float = READ_YOUR_WRITES_SECONDS) -> bool:
+        """Wait until the index reflects ``user``'s last write of this server; False if it did not in time.
+
+        Other users' writes may be a second behind in a search; a user's own
+        (a case just saved, a scan just filed) are not.
+        """
+        seq = self.last_write.get(user, 0)
+        if not self.refreshing or seq <= self.indexed_seq:
+            return True
+        self._wake.set()
+        deadline = time.monotonic() + timeout
+        with self._indexed:
+            while self.refreshing and self.indexed_seq < seq:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return False
+                self._indexed.wait(left)
+        return True
 
     def _watch(self) -> None:
         from docgen.ingest.pipeline import Pipeline

@@ -171,7 +171,10 @@ class WebState:
         The engine keeps one warm searcher that is not safe to share between
         threads (whoosh's readers, the evaluator's caches), so queries take
         turns; a query takes milliseconds (docs/search.md), and Python runs one
-        thread at a time anyway.
+        thread at a time anyway.  While the server's refresher thread keeps
+        the index current, a query never updates it itself (that would make
+        every other query wait about a second); it waits only, outside the
+        turn, for the refresher to take in this user's own last write.
         """
         session.require("read")
         query.projects = session.projects
@@ -180,8 +183,12 @@ class WebState:
             session.require("reveal")
             query.reason, query.role, query.purpose = reason, session.user.role, "网页:检索结果"
         engine = self.workspace.engine()
+        background = self.work
+        current = background.wait_indexed(session.user.name)
         with self._search_lock:
-            results: Results = engine.search(query, archive=session.archive)
+            results: Results = engine.search(query, archive=session.archive, catch_up=not background.refreshing)
+        if not current and not results.note:
+            results.note = "检索索引正在更新,结果可能还不含您刚保存的内容;稍后再查一次"
         from docgen.web.privacy_bridge import screen_hits
 
         return screen_hits(results)

@@ -1,0 +1,147 @@
+"""The server keeps the search index current in one thread; a search never updates it in the request.
+
+Under ``docgen serve`` (the application's lifespan) every write wakes the
+index refresher; a search answers from the index as it is, so nobody's search
+waits for an update.  A user's own last write is in their next search all the
+same; other processes' writes (a ``docgen watch`` beside the server, the CLI)
+are picked up from the journal.  Real archive, real whoosh index, the real
+application with its threads.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+
+from docgen.archive import Archive
+from docgen.search.query import Query
+from web_helpers import OWN_KEY, WebEnv, build_env, login, with_app
+
+
+@pytest.fixture(scope="module")
+def env(tmp_path_factory: pytest.TempPathFactory) -> WebEnv:
+    return build_env(tmp_path_factory.mktemp("refresh"))
+
+
+@pytest.fixture()
+def served(env: WebEnv) -> Iterator[tuple[WebEnv, TestClient]]:
+    """An application with its lifespan (threads running, as under ``docgen serve``)."""
+    app_env = with_app(env)
+    with TestClient(app_env.app, raise_server_exceptions=False, follow_redirects=False) as client:
+        deadline = time.monotonic() + 30
+        while not any(t.name == "docgen-index" for t in threading.enumerate()) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        time.sleep(0.2)  # its first pass (nothing to catch up)
+        yield app_env, client
+
+
+def _search(client: TestClient, csrf: str, text: str) -> str:
+    r = client.post("/search", data={"q": text, "csrf_token": csrf}, headers={"HX-Request": "true"})
+    assert r.status_code == 200, r.text[:500]
+    return r.text
+
+
+def _found(page: str, case_id: str) -> bool:
+    return case_id in page
+
+
+def _writer_lock(env: WebEnv) -> object:
+    engine = env.workspace.engine()
+    return engine.folder.writing(10)  # type: ignore[attr-defined]
+
+
+def test_a_search_answers_at_once_while_the_index_is_busy(served: tuple[WebEnv, TestClient]) -> None:
+    """Someone else's write is pending and the index writer is busy: the search neither waits nor tries to update."""
+    app_env, client = served
+    csrf = login(client, "staff")
+    case = app_env.archive.add_case(OWN_KEY, "repairs", {"reported_on": "2026-11-10", "component": "墙面渗漏",
+                                                          "description": "外墙琉璃瓦脱落甲"})
+    case_id = case.id
+    with _writer_lock(app_env):  # as if another process were writing the index right now
+        started = time.monotonic()
+        page = _search(client, csrf, "琉璃瓦")
+        waited = time.monotonic() - started
+        assert "另一个进程正在更新索引" not in page  # before: the search tried to update, waited 0.5 s, gave up
+        assert not _found(page, case_id)  # answered from the index as it is
+    # the refresher takes the write in once the writer is free, without any search asking
+    deadline = time.monotonic() + 20
+    while not _found(_search(client, csrf, "琉璃瓦"), case_id):
+        assert time.monotonic() < deadline, "the refresher did not index the new repair"
+        time.sleep(0.1)
+    assert waited < 5  # informative only: no timing goal is asserted beyond "did not hang"
+
+
+def test_a_users_own_write_is_in_their_next_search(served: tuple[WebEnv, TestClient]) -> None:
+    """Read your writes: a case saved in the browser is found by the same user's very next search."""
+    app_env, client = served
+    csrf = login(client, "staff")
+    page = client.get(f"/dossiers/{OWN_KEY}/repairs/new")
+    assert page.status_code == 200, page.text[:300]
+    form_csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
+    held, go = threading.Event(), threading.Event()
+
+    def hold() -> None:  # the index writer busy (another process writing it), free 1.5 s after the save
+        with _writer_lock(app_env):
+            held.set()
+            go.wait(10)
+            time.sleep(1.5)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    held.wait(10)
+    try:
+        r = client.post(f"/dossiers/{OWN_KEY}/repairs/new",
+                        data={"csrf_token": form_csrf, "reported_on": "2026-11-12", "component": "门窗",
+                              "description": "阳台玻璃栏板松动乙"})
+        assert r.status_code == 303, r.text[:800]
+        case_id = r.headers["location"].rsplit("/", 1)[1].split("?")[0]
+        go.set()
+        results = _search(client, csrf, "玻璃栏板")  # waits for the refresher, rather than answering without it
+    finally:
+        go.set()
+        holder.join()
+    assert _found(results, case_id), results[:2000]
+    assert "结果可能还不含" not in results and "另一个进程正在更新索引" not in results
+
+
+def test_another_processs_write_is_picked_up_from_the_journal(served: tuple[WebEnv, TestClient]) -> None:
+    """A write through another Archive object (the CLI or a watcher in another process): no listener fires."""
+    app_env, client = served
+    csrf = login(client, "staff")
+    other = Archive.open(app_env.archive.root, actor="cli-user")
+    case = other.add_case(OWN_KEY, "repairs", {"reported_on": "2026-11-11", "component": "屋面防水",
+                                               "description": "屋面排水沟堵塞丙"})
+    case_id = case.id
+    deadline = time.monotonic() + 20
+    while not _found(_search(client, csrf, "排水沟"), case_id):
+        assert time.monotonic() < deadline, "a write of another process never reached the server's index"
+        time.sleep(0.2)
+
+
+def test_without_the_refresher_a_search_catches_up_itself(env: WebEnv) -> None:
+    """The HTTP client without a lifespan (no threads): the search brings the index up to date, as the CLI's does."""
+    client = env.client()
+    csrf = login(client, "staff")
+    assert not any(t.name == "docgen-index" for t in threading.enumerate())
+    case = env.archive.add_case(OWN_KEY, "repairs", {"reported_on": "2026-11-13", "component": "灯具、电器开关",
+                                                      "description": "单元门禁读卡失灵丁"})
+    case_id = case.id
+    assert _found(_search(client, csrf, "读卡失灵"), case_id)
+
+
+def test_engine_search_without_catch_up_leaves_the_index_alone(env: WebEnv) -> None:
+    """``catch_up=False`` answers from the index as it is (the refresher's job is the update)."""
+    engine = env.workspace.engine()
+    case = env.archive.add_case(OWN_KEY, "repairs", {"reported_on": "2026-11-14", "component": "地下室渗漏",
+                                                      "description": "车库顶板渗水戊"})
+    case_id = case.id
+    before = engine.status().seq
+    stale = engine.search(Query(text="顶板渗水"), catch_up=False)
+    assert case_id not in {h.doc_id for h in stale.hits} and engine.status().seq == before
+    fresh = engine.search(Query(text="顶板渗水"))
+    assert case_id in {h.doc_id for h in fresh.hits}
