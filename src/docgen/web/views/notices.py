@@ -56,7 +56,7 @@ class NoticeChoices:
         reissue = listed(form, "reissue")
         again: bool | list[str] = True if text(form, "again") == "1" else reissue
         shown = listed(form, "overriding")
-        return cls(again=again, force=text(form, "force") == "1", reason=text(form, "reason", 400),
+        return cls(again=again, force=text(form, "force") == "1", reason=text(form, "reason"),
                    overriding=shown if shown or text(form, "shown") == "1" else None, reissue=reissue)
 
     def arguments(self) -> dict[str, Any]:
