@@ -61,6 +61,7 @@ def test_notices_refused_per_unit_and_by_conditions(archive: Archive, tmp_path: 
     assert result.exit_code == 1
     assert "错误:交房批次 HXSZ/B01(一期第一批交房)尚不具备交付条件" in result.output
     assert "竣工验收备案:一期未登记备案日期" in result.output
+    assert "其他条件用 docgen batch condition HXSZ/B01 …);确需先行发出的,加 --force --reason 说明理由" in result.output
     result = _run(config, "generate", "notices", "B01", "--force")
     assert result.exit_code == 2 and "须用 --reason 写明理由" in result.output
     result = _run(config, "generate", "notices", "B01", "--force", "--reason", "备案已办结,待补录", "--unit", "03-2-1204")

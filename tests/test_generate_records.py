@@ -14,7 +14,7 @@ from docgen.errors import NotFoundError, PermissionDenied, UsageError
 from docgen.generate.catalog import check_templates
 from docgen.generate.conditions import set_condition
 from docgen.generate.render import GenerateError
-from docgen.generate.service import ConditionsNotMet, Generator
+from docgen.generate.service import ConditionsNotMet, ForceReasonRequired, Generator
 from docgen.generate.text import docx_text
 from docgen.models import AreaRule
 from docgen.money import parse_amount_in_words
@@ -43,6 +43,14 @@ def ready(archive: Archive) -> Archive:
     return archive
 
 
+def _nothing_made_at_all(archive: Archive, gen: Generator) -> None:
+    """No number used, nothing filed or written, no override journaled (units as they were)."""
+    assert archive.read_counters().get("DOC-2026", 0) == 0
+    assert all(d.documents == [] for d in archive.iter_dossiers())
+    assert not list(gen.output.glob("*/*.docx"))
+    assert not [e for e in archive.journal.entries(0) if e.action == "generate.override"]
+
+
 def _nothing_made(archive: Archive, gen: Generator) -> None:
     assert archive.read_counters().get("DOC-2026", 0) == 0
     assert all(d.documents == [] for d in archive.iter_dossiers())
@@ -59,7 +67,10 @@ def test_notice_refused_while_completion_filing_is_missing(gen: Generator, ready
         gen.notices("B01")
     message = str(err.value)
     assert "交房批次 HXSZ/B01(一期第一批交房)尚不具备交付条件,未生成交房通知书" in message
-    assert "竣工验收备案:一期未登记备案日期" in message and "--force --reason" in message
+    assert "竣工验收备案:一期未登记备案日期" in message
+    # the refusal carries its facts; the way on is worded by the caller (no caller's words by default)
+    assert err.value.ref == "HXSZ/B01" and err.value.codes == ["completion_filing"] and not err.value.changed
+    assert "--" not in message and "确需先行发出的,可写明理由后仍然生成(记入日志)" in message
     _nothing_made(archive, gen)
     # the plan of the same batch says the same thing
     plan = docx_text(gen.handover_plan("B01").documents[0].docx)
@@ -104,8 +115,11 @@ def test_force_needs_a_reason_and_is_journaled(gen: Generator, ready: Archive) -
     archive = ready
     with archive.edit_dossier("HXSZ/05-1-0601", "dossier.edit", "实测面积") as (dossier, _tx):
         dossier.area_measured = None
-    with pytest.raises(UsageError, match="须用 --reason 写明理由"):
+    with pytest.raises(ForceReasonRequired, match="仍然生成交房通知书须写明理由,理由将记入日志"):
         gen.notices("B01", force=True)
+    for bad, message in (("备案\n已办", "不能有换行"), ("理" * 201, "理由过长(201 个字)")):
+        with pytest.raises(ForceReasonRequired, match=re.escape(message)):
+            gen.notices("B01", force=True, reason=bad)
     result = gen.notices("B01", force=True, reason="实测报告已出具,数据待录入")
     assert result.forced == "实测报告已出具,数据待录入"
     override = next(e for e in archive.journal.entries(0) if e.action == "generate.override")
@@ -128,8 +142,11 @@ def test_second_run_refused_per_unit_then_reissued_with_again(gen: Generator, re
     assert again.documents == []
     lines = {r.unit: r.reason for r in again.refused}
     assert lines["03-2-1204"] == (f"已于2026-11-28通知(EMS+电话+短信),现为「已通知」,原通知书 {first.documents[0].doc_id};"
-                                  "如需补发请加 --again(新通知书替代原通知书)")
-    assert lines["05-1-0601"].startswith("已收房(已于2026-11-28通知") and "确需补发请加 --again" in lines["05-1-0601"]
+                                  "如需补发请选择补发(新通知书替代原通知书)")
+    assert lines["05-1-0601"].startswith("已收房(已于2026-11-28通知") and "确需补发请选择补发" in lines["05-1-0601"]
+    assert {r.unit: r.code for r in again.refused} == {"03-2-1204": "notified", "05-1-0502": "notified",
+                                                       "05-1-0601": "handed_over"}
+    assert all(r.reissuable for r in again.refused)
     assert archive.read_counters()["DOC-2026"] == 6  # nothing numbered by the refused run
 
     reissue = gen.notices("B01", units=["03-2-1204"], again=True)
@@ -154,7 +171,53 @@ def test_handed_over_unit_refused_others_generated(gen: Generator, ready: Archiv
     result = gen.notices("B01")
     assert [d.unit for d in result.of_kind("handover_notice")] == ["03-2-1204", "05-1-0601"]
     assert [(r.label, r.reason) for r in result.refused] == [
-        ("5栋1单元0502", "已收房(已于2026-05-10通知(快递)),不再发交房通知书;确需补发请加 --again")]
+        ("5栋1单元0502", "已收房(已于2026-05-10通知(快递)),不再发交房通知书;确需补发请选择补发")]
+
+
+def test_check_notices_answers_like_the_run_and_makes_nothing(gen: Generator, ready: Archive) -> None:
+    """The check a form asks first: the same refusals as the run, each unit's code, nothing numbered or filed."""
+    archive = ready
+    with archive.edit_batch("HXSZ", "B01", "batch.unit", "已通知") as batch:
+        batch.units[0].status = "已通知"
+        batch.units[0].notice_sent_on = dt.date(2026, 11, 2)
+    check = gen.check_notices("B01")
+    assert check.ref == "HXSZ/B01" and check.units == ["05-1-0502", "05-1-0601"] and check.lacking == []
+    assert [(r.unit, r.code) for r in check.refused] == [("03-2-1204", "notified")]
+    with archive.edit_project("HXSZ", "project.edit", "撤销备案") as project:
+        project.phases[0].completion_filed_on = None
+    with pytest.raises(ConditionsNotMet) as err:
+        gen.check_notices("B01")
+    assert err.value.codes == ["completion_filing"]
+    forced = gen.check_notices("B01", force=True, reason=" 备案已办结,待补录 ", overriding=["completion_filing"],
+                               again=["03-2-1204"])
+    assert forced.units == ["03-2-1204", "05-1-0502", "05-1-0601"] and forced.refused == []
+    assert [c.code for c in forced.lacking] == ["completion_filing"] and forced.reason == "备案已办结,待补录"
+    _nothing_made_at_all(archive, gen)
+
+
+def test_issuing_anyway_covers_only_the_conditions_the_person_saw(gen: Generator, ready: Archive) -> None:
+    """A form agreed to issue without one condition; another went missing since: refused again, saying it changed."""
+    archive = ready
+    with archive.edit_project("HXSZ", "project.edit", "撤销备案") as project:
+        project.phases[0].completion_filed_on = None
+        project.phases[0].presale_permits = []
+    with pytest.raises(ConditionsNotMet) as err:
+        gen.notices("B01", force=True, reason="备案已办结,待补录", overriding=["completion_filing"])
+    assert err.value.changed and err.value.codes == ["completion_filing", "presale_permit"]
+    assert "在您确认之后有变化" in str(err.value) and "商品房预售许可证" in str(err.value)
+    _nothing_made(archive, gen)
+    assert not [e for e in archive.journal.entries(0) if e.action == "generate.override"]
+    result = gen.notices("B01", force=True, reason="备案已办结,待补录", overriding=err.value.codes)
+    assert len(result.of_kind("handover_notice")) == 3 and result.forced == "备案已办结,待补录"
+
+
+def test_again_for_the_units_named_only(gen: Generator, ready: Archive) -> None:
+    """``again`` with unit codes reissues those units; another unit notified in the meantime is still refused."""
+    first = gen.notices("B01")
+    result = gen.notices("B01", again=["05-1-0502"])
+    assert [d.unit for d in result.of_kind("handover_notice")] == ["05-1-0502"]
+    assert result.of_kind("handover_notice")[0].supersedes == first.of_kind("handover_notice")[1].doc_id
+    assert [r.unit for r in result.refused] == ["03-2-1204", "05-1-0601"]
 
 
 # -- 面积补差单 ----------------------------------------------------------------------------

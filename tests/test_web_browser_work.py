@@ -5,7 +5,8 @@ The server runs on 127.0.0.1 on a free port in a thread on the archive of
 handover day.  Flows: a repair from report to close with its agreement
 generated and the signed scan uploaded back and matched; a settlement through
 a three-step chain by three users; a scan uploaded, sent to review and filed
-from the review page; a handover-day sequence for three units.  Screenshots go
+from the review page; two scans dropped at once on the upload box (drag-and-drop, from a DataTransfer
+built in the page), each through the pipeline; a handover-day sequence for three units.  Screenshots go
 to ``DOCGEN_WEB_SCREENSHOTS`` (docs/img) when it is set.
 """
 
@@ -28,7 +29,7 @@ from docgen.qrcodes import DocumentCode
 from docgen.web.server import ThreadedServer
 from docgen.web.settings import WebSettings
 from test_web_browser import ARGS, CHROMIUM, wait_until
-from web_helpers import PASSWORD, WebEnv, build_env
+from web_helpers import OWN_KEY, PASSWORD, WebEnv, build_env
 
 pytestmark = [
     pytest.mark.chromium,
@@ -255,4 +256,51 @@ def test_handover_day_for_three_units(site: Site, page: Any) -> None:
     assert [t.description for t in tickets] == ["客厅墙面空鼓"] and tickets[0].handled_by == "staff"
     page.reload()
     assert "33" in page.inner_text("main")  # 收房率 1 of 3 so far
+    assert page.problems == []  # type: ignore[attr-defined]
+
+
+DROP_FILES = """([zone, files]) => {
+  // What a person's drag of files from the desktop gives the page: one DataTransfer holding File objects,
+  // then dragenter, dragover and drop on the drop zone (headless Chromium cannot drag from the OS).
+  const transfer = new DataTransfer();
+  for (const f of files) {
+    const bytes = Uint8Array.from(atob(f.data), c => c.charCodeAt(0));
+    transfer.items.add(new File([bytes], f.name, {type: f.type}));
+  }
+  const target = document.querySelector(zone);
+  const accepted = {};
+  for (const name of ["dragenter", "dragover", "drop"]) {
+    const event = new DragEvent(name, {bubbles: true, cancelable: true, dataTransfer: transfer});
+    accepted[name] = !target.dispatchEvent(event);  // true when the page called preventDefault (took the drop)
+  }
+  return accepted;
+}"""
+
+
+def test_two_scans_dropped_on_the_upload_box_each_go_through_the_pipeline(site: Site, page: Any) -> None:
+    """The upload page's drag-and-drop: two files dropped at once, both processed, both results on the page."""
+    import base64
+
+    archive = site.env.archive
+    log_in(page, site, "archivist")
+    page.goto(f"{site.url}/ingest")
+    filed = text_pdf([["房屋交接书", "拖放上传:业主签字"]], site.env.root / "dropped-qr.pdf",
+                     qr_payload=DocumentCode(site.env.docs["own_pdf"], OWN_KEY).encode())
+    unsure = text_pdf([["房屋交接书", "拖放上传 房号 3栋2单元1204"]], site.env.root / "dropped-unsure.pdf")
+    files = [{"name": name, "type": "application/pdf", "data": base64.b64encode(path.read_bytes()).decode()}
+             for name, path in (("拖放_交接书.pdf", filed), ("拖放_待确认.pdf", unsure))]
+    accepted = page.evaluate(DROP_FILES, ["#dropzone", files])
+    assert accepted == {"dragenter": True, "dragover": True, "drop": True}, accepted  # the zone takes the drop
+    page.wait_for_selector("#upload-results > *", timeout=30_000)
+    assert page.locator("#upload-results #job").count() == 1, page.inner_text("#upload-results")  # not an error
+    page.wait_for_selector("#upload-results #job.job-done", timeout=120_000)
+    results = page.inner_text("#upload-results")
+    assert "拖放_交接书.pdf" in results and "拖放_待确认.pdf" in results, results
+    assert page.locator("#upload-results li.result-filed:has-text('拖放_交接书.pdf')").count() == 1, results
+    assert page.locator("#upload-results li.result-review:has-text('拖放_待确认.pdf')").count() == 1, results
+    names = [d.original_name for d in archive.dossier(OWN_KEY).documents]
+    assert "拖放_交接书.pdf" in names  # filed beside the document its QR code names
+    page.goto(f"{site.url}/ingest")  # the ingest page's recent results list both
+    recent = page.inner_text("main")
+    assert "拖放_交接书.pdf" in recent and "拖放_待确认.pdf" in recent
     assert page.problems == []  # type: ignore[attr-defined]

@@ -273,10 +273,11 @@ def test_batch_plan_is_filed_and_notices_wait_for_the_delivery_conditions(env: W
     assert job.items[0]["doc_id"] in client.get("/projects/HXSZ").text  # filed to the project at once
     other, _ = browser(env, "manager")
     assert other.get(f"/jobs/{job.id}").status_code == 404  # a job is its owner's
-    job, page = wait_job(env, client, client.post("/paperwork", data={"csrf_token": csrf, "kind": "notices",
-                                                                      "ref": "HXSZ/B01", "again": "1"}), "staff")
-    assert job.state == "failed" and "尚不具备交付条件" in page.text and "竣工验收备案" in page.text
-    assert "Traceback" not in page.text
+    refused = client.post("/paperwork", data={"csrf_token": csrf, "kind": "notices", "ref": "HXSZ/B01", "again": "1"})
+    assert refused.status_code == 409  # asked of the core first: the notices form with its choices, no job
+    assert "尚不具备交付条件" in refused.text and "竣工验收备案" in refused.text and 'name="force"' in refused.text
+    assert "Traceback" not in refused.text and "--force" not in refused.text
+    assert refused.text.count('name="reissue" value="') == refused.text.count('" checked> 补发') == 3  # again: all
 
 
 def test_template_upload_replaces_only_after_the_check(env: WebEnv) -> None:

@@ -30,6 +30,14 @@ def _reveal(fn: Callable[..., Any]) -> Callable[..., Any]:
     return click.option("--reveal", is_flag=True, help="显示完整的电话(默认脱敏;记入日志)。")(fn)
 
 
+def _notice_hints() -> Any:
+    """How a terminal user asks for what a refusal of notices offers: this command's flags."""
+    from docgen.generate.refusals import Hints
+
+    return Hints(force="加 --force --reason 说明理由", reason="强制生成(--force)须用 --reason 写明理由",
+                 again="加 --again", conditions="用 docgen batch condition {ref} …")
+
+
 def _generator(app: App, out: Path | None) -> Any:
     from docgen.generate.service import Generator
 
@@ -174,7 +182,8 @@ def notices_cmd(app: App, batch: str, units: tuple[str, ...], again: bool, force
     with _progress(not as_json) as progress:
         result = _generator(app, out).notices(
             batch, units=list(units) or None, pdf=pdf, merged=merged, reveal=reveal, again=again, force=force,
-            reason=reason, strict=strict, channel=channel, area_sheets=not no_area_sheet, progress=progress,
+            reason=reason, strict=strict, channel=channel, area_sheets=not no_area_sheet, hints=_notice_hints(),
+            progress=progress,
         )
     _show(result, as_json)
     from docgen.cli.common import fail_if_unreadable

@@ -20,7 +20,8 @@ One entry point per document kind (:meth:`Generator.handover_plan`,
 
 The records decide what may be generated: a notice is refused while a
 required delivery condition is missing (``conditions.py``) and per unit once
-the unit was notified or handed over; a settlement sheet is a draft until its
+the unit was notified or handed over (``refusals.py`` words both for the
+caller: the CLI's flags, a web form's fields); a settlement sheet is a draft until its
 countersign chain is complete; an agreement names its party in full and is
 journaled as a reveal through the privacy policy (``docgen.privacy.reveal``).
 
@@ -34,7 +35,7 @@ from __future__ import annotations
 import datetime as dt
 import gc
 import itertools
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -49,10 +50,21 @@ from docgen.generate.area import AreaAdjustment, AreaAdjustmentError, area_adjus
 from docgen.generate.catalog import TEMPLATES, template_path
 from docgen.generate.conditions import ConditionState, delivery_conditions, missing
 from docgen.generate.pdf import convert_to_pdf, has_cjk_font, merge_for_duplex, plan_fonts
+from docgen.generate.refusals import (
+    AREA_PROBLEM,
+    DEFAULT_HINTS,
+    UNREADABLE,
+    ConditionsNotMet,
+    ForceReasonRequired,
+    Hints,
+    Refusal,
+    already,
+    force_reason,
+)
 from docgen.generate.render import GenerateError, TemplateRenderer
 from docgen.generate.settings import GenerateSettings
 from docgen.generate.text import docx_text, pdf_fonts, pdf_pages
-from docgen.models import Batch, BatchUnit, Dossier, PageInfo, RepairTicket, Settlement
+from docgen.models import Batch, BatchUnit, Dossier, PageInfo, Project, RepairTicket, Settlement
 from docgen.progress import Progress
 from docgen.qrcodes import DocumentCode
 from docgen.units import check_safe_id
@@ -69,10 +81,6 @@ DEFAULT_CHANNEL = "EMS+电话+短信"  # the plan's 业主通知: courier, then 
 AGREEMENT_WHY = "质量问题赔偿协议须载明当事人的完整身份信息"
 NOTICE = "handover_notice"
 AREA = "area_adjustment"
-
-
-class ConditionsNotMet(GenerateError):
-    """Notices were asked for while a required delivery condition of the batch is missing."""
 
 
 @dataclass
@@ -115,15 +123,6 @@ class GeneratedDocument:
 
 
 @dataclass
-class Refusal:
-    """A unit for which no notice was made, and why (a clear line for the clerk)."""
-
-    unit: str
-    label: str
-    reason: str
-
-
-@dataclass
 class GenerateResult:
     """The outcome of a generate command."""
 
@@ -161,6 +160,37 @@ class _UnitPlan:
     adjustment: AreaAdjustment | None
     unmeasured: bool
     previous: dict[str, str]
+
+
+@dataclass
+class NoticeCheck:
+    """What a run of notices would do (:meth:`Generator.check_notices`): found before anything is numbered or filed."""
+
+    ref: str
+    name: str
+    units: list[str]
+    """The units that would get a notice (codes, in the batch's order)."""
+    refused: list[Refusal]
+    """The units that would not, each with its reason and code."""
+    lacking: list[ConditionState]
+    """The missing required conditions the run would issue without (``force``); empty when none are missing."""
+    reason: str
+    """The cleaned reason for issuing anyway ("" when nothing is missing)."""
+
+
+@dataclass
+class _NoticeRun:
+    """Everything :meth:`Generator._prepare_notices` found, for the run that follows."""
+
+    batch: Batch
+    project: Project
+    ref: str
+    plans: list[_UnitPlan]
+    refused: list[Refusal]
+    conditions: list[ConditionState]
+    lacking: list[ConditionState]
+    reason: str
+    unreadable: list[str]
 
 
 def _noop(stage: str, done: int, total: int, label: str) -> None:
@@ -251,63 +281,57 @@ class Generator:
                            why=reason, docs=result.documents)
         return result
 
+    def check_notices(self, batch_ref: str, *, units: Iterable[str] | None = None,
+                      again: bool | Collection[str] = False, force: bool = False, reason: str = "",
+                      overriding: Collection[str] | None = None, hints: Hints = DEFAULT_HINTS) -> NoticeCheck:
+        """What :meth:`notices` with these arguments would do, refused the same way, with nothing numbered or filed.
+
+        A caller that shows a form (the web) asks this first, so a refusal is
+        answered at once with the choices it offers; the generation itself
+        checks everything again.
+        """
+        run = self._prepare_notices(batch_ref, units=units, again=again, force=force, reason=reason,
+                                    overriding=overriding, hints=hints)
+        return NoticeCheck(run.ref, run.batch.name, [p.unit for p in run.plans], run.refused,
+                           run.lacking if run.plans else [], run.reason)
+
     def notices(self, batch_ref: str, *, units: Iterable[str] | None = None, pdf: bool = False, merged: bool = False,
-                reveal: bool = False, again: bool = False, force: bool = False, reason: str = "",
+                reveal: bool = False, again: bool | Collection[str] = False, force: bool = False, reason: str = "",
                 strict: bool = False, channel: str = DEFAULT_CHANNEL, area_sheets: bool = True,
+                overriding: Collection[str] | None = None, hints: Hints = DEFAULT_HINTS,
                 progress: Progress | None = None) -> GenerateResult:
         """交房通知书 (and each unit's 面积补差单) for every unit of a batch or the listed units, in one run.
 
         * Refused as a whole (:class:`ConditionsNotMet`) while a required
           delivery condition is missing, unless ``force`` with a ``reason``
-          (journaled as ``generate.override``).
+          (journaled as ``generate.override``); ``overriding`` names the
+          conditions the person agreed to issue without (a form showed them):
+          another missing one refuses the run again (``changed``).
         * A unit already notified or handed over is left out with its reason in
-          ``result.refused`` unless ``again``: the new notice then supersedes
-          the previous one.  ``strict`` refuses the run instead.
+          ``result.refused`` unless ``again`` (every unit, or the unit codes
+          given): the new notice then supersedes the previous one.  ``strict``
+          refuses the run instead.
         * Each unit is marked notified (``已通知``, ``notice_sent_on`` today,
           ``channel``) in the same transaction that files its notice.
         * ``merged`` (implies ``pdf``): one PDF of the batch in unit order, each
           document starting on an odd page (duplex); not filed, the per-unit
           files are.
+        * ``hints``: how the caller's user asks for what a refusal offers
+          (the CLI's flags, a web form's fields; :mod:`docgen.generate.refusals`).
         """
-        batch = self.find_batch(batch_ref)
-        self._allow("generate", batch.project)
-        self._allow("handover", batch.project)
-        if reveal:
-            self._allow("reveal", batch.project)
-            self._may_disclose(reason)
-        if force and not reason.strip():
-            raise UsageError("强制生成(--force)须用 --reason 写明理由,理由将记入日志")
-        channel = channel.strip() or DEFAULT_CHANNEL
         pdf = pdf or merged
-        if pdf:
-            from docgen.generate.pdf import require_soffice
-
-            require_soffice(self.settings.soffice)  # before anything else: nothing to refuse or file without it
-        project = self.archive.project(batch.project)
-        chosen = self._chosen(batch, units)
+        run = self._prepare_notices(batch_ref, units=units, again=again, force=force, reason=reason,
+                                    overriding=overriding, hints=hints, reveal=reveal, strict=strict, pdf=pdf)
+        batch, project, plans, conditions, lacking, ref = (run.batch, run.project, run.plans, run.conditions,
+                                                            run.lacking, run.ref)
+        channel = channel.strip() or DEFAULT_CHANNEL
         today = self.archive.today()
-        self._unreadable: list[str] = []
-        plans, refused = self._plan_units(batch, chosen, again)
-        unmeasured = [p.label for p in plans if p.unmeasured]
-        conditions = delivery_conditions(project, batch, unmeasured)
-        lacking = missing(conditions)
-        ref = f"{batch.project}/{batch.id}"
-        if strict and refused:
-            lines = "\n".join(f"  - {r.label}:{r.reason}" for r in refused)
-            raise GenerateError(f"有 {len(refused)} 户不能生成交房通知书,本次未生成任何文书:\n{lines}")
-        result = GenerateResult(kind=NOTICE, refused=refused, output_dir=self.output / NOTICE,
-                                unreadable=list(self._unreadable))
+        result = GenerateResult(kind=NOTICE, refused=run.refused, output_dir=self.output / NOTICE,
+                                unreadable=list(run.unreadable))
         if not plans:
             return result  # every unit refused: each says why; the conditions do not matter
-        if lacking and not force:
-            lines = "\n".join(f"  - {c.reason}" for c in lacking)
-            raise ConditionsNotMet(
-                f"交房批次 {ref}({batch.name})尚不具备交付条件,未生成交房通知书:\n{lines}\n"
-                f"落实后请在档案中登记(竣工验收备案、预售许可证在项目资料中,实测面积在各户档案中,"
-                f"其他条件用 docgen batch condition {ref} …);确需先行发出的,加 --force --reason 说明理由(记入日志)。"
-            )
         if lacking:
-            result.forced = reason.strip()
+            result.forced = run.reason
             self.archive.record_access(
                 "generate.override", ref,
                 f"交付条件未具备仍生成交房通知书({len(plans)} 户):{';'.join(c.reason for c in lacking)};理由:{result.forced}",
@@ -351,6 +375,40 @@ class Generator:
                            docs=result.of_kind(NOTICE))
         return result
 
+    def _prepare_notices(self, batch_ref: str, *, units: Iterable[str] | None, again: bool | Collection[str],
+                         force: bool, reason: str, overriding: Collection[str] | None, hints: Hints,
+                         reveal: bool = False, strict: bool = False, pdf: bool = False) -> _NoticeRun:
+        """Every check of a run of notices, in order, before anything is numbered or filed (one pass over the dossiers)."""
+        batch = self.find_batch(batch_ref)
+        self._allow("generate", batch.project)
+        self._allow("handover", batch.project)
+        if reveal:
+            self._allow("reveal", batch.project)
+            self._may_disclose(reason)
+        cleaned = force_reason(reason, hints) if force else ""
+        if pdf:
+            from docgen.generate.pdf import require_soffice
+
+            require_soffice(self.settings.soffice)  # before anything else: nothing to refuse or file without it
+        project = self.archive.project(batch.project)
+        chosen = self._chosen(batch, units)
+        self._unreadable: list[str] = []
+        plans, refused = self._plan_units(batch, chosen, again, hints)
+        unmeasured = [p.label for p in plans if p.unmeasured]
+        conditions = delivery_conditions(project, batch, unmeasured)
+        lacking = missing(conditions)
+        ref = f"{batch.project}/{batch.id}"
+        if strict and refused:
+            lines = "\n".join(f"  - {r.label}:{r.reason}" for r in refused)
+            raise GenerateError(f"有 {len(refused)} 户不能生成交房通知书,本次未生成任何文书:\n{lines}")
+        if plans and lacking:
+            changed = force and overriding is not None and bool({c.code for c in lacking} - set(overriding))
+            if not force or changed:
+                raise ConditionsNotMet(ref, batch.name, lacking, hints=hints, changed=changed,
+                                       units=[p.unit for p in plans], refused=refused)
+        return _NoticeRun(batch, project, ref, plans, refused, conditions, lacking, cleaned if lacking else "",
+                          list(self._unreadable))
+
     def _chosen(self, batch: Batch, units: Iterable[str] | None) -> list[BatchUnit]:
         wanted = None
         if units:
@@ -368,7 +426,8 @@ class Generator:
             raise NotFoundError(f"交房批次 {batch.project}/{batch.id} 中没有房屋")
         return chosen
 
-    def _plan_units(self, batch: Batch, chosen: Sequence[BatchUnit], again: bool) -> tuple[list[_UnitPlan], list[Refusal]]:
+    def _plan_units(self, batch: Batch, chosen: Sequence[BatchUnit], again: bool | Collection[str],
+                    hints: Hints) -> tuple[list[_UnitPlan], list[Refusal]]:
         """First pass: which units get a notice, their 面积补差, what a reissue replaces; who is refused and why.
 
         Done before anything is numbered or filed, so a refusal costs nothing;
@@ -376,6 +435,7 @@ class Generator:
         """
         plans: list[_UnitPlan] = []
         refused: list[Refusal] = []
+        reissue = _reissue(again)
         for bu in chosen:
             key = f"{batch.project}/{bu.unit}"
             try:
@@ -383,13 +443,13 @@ class Generator:
             except (RecordError, NotFoundError) as exc:  # one bad dossier must not stop the batch
                 bad = self.archive.unreadable(key, exc)
                 self._unreadable.append(bad.message)
-                refused.append(Refusal(bu.unit, bu.unit, f"档案无法读取:{bad.message}"))
+                refused.append(Refusal(bu.unit, bu.unit, f"档案无法读取:{bad.message}", UNREADABLE))
                 continue
             label = dossier.unit_label
             previous = {kind: doc for kind in (NOTICE, AREA) if (doc := _current_generated(dossier, kind, batch.id))}
             notified = bu.status != "待通知" or bu.notice_sent_on is not None or NOTICE in previous
-            if notified and not again:
-                refused.append(Refusal(bu.unit, label, _already(bu, previous.get(NOTICE))))
+            if notified and not reissue(bu.unit):
+                refused.append(already(bu, label, previous.get(NOTICE), hints))
                 continue
             adjustment = None
             if dossier.area_measured is not None:
@@ -398,10 +458,10 @@ class Generator:
                                                  price_total=dossier.price_total, rule=batch.area_rule,
                                                  where=f"档案 {key}({label})")
                 except AreaAdjustmentError as exc:
-                    refused.append(Refusal(bu.unit, label, str(exc)))
+                    refused.append(Refusal(bu.unit, label, str(exc), AREA_PROBLEM))
                     continue
             plans.append(_UnitPlan(bu.unit, key, label, adjustment, dossier.area_measured is None,
-                                   previous if again else {}))
+                                   previous if reissue(bu.unit) else {}))
         return plans, refused
 
     def _notice_warnings(self, result: GenerateResult, batch: Batch, plans: Sequence[_UnitPlan],
@@ -640,15 +700,12 @@ def _current_generated(dossier: Dossier, kind: str, batch_id: str) -> str | None
     return docs[-1].id if docs else None
 
 
-def _already(bu: BatchUnit, previous: str | None) -> str:
-    """Why a unit gets no new notice: when and how it was notified, its status, how to reissue."""
-    sent = (f"已于{bu.notice_sent_on:%Y-%m-%d}通知({bu.notice_channel or '方式未登记'})" if bu.notice_sent_on
-            else "已生成通知书" if previous else "已通知")
-    was = f",原通知书 {previous}" if previous else ""
-    if bu.status == "已收房":
-        known = f"({sent}{was})" if bu.notice_sent_on or previous else ""
-        return f"已收房{known},不再发交房通知书;确需补发请加 --again"
-    return f"{sent},现为「{bu.status}」{was};如需补发请加 --again(新通知书替代原通知书)"
+def _reissue(again: bool | Collection[str]) -> Callable[[str], bool]:
+    """Whether a unit already notified gets a new notice: every unit (True), none (False), or the codes given."""
+    if isinstance(again, bool):
+        return lambda unit: again
+    wanted = {again} if isinstance(again, str) else set(again)
+    return lambda unit: unit in wanted
 
 
 @dataclass
@@ -813,4 +870,5 @@ def check_chinese(pdf_path: Path, pages: list[str], fonts: list[str], title: str
         raise GenerateError(f"{pdf_path.name} 未嵌入中文字体(使用的字体:{'、'.join(fonts) or '无'}),中文可能显示为方框")
 
 
-__all__ = ["ConditionsNotMet", "GenerateResult", "GeneratedDocument", "Generator", "Refusal"]
+__all__ = ["ConditionsNotMet", "ForceReasonRequired", "GenerateResult", "GeneratedDocument", "Generator", "Hints",
+           "NoticeCheck", "Refusal"]

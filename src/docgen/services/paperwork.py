@@ -9,13 +9,17 @@ documents are made and filed as .docx only, with a warning saying so.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from docgen.errors import UsageError
+from docgen.generate.refusals import DEFAULT_HINTS, Hints
 from docgen.progress import Progress
 from docgen.session import Session
+
+if TYPE_CHECKING:
+    from docgen.generate.service import NoticeCheck
 
 KINDS: dict[str, tuple[str, str]] = {
     "plan": ("交房方案", "交房批次"),
@@ -33,12 +37,33 @@ def pdf_available(session: Session) -> bool:
     return bool(find_soffice(session.config.generate.soffice))
 
 
+def check_notices(session: Session, ref: str, *, units: Sequence[str] | None = None,
+                  again: bool | Collection[str] = False, force: bool = False, reason: str = "",
+                  overriding: Collection[str] | None = None, hints: Hints = DEFAULT_HINTS) -> NoticeCheck:
+    """What generating the notices of batch ``ref`` would do, refused exactly as :func:`generate` would; nothing made.
+
+    A form asks this before it starts the work in the background, so that a
+    refusal (:class:`~docgen.generate.refusals.ConditionsNotMet`, a reason
+    missing, every unit already notified) is answered on the form with its
+    choices: issue anyway with a reason, issue again.
+    """
+    from docgen.generate.service import Generator
+
+    session.require("generate")
+    gen = Generator(None, session.config.generate, session=session)
+    return gen.check_notices(ref.strip(), units=list(units) if units else None, again=again, force=force,
+                             reason=reason, overriding=overriding, hints=hints)
+
+
 def generate(session: Session, kind: str, ref: str, *, output: Path, progress: Progress | None = None,
-             units: Sequence[str] | None = None, again: bool = False, force: bool = False,
-             reason: str = "") -> Any:
+             units: Sequence[str] | None = None, again: bool | Collection[str] = False, force: bool = False,
+             reason: str = "", overriding: Collection[str] | None = None, hints: Hints = DEFAULT_HINTS) -> Any:
     """Make, number and file the paperwork of ``kind`` for record ``ref`` (a batch ``HXSZ/B01``, a ticket, a sheet).
 
     Notices of a whole batch also give the merged duplex PDF for printing.
+    For notices, ``again``, ``force``/``reason``, ``overriding`` and ``hints``
+    are the generator's (:meth:`~docgen.generate.service.Generator.notices`):
+    the same rules, journal and permissions for the CLI and the web.
     Returns the generator's :class:`~docgen.generate.service.GenerateResult`.
     """
     from docgen.generate.service import Generator
@@ -55,7 +80,8 @@ def generate(session: Session, kind: str, ref: str, *, output: Path, progress: P
         result = gen.handover_plan(ref, pdf=pdf, progress=progress)
     elif kind == "notices":
         result = gen.notices(ref, units=list(units) if units else None, pdf=pdf, merged=pdf and not units,
-                             again=again, force=force, reason=reason, progress=progress)
+                             again=again, force=force, reason=reason, overriding=overriding, hints=hints,
+                             progress=progress)
     elif kind == "compensation":
         result = gen.compensation(ref, pdf=pdf, progress=progress)
     else:

@@ -10,6 +10,11 @@ page of the first document (rendered from its filed PDF) and the downloads:
 each document's .docx and PDF through the document routes (the same
 permissions and journal as any archived file), and a batch's merged duplex
 print PDF from the job itself.
+
+A batch's notices are checked first: when the core refuses them (delivery
+conditions missing, every unit already notified) the notices form shows why
+and offers 仍然发出 with a reason and 补发 (:mod:`docgen.web.views.notices`);
+a job that made some notices offers 补发 for the units it left out.
 """
 
 from __future__ import annotations
@@ -17,17 +22,20 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from docgen.errors import NotFoundError, UnsafePathError, UsageError
+from docgen.generate.refusals import ConditionsNotMet
 from docgen.services import paperwork
 from docgen.services.dossiers import batch_ref
 from docgen.session import Session
 from docgen.units import check_safe_id
+from docgen.web.forms import text
 from docgen.web.jobs import Job
 from docgen.web.render import page
 from docgen.web.routing import LOGGED_IN, route, session_of, web_state
+from docgen.web.views import notices
 from docgen.web.views.common import file_response
 
 router = APIRouter()
@@ -54,24 +62,52 @@ def _check_record(session: Session, kind: str, ref: str) -> str:
 
 
 @route(router, "/paperwork", permission="generate", methods=("POST",))
-def paperwork_start(request: Request, kind: str = Form(""), ref: str = Form(""), again: str = Form("")) -> Response:
-    """Generate a plan or notices (from a batch), an agreement (from a repair) or a countersign sheet (from a settlement)."""
+async def paperwork_start(request: Request) -> Response:
+    """Generate a plan or notices (from a batch), an agreement (from a repair) or a countersign sheet (from a settlement).
+
+    Notices are asked of the core first: a refusal comes back at once as the
+    notices form with its choices (:mod:`docgen.web.views.notices`).
+    """
+    import anyio.to_thread
+
+    form = await request.form()
+    return await anyio.to_thread.run_sync(lambda: _start(request, form))
+
+
+def _start(request: Request, form: Any) -> Response:
     session = session_of(request)
     web = web_state(request)
+    kind = text(form, "kind")
     if kind not in paperwork.KINDS:
         raise UsageError(f"未知的文书种类 {kind!r}")
-    ref = ref.strip()
+    ref = text(form, "ref")
     back = _check_record(session, kind, ref)
     title = f"生成{paperwork.KINDS[kind][0]}:{ref}"
     output = Path(session.config.generate.output) / "web"
+    options: dict[str, Any] = {}
+    if kind == "notices":
+        choices = notices.NoticeChoices.read(form)
+        refused = notices.check(request, session, ref, back, choices)
+        if refused is not None:
+            return refused
+        options = choices.arguments()
 
     def work(job: Job) -> None:
-        result = paperwork.generate(session, kind, ref, output=output / job.id, progress=job.progress,
-                                    again=bool(again))
+        try:
+            result = paperwork.generate(session, kind, ref, output=output / job.id, progress=job.progress, **options)
+        except ConditionsNotMet:
+            job.data["recheck"] = ref  # changed since the check: the job page offers to check again
+            raise
         job.items = [{"doc_id": d.doc_id, "title": d.title, "label": d.label, "owner_key": d.owner_key,
                       "pdf_doc_id": d.pdf_doc_id, "kind": d.kind, "supersedes": d.supersedes} for d in result.documents]
-        job.warnings = [*result.flags, *result.warnings, *(f"{r.label}:{r.reason}" for r in result.refused),
-                        *result.unreadable]
+        reissuable = [r for r in result.refused if r.reissuable]
+        job.warnings = [*result.flags, *result.warnings,
+                        *(f"{r.label}:{r.reason}" for r in result.refused if not r.reissuable), *result.unreadable]
+        if result.forced:
+            job.data["forced"] = result.forced
+        if reissuable:
+            job.data["reissue"] = {"ref": ref, "units": [{"unit": r.unit, "label": r.label, "reason": r.reason}
+                                                         for r in reissuable]}
         if result.merged_pdf is not None:
             job.files["merged.pdf"] = result.merged_pdf
             job.data["merged_pages"] = result.merged_pages
