@@ -145,3 +145,36 @@ def test_engine_search_without_catch_up_leaves_the_index_alone(env: WebEnv) -> N
     assert case_id not in {h.doc_id for h in stale.hits} and engine.status().seq == before
     fresh = engine.search(Query(text="顶板渗水"))
     assert case_id in {h.doc_id for h in fresh.hits}
+
+
+def test_a_colleague_on_the_same_account_does_not_wait_for_my_write(served: tuple[WebEnv, TestClient]) -> None:
+    """Read-your-writes is per browser (login session): another browser of the same user answers at once."""
+    app_env, client = served
+    csrf = login(client, "staff")
+    other = TestClient(app_env.app, raise_server_exceptions=False, follow_redirects=False)
+    other_csrf = login(other, "staff")
+    page = client.get(f"/dossiers/{OWN_KEY}/repairs/new")
+    form_csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
+    held, go = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with _writer_lock(app_env):
+            held.set()
+            go.wait(20)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    held.wait(10)
+    try:
+        r = client.post(f"/dossiers/{OWN_KEY}/repairs/new",
+                        data={"csrf_token": form_csrf, "reported_on": "2026-11-12", "component": "门窗",
+                              "description": "卧室窗扇关不严己"})
+        assert r.status_code == 303, r.text[:800]
+        # the index writer is still busy: the other browser's search must not wait for this browser's write
+        elsewhere = _search(other, other_csrf, "窗扇")
+        assert holder.is_alive()
+        assert "结果可能还不含" not in elsewhere  # before: keyed by user name, it waited 5 s and said so
+    finally:
+        go.set()
+        holder.join()
+    assert _found(_search(client, csrf, "窗扇"), r.headers["location"].rsplit("/", 1)[1].split("?")[0])

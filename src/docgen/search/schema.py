@@ -15,10 +15,13 @@ from typing import Any
 from whoosh import fields
 from whoosh.query import Query as WhooshQuery
 
+from docgen.search import whoosh_io
 from docgen.search.analysis import ANALYZER_VERSION, GramAnalyzer, KeywordAnalyzer, WordAnalyzer
 
 # re-exported: entry kinds and their labels live in types.py
 from docgen.search.types import KINDS as KINDS
+
+whoosh_io.install()  # segment files opened without copying them (see whoosh_io)
 
 SCHEMA_VERSION = 3
 META_UID = "__meta__"

@@ -19,9 +19,11 @@ One :class:`Background` per application (``WebState.work``):
   from the index as it is meanwhile (``catch_up=False``), so no request pays
   for an update and no search queues behind one (about a second of whoosh
   commit on 20,000 households: docs/web.md).  A user's own writes are never
-  missing from their next search: :meth:`Background.wait_indexed` holds that
-  search until the refresher has indexed past their last write (a few
-  seconds at most, then it answers with a note).
+  missing from their next search: :meth:`Background.wait_indexed` holds the
+  next search of the same browser (login session; :data:`WRITER`) until the
+  refresher has indexed past its last write (a few seconds at most, then it
+  answers with a note).  Keyed by browser, not by user: colleagues sharing
+  one account do not wait for each other's writes.
 
 Threads start with the application's lifespan (``docgen serve``, the
 threaded test server, the bench) and stop with it; an application made
@@ -34,7 +36,8 @@ import contextlib
 import logging
 import threading
 import time
-from collections import deque
+from collections import OrderedDict, deque
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -47,6 +50,10 @@ from docgen.web.settings import WebSettings
 
 log = logging.getLogger("docgen.web")
 
+WRITER: ContextVar[str | None] = ContextVar("docgen_web_writer", default=None)
+"""The login session (or API token) a request or a job writes for; set by the routing layer."""
+WRITERS_KEPT = 10_000
+"""Browsers whose last write is remembered (the oldest forgotten first: their writes are long indexed)."""
 POLL_SECONDS = 1.0
 """How often the refresher looks at the journal's end for another process's writes."""
 READ_YOUR_WRITES_SECONDS = 5.0
@@ -87,15 +94,23 @@ class Background:
         self.refreshing = False
         """True while the refresher thread runs: then searches need not catch the index up themselves."""
         self._wake = threading.Event()
-        self.last_write: dict[str, int] = {}
-        """Per user, the sequence number of their last journal entry that changed files."""
+        self.last_write: OrderedDict[str, int] = OrderedDict()
+        """Per browser (:data:`WRITER`), the sequence number of its last journal entry that changed files."""
+        self._writes_guard = threading.Lock()
         workspace.archive.listeners.append(self._note_entry)
 
     def _note_entry(self, entry: Any) -> None:
-        """A journal entry of this server: remember whose write it was, wake the refresher if it changed files."""
-        if entry.files:
-            self.last_write[entry.actor] = entry.seq
-            self._wake.set()
+        """A journal entry of this server: remember which browser wrote it, wake the refresher if it changed files."""
+        if not entry.files:
+            return
+        writer = WRITER.get()
+        if writer is not None:
+            with self._writes_guard:
+                self.last_write[writer] = entry.seq
+                self.last_write.move_to_end(writer)
+                while len(self.last_write) > WRITERS_KEPT:
+                    self.last_write.popitem(last=False)
+        self._wake.set()
 
     @property
     def catalog(self) -> Any:
@@ -192,13 +207,13 @@ class Background:
             self.indexed_seq = max(self.indexed_seq, seq)
             self._indexed.notify_all()
 
-    def wait_indexed(self, user: str, timeout: float = READ_YOUR_WRITES_SECONDS) -> bool:
-        """Wait until the index reflects ``user``'s last write of this server; False if it did not in time.
+    def wait_indexed(self, writer: str | None, timeout: float = READ_YOUR_WRITES_SECONDS) -> bool:
+        """Wait until the index reflects the last write of browser ``writer``; False if it did not in time.
 
-        Other users' writes may be a second behind in a search; a user's own
+        Others' writes may be a second behind in a search; the browser's own
         (a case just saved, a scan just filed) are not.
         """
-        seq = self.last_write.get(user, 0)
+        seq = self.last_write.get(writer, 0) if writer is not None else 0
         if not self.refreshing or seq <= self.indexed_seq:
             return True
         self._wake.set()

@@ -12,6 +12,7 @@ page, never the work.
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import secrets
 import threading
@@ -87,7 +88,8 @@ class Jobs:
             while len(self._jobs) > KEEP:
                 self._jobs.popitem(last=False)
         try:
-            self._pool.submit(self._run, job, work)
+            # in the request's context: the job's writes count as that browser's (docgen.web.background.WRITER)
+            self._pool.submit(contextvars.copy_context().run, self._run, job, work)
         except RuntimeError as exc:  # the pool was shut down: the server is stopping
             with self._guard:
                 self._jobs.pop(job.id, None)

@@ -85,6 +85,10 @@ def _authorize(permission: str, kind: Kind) -> Callable[[Request], Any]:
         if who is None:
             raise AuthRequired("请先登录" if kind != "api" else "需要登录或接口令牌(Authorization: Bearer …)")
         request.state.caller = who
+        from docgen.web.background import WRITER
+
+        # whose writes this request's journal entries are, for that browser's next search (read your writes)
+        WRITER.set(who.web_session.sid_hash if who.web_session is not None else f"token:{who.session.user.name}")
         if permission != LOGGED_IN:
             who.session.require(permission)
 

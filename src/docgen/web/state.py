@@ -184,7 +184,9 @@ class WebState:
             query.reason, query.role, query.purpose = reason, session.user.role, "网页:检索结果"
         engine = self.workspace.engine()
         background = self.work
-        current = background.wait_indexed(session.user.name)
+        from docgen.web.background import WRITER
+
+        current = background.wait_indexed(WRITER.get())
         with self._search_lock:
             results: Results = engine.search(query, archive=session.archive, catch_up=not background.refreshing)
         if not current and not results.note:
