@@ -48,6 +48,7 @@ from decimal import Decimal
 from typing import Any
 
 from docgen.approvals import approval_chain
+from docgen.errors import shown
 from docgen.models import Batch, Dossier, Project, Registration, Settlement
 from docgen.money import money_str
 from docgen.validation.core import Context, Problem
@@ -103,10 +104,6 @@ TEXT_FIELDS: dict[str, tuple[tuple[str, str], ...]] = {
 }
 
 
-def shown(value: str, limit: int = 30) -> str:
-    """A user's value fit to quote in a message: control and bidi characters made visible, long text cut."""
-    text = _LINE_BAD.sub(lambda m: f"<U+{ord(m.group()):04X}>", value)
-    return text if len(text) <= limit else text[:limit] + "……"
 
 
 def join_or(values: Sequence[str]) -> str:
