@@ -56,7 +56,8 @@ records/
           documents/DOC-2026-000123.pdf the dossier's files, named by document id
           documents/DOC-2026-000123.txt their text
   .docgen/                              not records: the write lock, transactions in flight, and
-                                        journal-index.sqlite3 (derived from the journal; safe to delete)
+                                        journal-index.sqlite3 and certificate-numbers.json (derived
+                                        from the journal and the records; safe to delete)
 ```
 
 A dossier's key is `PROJECT/UNIT`, e.g. `HXSZ/03-2-1203`; commands also accept

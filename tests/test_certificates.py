@@ -193,9 +193,9 @@ def test_a_batch_cannot_take_a_household_whose_project_lacks_its_initial_registr
     file_materials(ws.archive, "HXSZ/05-1-0502")
     s = session(ws)
     r = certs.household_readiness(s, "HXSZ/05-1-0502")
-    assert not r.ready and r.lacks == ["项目 HXSZ 的初始登记(目前:办理中)尚未办结,暂不能递交业主的转移登记"]
+    assert not r.ready and r.lacks == ["项目 HXSZ 的初始登记（目前：办理中）尚未办结，暂不能递交业主的转移登记"]
     seq = ws.archive.journal.last()["seq"]  # type: ignore[index]
-    with pytest.raises(ConflictError, match="5栋1单元0502:项目 HXSZ 的初始登记.*尚未办结"):
+    with pytest.raises(ConflictError, match="5栋1单元0502：项目 HXSZ 的初始登记.*尚未办结"):
         certs.new_registration(s, "HXSZ", units=["05-1-0502"])
     with pytest.raises(ConflictError, match="初始登记"):
         certs.new_registration(s, "HXSZ", ready=True)
@@ -208,7 +208,7 @@ def test_a_batch_cannot_take_a_household_whose_project_lacks_its_initial_registr
     assert {u for u, _ in made.skipped} == {"03-2-1204", "05-1-0601"}
     # a registration the registry sends back (初始登记 reopened) holds the batch up again, at submission
     certs.set_prerequisite(s, "HXSZ", "initial_registration", status="办理中", note="登记中心要求补正")
-    with pytest.raises(ConflictError, match="5栋1单元0502:项目 HXSZ 的初始登记.*尚未办结"):
+    with pytest.raises(ConflictError, match="5栋1单元0502：项目 HXSZ 的初始登记.*尚未办结"):
         certs.submit_registration(s, made.registration.id, receipt_no="R-2")
     reopened = ws.archive.project("HXSZ")
     assert reopened.initial_registration.status == "办理中" and reopened.initial_registration.date is None
@@ -222,9 +222,9 @@ def test_a_phase_entry_holds_up_only_that_phase(ws: Workspace) -> None:
         p.phases[0].buildings = ["03", "05"]
     certs.set_prerequisite(s, "HXSZ", "initial_registration", phase="一期", status="办理中")
     assert certs.household_readiness(s, "HXSZ/05-1-0502").blockers
-    with pytest.raises(NotFoundError, match="没有分期「三期」"):
+    with pytest.raises(NotFoundError, match="没有分期 “三期”"):
         certs.set_prerequisite(s, "HXSZ", "initial_registration", phase="三期", status="办理中")
-    with pytest.raises(UsageError, match="办证前提 '初登' 无效"):
+    with pytest.raises(UsageError, match="办证前提 “初登” 无效"):
         certs.set_prerequisite(s, "HXSZ", "初登", status="办理中")
     labels = [(st.label, st.status) for st in certs.project_prerequisites(s, "HXSZ")]
     assert ("初始登记", "已办结") in labels and ("初始登记(一期)", "办理中") in labels
@@ -297,7 +297,7 @@ def test_submit_collect_hand_out_and_leave_are_journaled_and_keep_dossiers_in_st
 
     with pytest.raises(UsageError, match="须写明原因"):
         certs.leave_registration(s, reg.id, "03-2-1204", reason="")
-    with pytest.raises(ConflictError, match="已领取,不能退出"):
+    with pytest.raises(ConflictError, match="为已领取，证书已经出证，不能退出"):
         certs.leave_registration(s, reg.id, "05-1-0502", reason="误操作")
     left = certs.leave_registration(s, reg.id, "03-2-1204", reason="资料退回:婚姻状况证明过期")
     assert (left.status, left.left_reason) == ("已退出", "资料退回:婚姻状况证明过期")
@@ -320,11 +320,11 @@ def test_submit_refuses_an_incomplete_household_and_changes_nothing(ws: Workspac
     file_materials(ws.archive, "HXSZ/05-1-0502", skip=("deed_tax_receipt",))
     reg = certs.new_registration(s, "HXSZ", units=["05-1-0502"]).registration
     seq = ws.archive.journal.last()["seq"]  # type: ignore[index]
-    with pytest.raises(ConflictError, match="5栋1单元0502:缺 契税完税证明"):
+    with pytest.raises(ConflictError, match="5栋1单元0502：缺 契税完税证明"):
         certs.submit_registration(s, reg.id, receipt_no="R-1")
     assert ws.archive.journal.last()["seq"] == seq  # type: ignore[index]
     assert ws.archive.registration("HXSZ", reg.id).submitted_on is None
-    with pytest.raises(ConflictError, match="为待递交,只有已递交的住户才能登记出证"):
+    with pytest.raises(ConflictError, match="为待递交，尚未递交登记中心：请先登记递交"):
         certs.collect_certificate(s, reg.id, "05-1-0502", number="X")
     with pytest.raises(NotFoundError, match="房号 3栋2单元1204 不在办证批次"):
         certs.collect_certificate(s, reg.id, "03-2-1204", number="X")
@@ -461,7 +461,7 @@ def test_ready_passes_over_a_household_already_submitted_outside_a_batch(ws: Wor
     s = session(ws)
     with pytest.raises(ConflictError, match="已递交"):
         certs.new_registration(s, "HXSZ", ready=True)
-    with pytest.raises(ConflictError, match="5栋1单元0502:档案记为产权证资料已递交"):
+    with pytest.raises(ConflictError, match="5栋1单元0502：档案记为产权证资料已递交"):
         certs.new_registration(s, "HXSZ", units=["05-1-0502"])
 
 

@@ -202,7 +202,7 @@ def test_cli_says_why_a_project_without_initial_registration_cannot_submit(archi
     without_initial_registration(ws)
     r = _run(config, "cert", "batch", "new", "HXSZ", "--units", "05-1-0502,03-2-1204")
     assert r.exit_code == 1  # type: ignore[attr-defined]
-    assert "错误:以下住户不能加入办证批次:5栋1单元0502:项目 HXSZ 的初始登记(目前:办理中)尚未办结" in r.output  # type: ignore[attr-defined]
+    assert "错误:以下住户不能加入办证批次：5栋1单元0502：项目 HXSZ 的初始登记（目前：办理中）尚未办结" in r.output  # type: ignore[attr-defined]
     r = _run(config, "cert", "prerequisites", "HXSZ")
     assert r.exit_code == 0 and "初始登记" in r.output and "办理中" in r.output  # type: ignore[attr-defined]
     r = _run(config, "cert", "prerequisite", "HXSZ", "initial_registration", "--status", "已办结", "--number", "闽(2026)1号")

@@ -91,7 +91,7 @@ _NOT_CHINESE = re.compile(r"[A-Za-z]{3,}")
 
 def _english_left(output: str, *allowed: str) -> list[str]:
     """Latin words left in an error after removing what the user typed, option names and the program name."""
-    text = re.sub(r"'[^']*'", "", output)
+    text = re.sub(r"“[^”]*”", "", output)
     text = re.sub(r"--?[\w-]+", "", text)
     for word in ("docgen", *allowed):
         text = text.replace(word, "")
@@ -122,6 +122,31 @@ def test_usage_errors_are_chinese(args: list[str], says: str) -> None:
     # click prints the usage line for most errors (not for an option missing its value)
     assert ("用法:" in result.output) == ("查看帮助" in result.output)
     assert _english_left(result.output, *args, "KEY", "CODE", "WORDS", "YYYY", "MM", "DD") == [], result.output
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["cert", "poa", "HXSZ/05-1-0502"], "缺少选项 “--reason”。"),
+        (["cert", "collect", "DJ-2026-00001"], "缺少参数 “UNIT”。"),
+        (["dossier", "-o"], "没有选项 “-o”。"),
+        (["search", "--limt", "3"], "没有选项 “--limt”。（是否想用：“--limit”、“--to”、“--unit”？）"),
+        (["sear"], "没有命令 “sear”。"),
+        (["search", "--limit", "x"], "“--limit” 的值无效：“x” 不是有效的数字。"),
+        (["cert", "prerequisite", "HXSZ", "初始登记", "--status", "完成"],
+         "“--status” 的值无效：“完成” 不是可选值（“未办理”、“办理中”、“已办结”）之一。"),
+        (["search", "--no-update=1"], "选项 “--no-update” 后面不能跟值。"),
+        (["audit", "--today", "明天"], "“--today” 的值无效：“明天” 不是日期，应写成 YYYY-MM-DD（如 2026-06-30）"),
+        (["search", "--limit", "1\x01"], "“1<U+0001>” 不是有效的数字。"),
+    ],
+)
+def test_click_names_what_was_typed_in_chinese_quotes(args: list[str], says: str) -> None:
+    """Review: click's own parts of a message read ``缺少选项 '--reason'.`` (ASCII quotes, a repr, a full stop)."""
+    result = CliRunner().invoke(cli, args, prog_name="docgen")
+    assert result.exit_code == 2, result.output
+    assert says in result.output, result.output
+    assert "'" not in result.output and "\\x" not in result.output
+    assert ("用法:" in result.output) == ("查看帮助。" in result.output and "用 “docgen" in result.output)
 
 
 def test_version_is_chinese() -> None:

@@ -13,6 +13,8 @@ import datetime as dt
 import re
 import unicodedata
 
+from docgen.errors import quoted
+
 _DATE_RE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
 
 
@@ -37,9 +39,9 @@ def parse_date(value: str) -> dt.date:
     text = unicodedata.normalize("NFKC", value).strip().replace("/", "-").replace(".", "-")
     m = _DATE_RE.match(text)
     if m is None:
-        raise ValueError(f"{value!r} 不是日期,应写成 YYYY-MM-DD(如 2026-06-30)")
+        raise ValueError(f"{quoted(value)} 不是日期，应写成 YYYY-MM-DD（如 2026-06-30）")
     year, month, day = (int(g) for g in m.groups())
     problem = date_problem(year, month, day)
     if problem:
-        raise ValueError(f"日期 {text} 不存在:{problem}")
+        raise ValueError(f"日期 {text} 不存在：{problem}")
     return dt.date(year, month, day)

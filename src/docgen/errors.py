@@ -9,8 +9,28 @@ show them.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from pathlib import Path
+
+_UNSEEN = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+"""Control characters, line breaks and bidi overrides: what a message must show rather than print."""
+
+
+def shown(value: object, limit: int = 30) -> str:
+    """A user's value fit to put in a message: control and bidi characters made visible, long text cut.
+
+    ``'x\\x00'`` (a Python repr) means nothing to a clerk; ``x<U+0000>`` at
+    least shows where the odd character is, and cannot break the line or
+    reorder the text around it.
+    """
+    text = _UNSEEN.sub(lambda m: f"<U+{ord(m.group()):04X}>", str(value))
+    return text if len(text) <= limit else text[:limit] + "……"
+
+
+def quoted(value: object, limit: int = 30) -> str:
+    """``“value”``: what the user typed, in Chinese quotation marks, made safe by :func:`shown`."""
+    return f"“{shown(value, limit)}”"
 
 
 class DocgenError(Exception):

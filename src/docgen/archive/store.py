@@ -371,6 +371,11 @@ class Archive:
         for listener in self.listeners:
             listener(entry)
 
+    @property
+    def writing(self) -> bool:
+        """True while this thread holds the archive's write lock (inside :meth:`transaction`)."""
+        return self._lock.held
+
     def recover(self) -> list[str]:
         """Repair interrupted transactions now (normally done by the next writer)."""
         with self._lock:
@@ -554,7 +559,7 @@ class Archive:
         for code in self.project_codes():
             if (self.layout.projects / code / "registrations" / f"{registration_id}.json").is_file():
                 return code
-        raise NotFoundError(f"办证批次 {registration_id} 不存在(docgen cert batch list 查看)")
+        raise NotFoundError(f"办证批次 {registration_id} 不存在（docgen cert batch list 列出办证批次）。")
 
     def save_registration(self, registration: Registration, tx: Transaction, *,
                           before: Registration | None = UNSET) -> None:

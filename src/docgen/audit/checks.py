@@ -27,6 +27,7 @@ from docgen.audit.textcheck import (
     contains_number,
     contains_unit,
 )
+from docgen.certificates.numbers import number_key
 from docgen.errors import UnsafePathError
 from docgen.idnumbers import mask_id_number
 from docgen.models import Document, Dossier
@@ -194,6 +195,15 @@ def check_accuracy(folder: str, d: Dossier, rules: Rules, emit: Emitter, cross: 
                 f"业主 {owner.name} 的身份证号码 {mask_id_number(owner.id_number)} 与档案 {other[0]} 的业主 {other[1]} 相同;"
                 "同一号码不应属于两个人,请核对两份档案的身份证复印件并更正。",
                 f"owners[{i}].id_number",
+            )
+    if d.certificate_no.strip():
+        other_key = cross.seen_record_id(d.key, "不动产权证号:" + number_key(d.certificate_no))
+        if other_key:
+            yield emit(
+                "ACCURACY.SHARED_CERTIFICATE_NO",
+                f"不动产权证号 {d.certificate_no} 与档案 {other_key} 的相同;一个证号只属于一户(多半是录入时抄了另一户),"
+                "请对照两户的证书更正(docgen dossier set 档案 certificate_no=正确的证号)。",
+                "certificate_no",
             )
     yield from check_ocr_doubts(d.documents, emit)
     case_ids = [r.id for kind in ("repairs", "complaints", "revisits", "settlements") for r in getattr(d, kind)]
@@ -455,7 +465,8 @@ FIXES: dict[str, str] = {
     "VALID.CHANNEL": "请改为规定的渠道,或在规则文件的 vocabularies.channels 中补充。",
     "VALID.APPROVAL_ORDER": "请按会签链的顺序重新办理签字(经办人 → 客户服务部负责人 → ……)。",
     "VALID.APPROVAL_STATUS": "请按会签进度更正结算状态,或补齐签字。",
-    "VALID.REGISTRATION": "请按办理进度补全记录(docgen cert batch show 查看;递交、出证、领证请用 docgen cert submit / collect / handout 办理)。",
+    "VALID.REGISTRATION": ("请按办理进度补全或更正记录(办证批次:docgen cert batch show 查看,递交、出证、领证请用 docgen cert "
+                           "submit / collect / handout 办理;办证前提:docgen cert prerequisite 项目 前提 --status 办理状态)。"),
     "VALID.TEXT": "请删除这些字符后重新保存。",
     "VALID.TEXT_LENGTH": "请精简内容,或把详细说明作为文件归档。",
 }

@@ -37,6 +37,7 @@ RULES: dict[str, tuple[Severity, str]] = {
     "ACCURACY.CONTRACT_NOT_IN_TEXT": ("warning", "文件中未出现合同编号"),
     "ACCURACY.DUPLICATE_FILE": ("warning", "同一文件归入了两份档案"),
     "ACCURACY.SHARED_ID_NUMBER": ("error", "不同档案中姓名不同的业主使用同一身份证号码"),
+    "ACCURACY.SHARED_CERTIFICATE_NO": ("error", "两户档案登记了同一个不动产权证号"),
     "ACCURACY.AREA_VARIANCE": ("warning", "面积误差比超出约定"),
     "TIME.REVISIT_OVERDUE": ("warning", "定期回访逾期"),
     "TIME.REVISIT_AFTER_COMPLAINT": ("warning", "投诉关闭后未按时回访"),

@@ -9,7 +9,9 @@ it up and hands the certificates out (the registration batch, a record of
 its own: :class:`docgen.models.Registration`, worked by
 :mod:`docgen.services.certificates`), against two clocks (:mod:`.deadlines`:
 the developer's 60-day filing duty and the owner's registration deadline).
-The submission list for the registry is :mod:`.submission`.
+The submission list for the registry is :mod:`.submission`; the numbers
+that name one household or one submission (不动产权证号, 受理编号) are kept
+unique by :mod:`.numbers`.
 
 Everything here is pure computation over records (plus reading the
 dossiers' documents where a check needs their files or text); the services

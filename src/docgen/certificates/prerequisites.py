@@ -7,7 +7,7 @@ project or phase: the 预售许可证 (sales may be signed and filed), the 竣�
 初始登记 (the developer's first registration; without it no owner can
 register).  :func:`prerequisite_states` says where each stands for every
 phase, from what the project records: an explicit entry
-(``Project.prerequisites``, ``docgen cert prerequisite set``) first, else what
+(``Project.prerequisites``, ``docgen cert prerequisite PROJECT KIND``) first, else what
 the project already says (a phase's permits and completion filing, the
 project's ``initial_registration``) or the project document that proves it
 (a filed 面积实测报告 for the phase).
@@ -17,6 +17,13 @@ lacks among those the rules make blocking (``certificates.blocking``, by
 default the 初始登记).  A household so blocked cannot join or be submitted in
 a registration batch, and the audit reports the project once
 (``CERT.PREREQUISITE``) instead of every dossier.
+
+What cannot be true at once (docs/certificates.md lists the rules):
+:func:`status_conflicts` says what an entry's status cannot carry (a 未办理
+step has no dates, number or proof; a 办理中 one no done date), and
+:func:`certificate_conflict` / :func:`certificate_refused` what the owners'
+certificates prove: a household holding its certificate means its phase's
+初始登记 and 数据挂接 were done, and done before the certificate's date.
 """
 
 from __future__ import annotations
@@ -46,6 +53,8 @@ UNLOCKS: dict[str, str] = {
     "initial_registration": "业主的不动产转移登记(办证批次递交)",
 }
 PROJECT_WIDE = frozenset({"initial_registration"})
+GATES = frozenset({"initial_registration", "data_linkage"})
+"""Prerequisites the registry needs before it accepts an owner's transfer: a household's certificate proves them done."""
 """Kinds recorded for the whole project (phase entries may refine them); the others are recorded per phase."""
 DONE = "已办结"
 
@@ -176,6 +185,85 @@ def blockers(project: Project, unit: str, kinds: Iterable[str]) -> list[Prerequi
 
 
 def blocked_reason(project: Project, states: Sequence[PrerequisiteState]) -> str:
-    """``项目 HXSZ 的初始登记尚未办结(目前:办理中),暂不能递交业主的转移登记``."""
-    what = "、".join(f"{s.label}(目前:{s.status})" for s in states)
-    return f"项目 {project.code} 的{what}尚未办结,暂不能递交业主的转移登记"
+    """``项目 HXSZ 的初始登记（目前：办理中）尚未办结，暂不能递交业主的转移登记``."""
+    what = "、".join(f"{full_label(s.kind, s.phase)}（目前：{s.status}）" for s in states)
+    return f"项目 {project.code} 的{what}尚未办结，暂不能递交业主的转移登记"
+
+
+def full_label(kind: str, phase: str = "") -> str:
+    """``初始登记`` or ``数据挂接（一期）``, as a sentence writes it (full-width brackets)."""
+    return KIND_LABELS[kind] + (f"（{phase}）" if phase else "")
+
+
+_FIELDS = ("开始办理日期", "办结日期", "证号", "证明文件")
+
+
+def status_conflicts(status: str, *, started_on: object = None, done_on: object = None, number: object = None,
+                     document: object = None) -> list[str]:
+    """What an entry in ``status`` cannot carry, by field name: 未办理 carries nothing, 办理中 no 办结日期.
+
+    A step not started has no start date, no done date, no number and no
+    proof; a step in progress is not done, so it has no done date.  已办结
+    may carry everything (and needs its done date: validation checks that).
+    """
+    values = dict(zip(_FIELDS, (started_on, done_on, number, document), strict=True))
+    if status == "未办理":
+        return [name for name in _FIELDS if values[name]]
+    if status == "办理中" and done_on:
+        return ["办结日期"]
+    return []
+
+
+@dataclass(frozen=True, slots=True)
+class Certified:
+    """A household that holds its certificate (产权证已办结, or 已出证/已领取 in a batch), with its 登簿日期 if known."""
+
+    unit: str
+    on: dt.date | None
+
+
+def _unit_label(unit: str) -> str:
+    return parse_unit(unit).label
+
+
+def certificate_conflict(project: Project, kind: str, phase: str, certified: Sequence[Certified]) -> str | None:
+    """Why the project's ``kind`` entry (for ``phase``) as now recorded contradicts the households' certificates, or None.
+
+    ``project`` is the project after the change.  A household that holds its
+    certificate proves its phase's gate done (:data:`GATES`), and done no
+    later than its 登簿日期.
+    """
+    name = KIND_LABELS[kind]
+    label = full_label(kind, phase)
+    states = [(c, state_for(project, kind, phase_of(project, c.unit))) for c in certified]
+    held = [(c, s) for c, s in states if not s.done]
+    if held:
+        c, s = min(held, key=lambda cs: (cs[0].on or dt.date.max, cs[0].unit))
+        where = f"项目 {project.code} {phase}"
+        when = f"{c.on} 登簿" if c.on else "登簿日期未登记"
+        return (f"{label}不能改为{s.status}：{where}已有 {len(held)} 户取得不动产权证（如 {_unit_label(c.unit)}，{when}），"
+                f"业主办证须在{name}办结之后；如{name}的证号或日期有误，请直接更正（--number、--on），不要改为未办结。")
+    late = [(c, s) for c, s in states if c.on is not None and s.done_on is not None and s.done_on > c.on]
+    if late:
+        c, s = min(late, key=lambda cs: (cs[0].on, cs[0].unit))
+        return (f"{full_label(kind, s.phase)}的办结日期 {s.done_on} 晚于 {_unit_label(c.unit)} 的登簿日期 {c.on}："
+                f"业主办证须在{name}办结之后，请核对日期。")
+    return None
+
+
+def certificate_refused(project: Project, unit: str, kinds: Iterable[str], on: dt.date) -> str | None:
+    """Why a certificate dated ``on`` cannot be recorded for ``unit`` while its blocking ``kinds`` say otherwise, or None."""
+    phase = phase_of(project, unit)
+    wanted = set(kinds)
+    for kind in (k for k in KINDS if k in wanted):
+        s = state_for(project, kind, phase)
+        name = KIND_LABELS[kind]
+        if not s.done:
+            option = f" --phase {s.phase}" if s.phase else ""
+            return (f"项目 {project.code} 的{full_label(kind, s.phase)}目前为{s.status}，不能登记业主的不动产权证："
+                    f"业主办证须在{name}办结之后。请先登记{name}已办结："
+                    f"docgen cert prerequisite {project.code} {kind}{option} --status 已办结 --on 办结日期")
+        if s.done_on is not None and on < s.done_on:
+            return (f"{_unit_label(unit)} 的登簿日期 {on} 早于项目 {project.code} {full_label(kind, s.phase)}的办结日期 "
+                    f"{s.done_on}：业主办证须在{name}办结之后，请核对日期。")
+    return None

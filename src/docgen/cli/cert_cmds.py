@@ -25,7 +25,7 @@ from docgen.cli.common import (
     pass_app,
     table,
 )
-from docgen.errors import UsageError
+from docgen.errors import UsageError, quoted
 from docgen.services import certificates as certs
 
 JSON = click.option("--json", "as_json", is_flag=True, help="以 JSON 输出(供脚本使用)。")
@@ -35,9 +35,9 @@ REVISION = click.option("--revision", type=int, help="只在记录仍为该版�
 def _agents(specs: tuple[str, ...]) -> dict[str, str]:
     out: dict[str, str] = {}
     for spec in specs:
-        unit, sep, name = spec.replace("=", "=").partition("=")
+        unit, sep, name = spec.replace("＝", "=").partition("=")
         if not sep or not unit.strip() or not name.strip():
-            raise UsageError(f"--agent {spec!r} 应写成 房号=代理人姓名,如 03-2-1203=张三")
+            raise UsageError(f"--agent {quoted(spec)} 应写成 房号=代理人姓名，如 03-2-1203=张三。")
         out[unit.strip()] = name.strip()
     return out
 
@@ -157,7 +157,7 @@ def batch_new(app: App, project: str, units: tuple[str, ...], ready: bool, name:
         return
     console().print(f"已新建办证批次 {r.id}({len(r.households)} 户)")
     if made.skipped:
-        console().print(f"未加入 {len(made.skipped)} 户(材料不齐或不能办理;docgen cert readiness {r.project} 查看)")
+        console().print(f"未加入 {len(made.skipped)} 户（材料不齐或不能办理；docgen cert readiness {r.project} 查看）")
     console().print(f"下一步:docgen cert checklist {r.id}(材料清单)、docgen cert submission-list {r.id} --reason …(递交清单)")
 
 

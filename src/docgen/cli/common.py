@@ -22,7 +22,7 @@ from rich.console import Console
 from rich.table import Table
 
 from docgen.config import Config, load_config
-from docgen.errors import DocgenError, UsageError
+from docgen.errors import DocgenError, UsageError, quoted
 
 T = TypeVar("T")
 
@@ -222,7 +222,7 @@ def parse_assignments(items: Sequence[str]) -> dict[str, str]:
     out: dict[str, str] = {}
     for item in items:
         if "=" not in item:
-            raise click.UsageError(f"{item!r} 应写成 字段=值")
+            raise click.UsageError(f"{quoted(item)} 应写成 字段=值")
         key, value = item.split("=", 1)
         out[key.strip()] = value.strip()
     return out
@@ -247,5 +247,5 @@ def fail_if_unreadable(messages: Sequence[str], done: str = "其余记录已处�
 def output_folder(ctx: click.Context, param: click.Parameter, value: Path | None) -> Path | None:
     """``--out`` of the paperwork commands names a folder: a file name (``x.docx``) is refused, not made a folder."""
     if value is not None and value.suffix.lower() in (".docx", ".doc", ".pdf", ".xlsx", ".wps") and not value.is_dir():
-        raise click.BadParameter(f"{value} 像是文件名;--out 应为输出目录(文书按类型放在其下的子目录中)", ctx, param)
+        raise click.BadParameter(f"{quoted(str(value))} 像是文件名；--out 应为输出目录（文书按类型放在其下的子目录中）。", ctx, param)
     return value

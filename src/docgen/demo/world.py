@@ -494,12 +494,23 @@ def plan_household(
     dossier.batch = spec.batch_id if h.batch_unit else None
 
     if dossier.delivered_on is not None:
-        _plan_certificate(rng, h, ctx, today)
+        _plan_certificate(rng, h, ctx, today, seq)
         _plan_cases(rng, h, ctx, alloc, today)
     return h
 
 
-def _plan_certificate(rng: random.Random, h: Household, ctx: C.Ctx, today: dt.date) -> None:
+def certificate_serial(project: str, seq: int) -> int:
+    """The 7-digit serial of a household's 不动产权证号, unique in the sample archive.
+
+    One 不动产权证号 belongs to one household (docgen refuses a second), so
+    the serial is not drawn: the project's digit, then the household's number
+    in its project spread over six digits (a bijection, so it looks drawn).
+    """
+    digit = 1 + [ps.code for ps in PROJECTS].index(project)
+    return digit * 10**6 + (seq * 387_541 + 12_345) % 10**6
+
+
+def _plan_certificate(rng: random.Random, h: Household, ctx: C.Ctx, today: dt.date, seq: int) -> None:
     d = h.dossier
     assert d.delivered_on is not None
     mode = h.phase.mode
@@ -522,7 +533,8 @@ def _plan_certificate(rng: random.Random, h: Household, ctx: C.Ctx, today: dt.da
         certified = min(submitted + rng.randint(20, 45) * DAY, today - DAY)
         d.certificate_status = "已办结"
         d.certified_on = certified
-        d.certificate_no = f"闽({certified.year}){ctx.project.city}市不动产权第{rng.randrange(10**6, 10**7)}号"
+        rng.randrange(10**6, 10**7)  # once drawn here: kept so that every later draw of the sample is unchanged
+        d.certificate_no = f"闽({certified.year}){ctx.project.city}市不动产权第{certificate_serial(d.project, seq)}号"
         d.stage = "保修期"
         h.docs.append(DocSpec("certificate_receipt", certified, C.certificate_receipt(ctx, certified), signed=True))
         h.docs.append(DocSpec("property_certificate", certified, C.property_certificate(ctx, certified)))

@@ -16,6 +16,7 @@ from typing import Any
 from docgen.archive.edit import apply_assignments
 from docgen.archive.records import build
 from docgen.archive.revisions import REVISION_FIELDS, check
+from docgen.certificates.numbers import number_key, refuse_taken_certificate
 from docgen.errors import NotFoundError, UsageError
 from docgen.models import Batch, BatchUnit, Dossier, Phase, Project
 from docgen.services.cases import dossier_key
@@ -74,6 +75,9 @@ def set_dossier_fields(session: Session, key: str, assignments: Mapping[str, str
 
         apply_assignments(data, dict(assignments), protected=PROTECTED | _PROTECTED_EXTRA)
         new = build(Dossier, data, record=f"档案 {key}({d.unit_label})")
+        if new.certificate_no.strip() and number_key(new.certificate_no) != number_key(d.certificate_no):
+            # one 不动产权证号 belongs to one household, however it is recorded (docgen.certificates.numbers)
+            refuse_taken_certificate(session.archive, new.certificate_no, d.project, d.unit, session.user.sees)
         for name in Dossier.model_fields:
             setattr(d, name, getattr(new, name))
         return d

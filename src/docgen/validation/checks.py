@@ -30,7 +30,9 @@ Rules (each problem's code is its audit rule id):
   households' status needs: 已递交 and later only once the batch has a
   submission date and receipt number, a certificate number and date for
   已出证 and 已领取, a reason for a household that left; a project's
-  prerequisite (办证前提) marked 已办结 has its date.
+  prerequisite (办证前提) marked 已办结 has its date, one 未办理 carries no
+  dates, number or proof and one 办理中 no done date (the project's own
+  初始登记 fields likewise).
 - ``VALID.TEXT`` / ``VALID.TEXT_LENGTH``: no control characters or bidi
   overrides anywhere, no line breaks in one-line fields, lengths within limits.
 
@@ -48,6 +50,7 @@ from decimal import Decimal
 from typing import Any
 
 from docgen.approvals import approval_chain
+from docgen.errors import shown
 from docgen.models import Batch, Dossier, Project, Registration, Settlement
 from docgen.money import money_str
 from docgen.validation.core import Context, Problem
@@ -103,10 +106,6 @@ TEXT_FIELDS: dict[str, tuple[tuple[str, str], ...]] = {
 }
 
 
-def shown(value: str, limit: int = 30) -> str:
-    """A user's value fit to quote in a message: control and bidi characters made visible, long text cut."""
-    text = _LINE_BAD.sub(lambda m: f"<U+{ord(m.group()):04X}>", value)
-    return text if len(text) <= limit else text[:limit] + "……"
 
 
 def join_or(values: Sequence[str]) -> str:
@@ -459,8 +458,11 @@ def registration_problems(r: Registration, ctx: Context) -> list[Problem]:
     return out
 
 
+_PREREQUISITE_FIELDS = {"开始办理日期": "started_on", "办结日期": "done_on", "证号": "number", "证明文件": "document"}
+
+
 def _prerequisites(out: list[Problem], ctx: Context, p: Project, rec: str) -> None:
-    from docgen.certificates.prerequisites import KIND_LABELS
+    from docgen.certificates.prerequisites import KIND_LABELS, status_conflicts
 
     phases = {ph.name for ph in p.phases}
     seen: set[tuple[str, str]] = set()
@@ -479,9 +481,27 @@ def _prerequisites(out: list[Problem], ctx: Context, p: Project, rec: str) -> No
         if item.status == "已办结" and item.done_on is None:
             out.append(Problem("VALID.REGISTRATION", irec, "办结日期", f"{irec} 为已办结,但没有办结日期",
                                f"{path}.done_on", path))
+        wrong = status_conflicts(item.status, started_on=item.started_on, done_on=item.done_on, number=item.number,
+                                 document=item.document)
+        if wrong:
+            out.append(Problem("VALID.REGISTRATION", irec, wrong[0], f"{irec} 为{item.status}，却登记有{'、'.join(wrong)}",
+                               f"{path}.{_PREREQUISITE_FIELDS[wrong[0]]}", path))
         if (item.kind, item.phase) in seen:
             out.append(Problem("VALID.REGISTRATION", irec, "办证前提", f"{irec} 重复登记", path, path))
         seen.add((item.kind, item.phase))
+
+
+def _initial_registration(out: list[Problem], p: Project, rec: str) -> None:
+    """The project's own 初始登记 fields say no more than its status allows (as an entry's do)."""
+    from docgen.certificates.prerequisites import status_conflicts
+
+    reg = p.initial_registration
+    wrong = status_conflicts(reg.status, done_on=reg.date, number=reg.number)
+    if wrong:
+        field = {"办结日期": "date", "证号": "number"}[wrong[0]]
+        out.append(Problem("VALID.REGISTRATION", f"{rec} 的初始登记", wrong[0],
+                           f"{rec} 的初始登记为{reg.status}，却登记有{'、'.join(wrong)}", f"initial_registration.{field}",
+                           "initial_registration"))
 
 
 def project_problems(p: Project, ctx: Context) -> list[Problem]:
@@ -495,6 +515,7 @@ def project_problems(p: Project, ctx: Context) -> list[Problem]:
     _date(out, ctx, p.initial_registration.date, f"{rec} 的初始登记", "办结日期", "initial_registration.date",
           "initial_registration")
     _prerequisites(out, ctx, p, rec)
+    _initial_registration(out, p, rec)
     seen: dict[str, str] = {}
     for i, phase in enumerate(p.phases):
         prec = f"{rec} {shown(phase.name) or f'第 {i + 1} 期'}"
