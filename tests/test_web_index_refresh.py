@@ -59,10 +59,10 @@ def test_a_search_answers_at_once_while_the_index_is_busy(served: tuple[WebEnv, 
     """Someone else's write is pending and the index writer is busy: the search neither waits nor tries to update."""
     app_env, client = served
     csrf = login(client, "staff")
-    case = app_env.archive.add_case(OWN_KEY, "repairs", {"reported_on": "2026-11-10", "component": "墙面渗漏",
-                                                          "description": "外墙琉璃瓦脱落甲"})
-    case_id = case.id
     with _writer_lock(app_env):  # as if another process were writing the index right now
+        case = app_env.archive.add_case(OWN_KEY, "repairs", {"reported_on": "2026-11-10", "component": "墙面渗漏",
+                                                              "description": "外墙琉璃瓦脱落甲"})
+        case_id = case.id
         started = time.monotonic()
         page = _search(client, csrf, "琉璃瓦")
         waited = time.monotonic() - started

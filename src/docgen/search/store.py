@@ -96,6 +96,7 @@ class IndexFolder:
         self.archive = archive
         self.root = Path(settings.index_path)
         self.lock = IndexLock(self.root / "write.lock", settings.lock_timeout)
+        self._dict_cache: tuple[tuple[str, int, int], frozenset[str]] | None = None
         self.jieba_dir = self.root / "jieba"
 
     # -- generations -------------------------------------------------------
@@ -161,10 +162,26 @@ class IndexFolder:
 
     # -- user dictionary -----------------------------------------------------
     def _dict_words(self, folder: Path) -> set[str]:
+        """The user dictionary's words (a copy: the caller adds to it), re-read only when the file changed.
+
+        Every incremental update needs them, and parsing the file (tens of
+        thousands of words on a big archive) cost more than indexing the one
+        dossier a saved case changes.
+        """
+        path = folder / "userdict.txt"
         try:
-            return {line.split(" ")[0] for line in (folder / "userdict.txt").read_text("utf-8").splitlines() if line}
+            st = path.stat()
         except FileNotFoundError:
             return set()
+        stamp = (str(path), st.st_mtime_ns, st.st_size)
+        cached = self._dict_cache
+        if cached is None or cached[0] != stamp:
+            try:
+                words = frozenset(line.split(" ")[0] for line in path.read_text("utf-8").splitlines() if line)
+            except FileNotFoundError:
+                return set()
+            self._dict_cache = cached = (stamp, words)
+        return set(cached[1])
 
     def _write_dict(self, folder: Path, words: set[str]) -> None:
         body = "".join(f"{w} 50000\n" for w in sorted(words) if w and not any(c.isspace() for c in w))

@@ -183,6 +183,11 @@ class CaseBoard:
             self.archive.note_case(row.id, d.key)
 
     # -- reading -------------------------------------------------------------------------
+    @property
+    def dossiers(self) -> int:
+        """How many dossiers the board summarises."""
+        return len(self._by_key)
+
     def rows(self, projects: Iterable[str] | None = None) -> list[CaseRow]:
         """Every case summary (of the given projects only, when given)."""
         wanted = set(projects) if projects is not None else None

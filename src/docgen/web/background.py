@@ -54,6 +54,9 @@ WRITER: ContextVar[str | None] = ContextVar("docgen_web_writer", default=None)
 """The login session (or API token) a request or a job writes for; set by the routing layer."""
 WRITERS_KEPT = 10_000
 """Browsers whose last write is remembered (the oldest forgotten first: their writes are long indexed)."""
+UPDATE_INTERVAL = 0.5
+"""At most two index updates a second: each is a whoosh commit (a new segment, sometimes a merge), so a
+burst of writes is taken in by one; searches see others' writes within about a second all the same."""
 POLL_SECONDS = 1.0
 """How often the refresher looks at the journal's end for another process's writes."""
 READ_YOUR_WRITES_SECONDS = 5.0
@@ -147,10 +150,13 @@ class Background:
         self._threads.append(t)
 
     def _warm(self) -> None:
+        started = time.monotonic()
         try:
             self.board.refresh()
         except DocgenError as exc:
             log.warning("案件汇总未能建立:%s", exc)
+        else:  # the bench waits for this line: the server's start-up work is done
+            log.info("案件汇总已建立(%d 份档案,%.1f 秒)", self.board.dossiers, time.monotonic() - started)
         with contextlib.suppress(DocgenError, OSError):
             moved = recover_uploads(self.workspace.config.ingest)
             if moved:
@@ -162,6 +168,7 @@ class Background:
 
         journal = self.workspace.archive.journal
         seen = -1  # the first pass catches up whatever the index missed while no server ran
+        last_update = 0.0
         self.refreshing = True
         try:
             while not self._stop.is_set():
@@ -171,11 +178,15 @@ class Background:
                 end = end_position(journal).seq
                 if not woken and end == seen:
                     continue
+                wait = last_update + UPDATE_INTERVAL - time.monotonic()
+                if wait > 0 and self._stop.wait(wait):  # a burst of writes goes into one commit
+                    break
                 self._wake.clear()
                 if seen >= 0 and not any(e.files for e in journal.entries(seen)):
                     seen = end  # logins, reveals, exports: nothing for the index to learn
                     self._indexed_to(end)
                     continue
+                last_update = time.monotonic()
                 done = self._update_index()
                 if done is None:  # busy or failed: try again at the next wake-up or poll
                     self._stop.wait(POLL_SECONDS)
