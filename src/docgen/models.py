@@ -587,7 +587,7 @@ class Dossier(Record):
     price_total: Money | None = None
     """总房款 (yuan, string)."""
     unit_price: Money | None = None
-    """合同单价 (yuan per m² of contract area, string), if the contract states one; else 面积补差 uses 总房款 ÷ 合同面积."""
+    """合同单价 (yuan per m² of contract area, string), if the contract states one; else 面积补差 uses 总房款 ÷ 合同面积 rounded half up to the fen."""
     payment_status: PaymentStatus = "未付清"
     """付款状态: 未付清, 已付清, 按揭待放款, 按揭已到账."""
     stage: Stage = "签约"
