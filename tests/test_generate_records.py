@@ -318,7 +318,7 @@ def test_set_condition_records_validates_and_is_used(archive: Archive, tmp_path:
     batch = archive.batch("HXSZ", "B01")
     assert [(c.item, c.status) for c in batch.conditions] == [("two_books", "未落实"), ("lifts", "不适用")]
     assert archive.journal.last()["action"] == "batch.condition"  # type: ignore[index]
-    with pytest.raises(UsageError, match="没有交付条件 '绿化'"):
+    with pytest.raises(UsageError, match="没有交付条件「绿化」"):
         set_condition(session, "HXSZ/B01", "绿化")  # type: ignore[arg-type]
     with pytest.raises(UsageError, match="晚于今天"):
         set_condition(session, "HXSZ/B01", "清洁", on=dt.date(2026, 12, 1))  # type: ignore[arg-type]

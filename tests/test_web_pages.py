@@ -365,6 +365,30 @@ def test_absolute_and_traversal_paths_sent_raw(env: WebEnv) -> None:
             conn.close()
 
 
+@pytest.mark.parametrize("path", [
+    "/dossiers/HXSZ/" + "1" * 5000, "/cases/" + "9" * 5000, "/documents/" + "7" * 5000, "/projects/" + "A" * 5000,
+    "/projects/HXSZ/batches/" + "B" * 5000, "/api/documents/" + "7" * 5000, "/api/dossiers/HXSZ/" + "1" * 5000,
+])
+def test_a_not_found_page_does_not_echo_a_long_id(env: WebEnv, path: str) -> None:
+    client = env.client()
+    login(client, "all-auditor")
+    r = client.get(path)
+    assert r.status_code == 404, (path[:40], r.status_code)
+    assert path[-5000:][:60] not in r.text and "个字符)" in r.text  # 40 characters, then how long it was
+
+
+@pytest.mark.parametrize("path", ["/projects/YHW%00", "/dossiers/HXSZ/03-2-1203%00", "/documents/DOC%00",
+                                  "/cases/BX-2026-00001%0A", "/api/documents/DOC%00"])
+def test_not_found_shows_control_characters_safely(env: WebEnv, path: str) -> None:
+    client = env.client()
+    login(client, "all-auditor")
+    r = client.get(path)
+    assert r.status_code == 404, path
+    assert "\\x00" not in r.text and "\\n" not in r.text and "\x00" not in r.text and "\u0000" not in r.text
+    assert "&#39;" not in r.text and "'DOC" not in r.text  # no Python repr
+    assert "␀" in r.text or "␊" in r.text, r.text[-400:]
+
+
 def test_errors_are_chinese_json_under_api(env: WebEnv) -> None:
     client = env.client()
     login(client, "staff")

@@ -13,6 +13,8 @@ import datetime as dt
 import re
 import unicodedata
 
+from docgen.errors import quote_input
+
 _DATE_RE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
 
 
@@ -37,7 +39,7 @@ def parse_date(value: str) -> dt.date:
     text = unicodedata.normalize("NFKC", value).strip().replace("/", "-").replace(".", "-")
     m = _DATE_RE.match(text)
     if m is None:
-        raise ValueError(f"{value!r} 不是日期,应写成 YYYY-MM-DD(如 2026-06-30)")
+        raise ValueError(f"{quote_input(value)}不是日期,应写成 YYYY-MM-DD(如 2026-06-30)")
     year, month, day = (int(g) for g in m.groups())
     problem = date_problem(year, month, day)
     if problem:

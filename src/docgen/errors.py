@@ -9,8 +9,45 @@ show them.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
+
+SHOWN_CHARS = 40
+"""How much of a value a message quotes: enough to recognise what was typed, never a 5,000-digit echo."""
+
+
+def show_input(value: object, limit: int = SHOWN_CHARS) -> str:
+    """What a message shows of a value someone typed or sent: safe to print, never a Python repr.
+
+    Every id, name or value the core puts into a message goes through here, so
+    a message reads the same in the terminal and in the browser: control
+    characters become their visible pictures (NUL → ␀, a newline → ␊), other
+    invisible ones (zero-width, bidi overrides) their code point ``⟨U+202E⟩``,
+    and a value longer than ``limit`` characters is cut, saying how long it was
+    (``1111…(共 5000 个字符)``), so an error page does not echo a whole upload.
+    """
+    text = value if isinstance(value, str) else str(value)
+    out = "".join(_visible(ch) for ch in text[:limit])
+    if len(text) > limit:
+        out += f"…(共 {len(text)} 个字符)"
+    return out
+
+
+def quote_input(value: object, limit: int = SHOWN_CHARS) -> str:
+    """:func:`shown` between corner brackets, for a value inside a sentence: ``金额「12,5」不是有效数字``."""
+    return f"「{show_input(value, limit)}」"
+
+
+def _visible(ch: str) -> str:
+    code = ord(ch)
+    if code < 0x20:
+        return chr(0x2400 + code)  # the Control Pictures block: ␀ ␉ ␊ …
+    if code == 0x7F:
+        return "\u2421"
+    if unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"):
+        return f"⟨U+{code:04X}⟩"
+    return ch
 
 
 class DocgenError(Exception):

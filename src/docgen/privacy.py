@@ -27,7 +27,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from docgen.errors import DocgenError, UsageError
+from docgen.errors import DocgenError, UsageError, quote_input
 from docgen.permissions import ROLE_LABELS
 
 if TYPE_CHECKING:
@@ -82,7 +82,7 @@ def _role(role: str) -> Role:
     try:
         return ROLES[role]
     except KeyError:
-        raise DocgenError(f"未知的角色 {role!r}(可用:{'、'.join(ROLES)})") from None
+        raise DocgenError(f"未知的角色{quote_input(role)}(可用:{'、'.join(ROLES)})") from None
 
 
 def may_reveal(role: str, kind: str = VIEW) -> bool:

@@ -22,7 +22,7 @@ from rich.console import Console
 from rich.table import Table
 
 from docgen.config import Config, load_config
-from docgen.errors import DocgenError, UsageError
+from docgen.errors import DocgenError, UsageError, quote_input
 
 T = TypeVar("T")
 
@@ -222,7 +222,7 @@ def parse_assignments(items: Sequence[str]) -> dict[str, str]:
     out: dict[str, str] = {}
     for item in items:
         if "=" not in item:
-            raise click.UsageError(f"{item!r} 应写成 字段=值")
+            raise click.UsageError(f"{quote_input(item)}应写成 字段=值")
         key, value = item.split("=", 1)
         out[key.strip()] = value.strip()
     return out

@@ -6,6 +6,8 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from docgen.errors import quote_input
+
 
 class IngestSettings(BaseModel):
     """``[ingest]``: inbox folder, stability delay, polling, review threshold, OCR resolution, limits."""
@@ -46,7 +48,7 @@ class IngestSettings(BaseModel):
             return None
         value = value.strip()
         if not value.startswith(("redis://", "rediss://", "unix://")):
-            raise ValueError(f"workers 应为 Redis 地址,如 redis://识别服务器:6379/0(现为 {value!r})")
+            raise ValueError(f"workers 应为 Redis 地址,如 redis://识别服务器:6379/0(现为{quote_input(value)})")
         return value
 
     @property

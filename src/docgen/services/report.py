@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from docgen.errors import DocgenError, NotFoundError, UsageError
+from docgen.errors import DocgenError, NotFoundError, UsageError, quote_input, show_input
 from docgen.report.drill import Drill, RecordRef, select
 from docgen.report.facts import Filters, Walker
 from docgen.report.units import UnitImport, UnitSummary, export_units, import_units, summarize_units
@@ -151,9 +151,9 @@ def write_report(session: Session, filters: Filters, *, fmt: str = "table", out:
     from docgen.report.warnings import failing
 
     if fmt not in REPORT_FORMATS:
-        raise UsageError(f"报表格式 {fmt!r} 无效,应为 {'、'.join(REPORT_FORMATS)}")
+        raise UsageError(f"报表格式{quote_input(fmt)}无效,应为 {'、'.join(REPORT_FORMATS)}")
     if fail_on not in ("error", "warning", "info", "never"):
-        raise UsageError(f"--fail-on 应为 error、warning、info 或 never,而不是 {fail_on!r}")
+        raise UsageError(f"--fail-on 应为 error、warning、info 或 never,而不是{quote_input(fail_on)}")
     figures = compute_figures(session, filters, progress=progress)
     if fmt != "table" and out is None:
         out = Path(f"report-{figures['meta']['today'].replace('-', '')}.{fmt}")
@@ -207,6 +207,6 @@ def iter_unit_rows(session: Session, project: str) -> Iterator[dict[str, Any]]:
     session.require("read", code)
     table = session.archive.unit_table(code)
     if table is None:
-        raise NotFoundError(f"项目 {code} 还没有楼盘表")
+        raise NotFoundError(f"项目 {show_input(code)} 还没有楼盘表")
     for u in table.units:
         yield u.model_dump(mode="json")

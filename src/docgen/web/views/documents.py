@@ -15,7 +15,7 @@ from typing import Any
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import FileResponse, Response
 
-from docgen.errors import PermissionDenied, UsageError
+from docgen.errors import PermissionDenied, UsageError, quote_input
 from docgen.models import Document
 from docgen.present import document_view
 from docgen.session import Session
@@ -126,7 +126,7 @@ def document_page_image(request: Request, doc_id: str, n: int, size: str = Query
     web = web_state(request)
     owner, doc = web.locate_document(session, doc_id)
     if size not in SIZES:
-        raise UsageError(f"图像尺寸 {size!r} 无效,应为 {'、'.join(SIZES)}")
+        raise UsageError(f"图像尺寸{quote_input(size)}无效,应为 {'、'.join(SIZES)}")
     if privacy_bridge.is_personal(doc):
         require_personal_access(request, session, doc)
     path = web.previews.image(session.archive.document_path(owner, doc), doc.sha256, n, size,

@@ -25,7 +25,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, JSONResponse, Response
 from starlette.background import BackgroundTask
 
-from docgen.errors import NotFoundError, UsageError
+from docgen.errors import NotFoundError, UsageError, show_input
 from docgen.report.drill import Drill
 from docgen.report.facts import Filters
 from docgen.report.html import chart_svg, fmt, handover_charts
@@ -195,7 +195,7 @@ def report_records(request: Request) -> Response:
 def report_download(request: Request, fmt: str) -> Response:
     """The figures as a file (xlsx, html or json): exactly what ``docgen report --format`` writes."""
     if fmt not in DOWNLOADS:
-        raise NotFoundError(f"报表格式 {fmt} 不存在(可用:{'、'.join(DOWNLOADS)})")
+        raise NotFoundError(f"报表格式 {show_input(fmt)} 不存在(可用:{'、'.join(DOWNLOADS)})")
     session = session_of(request)
     form = read_form(request)
     if form.project:
