@@ -81,6 +81,27 @@ def test_dossier_is_masked_and_a_reveal_needs_a_reason_and_is_journaled(env: Web
     assert ID_ZHANG not in client.get(f"/dossiers/{OWN_KEY}").text
 
 
+@pytest.mark.parametrize("reason", ["", " ", "x"])
+def test_reveal_form_messages_read_as_sentences_and_one_character_is_too_short(env: WebEnv, reason: str) -> None:
+    from docgen import privacy
+
+    client = env.client()
+    csrf = login(client, "staff")
+    page = client.get(f"/dossiers/{OWN_KEY}").text
+    assert f'minlength="{privacy.REASON_MIN}" maxlength="{privacy.REASON_MAX}"' in page  # the browser checks the same rule
+    since = _seq(env)
+    for url in (f"/dossiers/{OWN_KEY}/reveal", f"/documents/{env.docs['own_id_copy']}/reveal"):
+        r = client.post(url, data={"reason": reason, "csrf_token": csrf})
+        assert r.status_code == 400, url
+        assert "请在“理由”一栏写明为什么要查看(至少 2 个字" in r.text, url
+        assert "请用 在" not in r.text and "--reason" not in r.text and "--reveal" not in r.text
+        assert ID_ZHANG not in r.text
+    api = client.get(f"/api/dossiers/{OWN_KEY}?reveal=true&reason={reason}")
+    assert api.status_code == 400 and "请在参数 reason 中写明为什么要查看" in api.json()["message"]
+    assert "请用 在" not in api.json()["message"] and "--reveal" not in api.json()["message"]
+    assert _journal(env, "privacy.reveal", since) == []
+
+
 def test_admin_may_read_masked_but_never_reveal(env: WebEnv) -> None:
     client = env.client()
     csrf = login(client, "admin")
@@ -95,7 +116,7 @@ def test_api_reveal_needs_a_reason(env: WebEnv) -> None:
     client = env.client()
     login(client, "archivist")
     r = client.get(f"/api/dossiers/{OWN_KEY}?reveal=true")
-    assert r.status_code == 400 and "理由" in r.json()["message"]
+    assert r.status_code == 400 and "请在参数 reason 中写明" in r.json()["message"]
     since = _seq(env)
     data = client.get(f"/api/dossiers/{OWN_KEY}?reveal=true&reason=办证核对").json()
     assert data["owners"][0]["id_number"] == ID_ZHANG
