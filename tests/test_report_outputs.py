@@ -74,7 +74,11 @@ def test_bad_usage_is_exit_2_in_chinese(demo: Path) -> None:
     r = run(demo, "report", "--from", "2026-13-01")
     assert r.exit_code == 2 and "Traceback" not in r.output
     r = run(demo, "report", "--batch", "B01")
-    assert r.exit_code == 2 and "须同时指定项目" in r.output
+    assert r.exit_code == 2 and "按批次统计须先选择项目(批次编号只在一个项目内有效);请同时给 --project" in r.output
+    r = run(demo, "report", "--from", "9999-12-31")
+    assert r.exit_code == 2 and "开始日期 9999-12-31 超出可统计的范围" in r.output
+    r = run(demo, "report", "list", "kind=batch_units&accepted_by=zzz")
+    assert r.exit_code == 2 and "筛选条件 accepted_by(截至该日已收房)的值「zzz」不是日期" in r.output
     r = run(demo, "report", "--project", "NOPE")
     assert r.exit_code == 1 and "项目 NOPE 不存在" in r.output
     r = run(demo, "report", "--out", "x.txt")

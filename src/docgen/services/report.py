@@ -44,12 +44,14 @@ def _codes(session: Session, project: str | None) -> list[str]:
 
 
 def _filters(session: Session, filters: Filters) -> Filters:
-    filters.check()
+    filters.check(filters.today or session.today())
     if filters.project:
         project = filters.project.strip().upper()
-        if filters.batch and filters.batch not in session.archive.batch_ids(project):
-            session.check_project(project)
-            raise NotFoundError(f"项目 {project} 中没有交房批次 {filters.batch}(docgen batch list 查看)")
+        known = session.archive.batch_ids(project)
+        if filters.batch and filters.batch not in known:
+            session.check_project(project)  # the batches of a project in scope may be named
+            have = f"已有:{'、'.join(known)}" if known else "该项目还没有交房批次"
+            raise NotFoundError(f"项目 {show_input(project)} 中没有交房批次{quote_input(filters.batch)}({have})")
         return Filters(project, filters.batch, filters.date_from, filters.date_to, filters.today)
     return filters
 
@@ -116,8 +118,9 @@ def records_behind(session: Session, drill: Drill | str, *, today: dt.date | Non
     if "handler" in criteria or "responder" in criteria or "case_owner" in criteria or \
             ("by" in criteria and drill.kind == "revisits"):
         session.require("figures_people")
-    codes = _codes(session, drill.project)
     day = today or session.today()
+    drill.check(day)
+    codes = _codes(session, drill.project)
     rules, _ = session.workspace.rules()
     walker = Walker(session.archive, codes, Filters(None, None, drill.date_from, drill.date_to, day), day, rules,
                     kinds=frozenset({drill.kind}), titles=True)
