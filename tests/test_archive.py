@@ -182,7 +182,7 @@ def test_case_records_are_numbered_and_updated(archive: Archive) -> None:
     with pytest.raises(RecordError) as info:
         archive.update_case(r1.id, {"status": "飞走了"})
     assert str(info.value) == (  # the record and field in words, the values in Chinese (no "status", no "or")
-        f"报修单 {r1.id} 的状态 取值 '飞走了' 无效,应为 已受理、已核实、维修中、待验收、已完成、已关闭或不予维修"
+        f"报修单 {r1.id} 的状态 取值「飞走了」无效,应为 已受理、已核实、维修中、待验收、已完成、已关闭或不予维修"
     )
     with pytest.raises(NotFoundError):
         archive.update_case("BX-1999-00001", {"status": "维修中"})

@@ -125,7 +125,7 @@ def test_dossier_set_changes_fields_and_refuses_bad_ones(workdir: Path) -> None:
     assert r.exit_code == 0, r.output
     d = Archive.open(workdir / "records").dossier("HXSZ/03-2-1203")
     assert d.stage == "交房" and str(d.delivered_on) == "2026-06-21" and d.owners[0].phone == "13600000000"
-    for bad, fragment in [("stage=拆迁", "阶段 取值 '拆迁' 无效,应为 签约、交房、办证或保修期"), ("delivered_on=明天", "YYYY-MM-DD"), ("colour=red", "没有字段"),
+    for bad, fragment in [("stage=拆迁", "阶段 取值「拆迁」无效,应为 签约、交房、办证或保修期"), ("delivered_on=明天", "YYYY-MM-DD"), ("colour=red", "没有字段"),
                           ("documents=x", "不能用 set"), ("owners[5].phone=1", "没有第 5 项"), ("stage", "字段=值")]:
         r = run(workdir, "dossier", "set", "HXSZ/03-2-1203", bad)
         assert r.exit_code in (1, 2) and fragment in r.output, (bad, r.output)

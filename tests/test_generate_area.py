@@ -7,7 +7,9 @@ from fractions import Fraction
 
 import pytest
 
+from docgen.generate import samples
 from docgen.generate.area import STATUTE, AreaAdjustmentError, area_adjustment, round_fen
+from docgen.generate.context import area_context
 from docgen.models import AreaRule
 
 D = Decimal
@@ -35,17 +37,33 @@ def test_statutory_rule_table(measured: str, ratio: str, beyond: bool, total: st
     assert adj.direction == ("补缴" if D(total) > 0 else "退还" if D(total) < 0 else "无需补退")
 
 
-def test_unit_price_derived_from_the_total_is_kept_exact() -> None:
-    # 1,250,000 / 89.50 = 13,966.4804… yuan/m²: rounding it first would move the amounts
+def test_unit_price_derived_from_the_total_is_rounded_to_the_fen() -> None:
+    # 1,250,000 / 89.50 = 13,966.4804… yuan/m²: the contract unit price is a yuan amount, 13,966.48, as printed
     adj = area_adjustment(D("89.50"), D("90.12"), price_total=D("1250000.00"))
-    assert adj.unit_price == Fraction(1250000) / Fraction("89.5") and adj.price_source == "总房款 ÷ 合同面积"
-    assert adj.amount == D("8659.22")  # 1250000 × 0.62 / 89.5 = 8659.2178…
+    assert adj.unit_price == Fraction("13966.48") and adj.price_source == "总房款 ÷ 合同面积"
+    assert adj.amount == D("8659.22")  # 0.62 × 13,966.48 = 8,659.2176
     big = area_adjustment(D("89.50"), D("86.10"), price_total=D("1250000.00"))
-    # within 3 %: 2.685 m² → exactly 3 % of the price, 37,500.00; beyond: 0.715 m² × 2 → 19,972.0670…
+    # within 3 %: 2.685 m² × 13,966.48 = 37,499.9988; beyond: 0.715 m² × 13,966.48 × 2 = 19,972.0664
     assert [line.amount_fen for line in big.lines] == [D("-37500.00"), D("-19972.07")]
     assert big.amount == D("-57472.07") and big.ratio_percent == D("-3.80")
     above = area_adjustment(D("89.50"), D("93.26"), price_total=D("1250000.00"))
     assert above.amount == D("37500.00") and above.beyond and above.ratio_percent == D("4.20")
+
+
+def test_amount_is_the_printed_price_times_the_area() -> None:
+    """A person checks 面积差 × the printed 合同单价 by hand: the sheet must agree to the fen.
+
+    Δ 0.51 m² of 89.50 m² for 1,250,000.00: the exact fraction gives 7,122.9050… → 7,122.91, but the
+    sheet prints 13,966.48 元/㎡ and 0.51 × 13,966.48 = 7,122.9048 → 7,122.90.
+    """
+    adj = area_adjustment(D("89.50"), D("90.01"), price_total=D("1250000.00"))
+    assert round_fen(Fraction(D("0.51")) * Fraction(1250000) / Fraction(D("89.50"))) == D("7122.91")  # the two differ
+    assert round_fen(adj.unit_price) == adj.unit_price  # the price is itself to the fen
+    assert adj.amount == D("7122.90") and [line.amount_fen for line in adj.lines] == [D("7122.90")]
+    ctx = area_context(samples.project(), samples.batch(), samples.dossier(), adj, samples.TODAY)
+    line = ctx["lines"][0]
+    assert (line["area"], line["price"], line["amount"]) == ("+0.51", "13,966.48", "7,122.90")
+    assert ctx["adjustment"]["price"].startswith("13,966.48 元/㎡（总房款¥1,250,000.00÷89.50㎡，四舍五入至分）")
 
 
 def test_explicit_unit_price_wins_over_the_total() -> None:

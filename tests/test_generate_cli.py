@@ -79,7 +79,7 @@ def test_batch_condition_command(archive: Archive, tmp_path: Path) -> None:
     assert "已登记 HXSZ/B01 交付条件「《住宅质量保证书》《住宅使用说明书》备齐」:已落实 2026-06-01" in result.output
     assert archive.batch("HXSZ", "B01").conditions[0].note == "每户一套"
     result = _run(config, "batch", "condition", "HXSZ/B01", "绿化")
-    assert result.exit_code == 2 and "没有交付条件 '绿化'" in result.output
+    assert result.exit_code == 2 and "没有交付条件「绿化」" in result.output
 
 
 def test_settlement_draft_and_final(archive: Archive, tmp_path: Path) -> None:

@@ -237,7 +237,7 @@ def test_area_sheets_amounts_words_and_right_to_return(gen: Generator, ready: Ar
         assert "《商品房销售管理办法》第二十条（合同未另行约定）" in text
         assert_house_style(text)
         assert_no_internal_words(text)
-    assert "13,966.48 元/㎡（总房款¥1,250,000.00÷89.50㎡）" in sheets["03-2-1204"]
+    assert "13,966.48 元/㎡（总房款¥1,250,000.00÷89.50㎡，四舍五入至分）" in sheets["03-2-1204"]
     # the lines of the calculation
     shortfall = [line.split("\t") for line in sheets["05-1-0601"].splitlines() if re.match(r"^\d\t", line)]
     assert [row[2:] for row in shortfall] == [["-2.685", "13,966.48", "1", "-37,500.00"], ["-0.715", "13,966.48", "2", "-19,972.07"]]
@@ -258,8 +258,9 @@ def test_contract_rule_on_the_batch(gen: Generator, ready: Archive) -> None:
         batch.area_rule = AreaRule(basis="《商品房买卖合同》第五条", band=Decimal("1"), excess="买受人补足")
     result = gen.notices("B01", units=["05-1-0502"])
     text = docx_text(result.of_kind("area_adjustment")[0].docx)
-    # 3.76 m² all paid at the unit price: 1,250,000 × 3.76 / 89.5 = 52,513.966… → 52,513.97
-    assert "结算依据\t《商品房买卖合同》第五条约定" in text and "¥52,513.97" in text
+    # 3.76 m² all paid at the printed unit price: 3.76 × 13,966.48 = 52,513.9648 → 52,513.96
+    # (the unrounded 1,250,000 × 3.76 / 89.5 = 52,513.966… would give 52,513.97, a fen off the sheet's own figures)
+    assert "结算依据\t《商品房买卖合同》第五条约定" in text and "¥52,513.96" in text
     assert "误差比绝对值在1%以内（含1%）的，按合同单价据实结算" in text
 
 
@@ -317,7 +318,7 @@ def test_set_condition_records_validates_and_is_used(archive: Archive, tmp_path:
     batch = archive.batch("HXSZ", "B01")
     assert [(c.item, c.status) for c in batch.conditions] == [("two_books", "未落实"), ("lifts", "不适用")]
     assert archive.journal.last()["action"] == "batch.condition"  # type: ignore[index]
-    with pytest.raises(UsageError, match="没有交付条件 '绿化'"):
+    with pytest.raises(UsageError, match="没有交付条件「绿化」"):
         set_condition(session, "HXSZ/B01", "绿化")  # type: ignore[arg-type]
     with pytest.raises(UsageError, match="晚于今天"):
         set_condition(session, "HXSZ/B01", "清洁", on=dt.date(2026, 12, 1))  # type: ignore[arg-type]

@@ -11,6 +11,7 @@ from docgen import privacy
 from docgen.archive import Archive
 from docgen.errors import DocgenError
 from docgen.search.snippets import make_snippet
+from docgen.web import privacy_bridge
 
 ID = make_id("19651116", 358, area="350121")
 
@@ -74,10 +75,27 @@ def test_role_table() -> None:
 
 
 @pytest.mark.parametrize(("reason", "fragment"), [(None, "--reason"), ("   ", "--reason"), ("a\nb", "换行"),
-                                                  ("\u202e反向", "控制字符"), ("长" * 201, "200")])
+                                                  ("\u202e反向", "控制字符"), ("长" * 201, "200"),
+                                                  ("x", "太短"), (" 看 ", "太短")])
 def test_a_reveal_needs_a_usable_reason(reason: str | None, fragment: str) -> None:
     with pytest.raises(privacy.ReasonRequired, match=fragment):
         privacy.check_reason(reason)
+
+
+def test_the_shortest_reason_is_one_rule_for_every_caller() -> None:
+    """At least REASON_MIN characters, in the CLI as in the browser; each says where to write it, in a sentence."""
+    assert privacy.REASON_MIN == 2
+    assert privacy.check_reason("核对") == "核对"
+    with pytest.raises(privacy.ReasonRequired) as cli:
+        privacy.check_reason("x")
+    assert str(cli.value) == ('原因「x」太短:请用 --reveal --reason "原因" 写明为什么要查看'
+                              '(至少 2 个字,如“业主来电核对产权证办理进度”)')
+    with pytest.raises(privacy.ReasonRequired) as web:
+        privacy.check_reason("", privacy_bridge.ASK)
+    assert str(web.value) == ("显示未遮蔽的个人信息须说明原因,会记入档案日志:请在“理由”一栏写明为什么要查看"
+                              "(至少 2 个字,如“业主来电核对产权证办理进度”)")
+    with pytest.raises(privacy.ReasonRequired, match="太短"):  # the web has no rule of its own
+        privacy_bridge.check_reason("x")
 
 
 def test_reveal_journals_who_what_why_where(archive: Archive) -> None:

@@ -371,3 +371,27 @@ def test_an_unreadable_dossier_is_named_and_left_out(tmp_path: Path) -> None:
     archive.dossier_file(key).write_text("{broken", "utf-8")
     f = compute_figures(session(archive), Filters(today=TODAY))
     assert f["meta"]["unreadable"] == [key] and f["meta"]["dossiers"] == 29
+
+
+def test_a_period_is_checked_against_the_archives_years() -> None:
+    """9999-12-31 or 1900 is a typing error, refused by the one rule the CLI and the dashboard share."""
+    import datetime as dt
+
+    from docgen.report.drill import Drill
+
+    today = dt.date(2026, 11, 16)
+    Filters(date_from=dt.date(1990, 1, 1), date_to=dt.date(2027, 12, 31)).check(today)
+    for f, words in ((Filters(date_from=dt.date(9999, 12, 31)), "开始日期 9999-12-31 超出可统计的范围:应在 1990-01-01 至 2027-12-31 之间"),
+                     (Filters(date_to=dt.date(1989, 12, 31)), "结束日期 1989-12-31 超出可统计的范围"),
+                     (Filters(batch="B01"), "按批次统计须先选择项目(批次编号只在一个项目内有效)")):
+        with pytest.raises(UsageError) as err:
+            f.check(today)
+        assert str(err.value).startswith(words) and "--" not in str(err.value)
+    with pytest.raises(UsageError, match="选择项目(批次编号只在一个项目内有效);请在列表中选".replace("(", r"\(").replace(")", r"\)")):
+        Filters(batch="B01").check(today, "请在列表中选")
+    with pytest.raises(UsageError, match="accepted_by(截至该日已收房)的值「2026-13-01」不是日期".replace("(", r"\(").replace(")", r"\)")):
+        Drill.parse("kind=batch_units&accepted_by=2026-13-01")
+    drill = Drill.parse("kind=batch_units&accepted_by=9999-12-31")
+    with pytest.raises(UsageError, match="超出可统计的范围"):
+        drill.check(today)
+    Drill.parse("kind=batch_units&accepted_by=2026-11-16").check(today)

@@ -20,6 +20,7 @@ from docgen.cli.main import cli
 from docgen.config import load_config
 from docgen.demo.build import build_demo
 from docgen.demo.world import DEMO_TODAY
+from docgen.errors import RecordError
 from docgen.report.drill import Drill
 from docgen.report.facts import Filters
 from docgen.report.html import render_html
@@ -74,7 +75,11 @@ def test_bad_usage_is_exit_2_in_chinese(demo: Path) -> None:
     r = run(demo, "report", "--from", "2026-13-01")
     assert r.exit_code == 2 and "Traceback" not in r.output
     r = run(demo, "report", "--batch", "B01")
-    assert r.exit_code == 2 and "须同时指定项目" in r.output
+    assert r.exit_code == 2 and "按批次统计须先选择项目(批次编号只在一个项目内有效);请同时给 --project" in r.output
+    r = run(demo, "report", "--from", "9999-12-31")
+    assert r.exit_code == 2 and "开始日期 9999-12-31 超出可统计的范围" in r.output
+    r = run(demo, "report", "list", "kind=batch_units&accepted_by=zzz")
+    assert r.exit_code == 2 and "筛选条件 accepted_by(截至该日已收房)的值「zzz」不是日期" in r.output
     r = run(demo, "report", "--project", "NOPE")
     assert r.exit_code == 1 and "项目 NOPE 不存在" in r.output
     r = run(demo, "report", "--out", "x.txt")
@@ -183,6 +188,37 @@ def test_thresholds_are_data_beside_the_rules(demo: Path, tmp_path: Path) -> Non
     bad = run(root, "report", "--today", TODAY)
     assert bad.exit_code == 1 and "min_cont" in bad.output and "thresholds.json" in bad.output
     assert run(root, "report", "thresholds", "--init").exit_code == 1  # exists: --force to overwrite
+
+
+def test_one_overdue_repair_is_not_a_warning_but_a_few_are(archive: Archive) -> None:
+    """The demo's YHW warned on 1 overdue ticket of 2 open (50 %): noise. repairs_overdue.min_count (default 3) says how many."""
+    archive._today = lambda: dt.date(2026, 11, 16)
+    s = session(archive)
+    key = "HXSZ/05-1-0601"
+    today = dt.date(2026, 11, 16)
+
+    def overdue_warnings() -> list[dict[str, Any]]:
+        return [w for w in compute_figures(s, Filters(today=today))["warnings"] if w["kind"] == "repairs_overdue"]
+
+    cases.new_repair(s, key, component="门窗", description="门锁坏", reported_on="2026-11-10")  # open, on time
+    cases.new_repair(s, key, component="门窗", description="窗扇松", reported_on="2026-09-01")  # open, overdue
+    assert overdue_warnings() == []  # 1 of 2 open is 50 %, but one ticket is one ticket
+    for day in ("2026-09-02", "2026-09-03"):
+        cases.new_repair(s, key, component="门窗", description="纱窗破", reported_on=day)
+    [warning] = overdue_warnings()
+    assert warning["value"] == 0.75 and "未修完的 4 张报修单中有 3 张" in warning["message"]
+    # configurable like the other thresholds: a project may want to hear of every one
+    from docgen.report.thresholds import default_bytes
+
+    data = json.loads(default_bytes())
+    assert data["repairs_overdue"]["min_count"] == 3
+    data["repairs_overdue"]["min_count"] = 4
+    archive.write_config_file("thresholds.json", json.dumps(data, ensure_ascii=False).encode(), "调整预警阈值")
+    assert overdue_warnings() == []
+    data["repairs_overdue"]["min_count"] = 0
+    archive.write_config_file("thresholds.json", json.dumps(data, ensure_ascii=False).encode(), "调整预警阈值")
+    with pytest.raises(RecordError, match="repairs_overdue.min_count"):
+        compute_figures(s, Filters(today=today))
 
 
 def test_cache_serves_until_the_journal_moves(tmp_path: Path) -> None:

@@ -424,7 +424,7 @@ def test_unknown_engine_is_a_config_error_naming_the_known_ones(archive: Archive
     toml.write_text('[search]\nengine = "elastic"\n', "utf-8")
     from docgen.config import load_config
 
-    with pytest.raises(ConfigError, match=r"search\.engine.*未知的检索引擎 'elastic'.*whoosh.*scan"):
+    with pytest.raises(ConfigError, match=r"\[search\] engine 的值「elastic」无效:未知的检索引擎 'elastic'.*whoosh.*scan"):
         load_config(toml)
     assert SearchSettings().engine == "whoosh"
 

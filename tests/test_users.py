@@ -54,9 +54,9 @@ def test_store_refuses_bad_input_in_chinese(archive: Archive) -> None:
     store = UserStore(archive)
     with pytest.raises(UsageError, match="密码至少 8 个字符"):
         store.add("张三", "staff", password="short")
-    with pytest.raises(UsageError, match="角色 'boss' 无效"):
+    with pytest.raises(UsageError, match="角色「boss」无效"):
         store.add("张三", "boss", password="long enough")
-    with pytest.raises(UsageError, match="角色 'operator' 无效"):
+    with pytest.raises(UsageError, match="角色「operator」无效"):
         store.add("张三", "operator", password="long enough")
     with pytest.raises(UsageError, match="不允许的字符"):
         store.add("张 三", "staff", password="long enough")

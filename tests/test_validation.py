@@ -94,8 +94,8 @@ def test_absurd_amounts_are_refused_without_a_traceback(archive: Archive) -> Non
     r = repair(archive)
     with pytest.raises(RecordError) as exc:
         archive.update_case(r.id, {"compensation": "1e30"})
-    assert str(exc.value) == f"报修单 {r.id} 的赔偿金额:金额 '1e30' 超出范围(最大 999,999,999,999.99 元)"
-    with pytest.raises(RecordError, match=r"第 1 项结算明细的核定数量:数量 '1e30' 超出范围"):
+    assert str(exc.value) == f"报修单 {r.id} 的赔偿金额:金额「1e30」超出范围(最大 999,999,999,999.99 元)"
+    with pytest.raises(RecordError, match=r"第 1 项结算明细的核定数量:数量「1e30」超出范围"):
         settlement(archive, [item("10.00", approved="1e30")])
     with pytest.raises(ValidationFailed) as vexc:
         archive.update_case(r.id, {"compensation": "200000000.00"})
@@ -323,7 +323,7 @@ def test_structural_errors_name_the_record_and_field_in_words(archive: Archive) 
     with pytest.raises(RecordError) as exc:
         build(Dossier, {"project": "HXSZ", "unit": "03-2-1203", "owners": [
             {"name": "张伟", "id_number": make_id(), "role": "房东"}]}, record="档案 HXSZ/03-2-1203")
-    assert exc.value.problems == ["档案 HXSZ/03-2-1203 第 1 位业主的身份 取值 '房东' 无效,应为 主购人或共有人"]
+    assert exc.value.problems == ["档案 HXSZ/03-2-1203 第 1 位业主的身份 取值「房东」无效,应为 主购人或共有人"]
     path = archive.dossier_file(KEY)
     data = json.loads(path.read_text("utf-8"))
     data["owners"][0].pop("id_number")
@@ -333,7 +333,7 @@ def test_structural_errors_name_the_record_and_field_in_words(archive: Archive) 
         archive.dossier(KEY)
     assert exc.value.problems == [  # a hand-edited file: the words, and the key for whoever edits the file
         "第 1 位业主的身份证号码(owners[0].id_number)未填写(必填)",
-        "阶段(stage) 取值 '入住' 无效,应为 签约、交房、办证或保修期",
+        "阶段(stage) 取值「入住」无效,应为 签约、交房、办证或保修期",
     ]
 
 

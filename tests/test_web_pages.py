@@ -81,6 +81,27 @@ def test_dossier_is_masked_and_a_reveal_needs_a_reason_and_is_journaled(env: Web
     assert ID_ZHANG not in client.get(f"/dossiers/{OWN_KEY}").text
 
 
+@pytest.mark.parametrize("reason", ["", " ", "x"])
+def test_reveal_form_messages_read_as_sentences_and_one_character_is_too_short(env: WebEnv, reason: str) -> None:
+    from docgen import privacy
+
+    client = env.client()
+    csrf = login(client, "staff")
+    page = client.get(f"/dossiers/{OWN_KEY}").text
+    assert f'minlength="{privacy.REASON_MIN}" maxlength="{privacy.REASON_MAX}"' in page  # the browser checks the same rule
+    since = _seq(env)
+    for url in (f"/dossiers/{OWN_KEY}/reveal", f"/documents/{env.docs['own_id_copy']}/reveal"):
+        r = client.post(url, data={"reason": reason, "csrf_token": csrf})
+        assert r.status_code == 400, url
+        assert "请在“理由”一栏写明为什么要查看(至少 2 个字" in r.text, url
+        assert "请用 在" not in r.text and "--reason" not in r.text and "--reveal" not in r.text
+        assert ID_ZHANG not in r.text
+    api = client.get(f"/api/dossiers/{OWN_KEY}?reveal=true&reason={reason}")
+    assert api.status_code == 400 and "请在参数 reason 中写明为什么要查看" in api.json()["message"]
+    assert "请用 在" not in api.json()["message"] and "--reveal" not in api.json()["message"]
+    assert _journal(env, "privacy.reveal", since) == []
+
+
 def test_admin_may_read_masked_but_never_reveal(env: WebEnv) -> None:
     client = env.client()
     csrf = login(client, "admin")
@@ -95,7 +116,7 @@ def test_api_reveal_needs_a_reason(env: WebEnv) -> None:
     client = env.client()
     login(client, "archivist")
     r = client.get(f"/api/dossiers/{OWN_KEY}?reveal=true")
-    assert r.status_code == 400 and "理由" in r.json()["message"]
+    assert r.status_code == 400 and "请在参数 reason 中写明" in r.json()["message"]
     since = _seq(env)
     data = client.get(f"/api/dossiers/{OWN_KEY}?reveal=true&reason=办证核对").json()
     assert data["owners"][0]["id_number"] == ID_ZHANG
@@ -363,6 +384,30 @@ def test_absolute_and_traversal_paths_sent_raw(env: WebEnv) -> None:
             assert resp.status in (303, 400, 404), (raw, resp.status)
             assert "argon2" not in body and "password_hash" not in body
             conn.close()
+
+
+@pytest.mark.parametrize("path", [
+    "/dossiers/HXSZ/" + "1" * 5000, "/cases/" + "9" * 5000, "/documents/" + "7" * 5000, "/projects/" + "A" * 5000,
+    "/projects/HXSZ/batches/" + "B" * 5000, "/api/documents/" + "7" * 5000, "/api/dossiers/HXSZ/" + "1" * 5000,
+])
+def test_a_not_found_page_does_not_echo_a_long_id(env: WebEnv, path: str) -> None:
+    client = env.client()
+    login(client, "all-auditor")
+    r = client.get(path)
+    assert r.status_code == 404, (path[:40], r.status_code)
+    assert path[-5000:][:60] not in r.text and "个字符)" in r.text  # 40 characters, then how long it was
+
+
+@pytest.mark.parametrize("path", ["/projects/YHW%00", "/dossiers/HXSZ/03-2-1203%00", "/documents/DOC%00",
+                                  "/cases/BX-2026-00001%0A", "/api/documents/DOC%00"])
+def test_not_found_shows_control_characters_safely(env: WebEnv, path: str) -> None:
+    client = env.client()
+    login(client, "all-auditor")
+    r = client.get(path)
+    assert r.status_code == 404, path
+    assert "\\x00" not in r.text and "\\n" not in r.text and "\x00" not in r.text and "\u0000" not in r.text
+    assert "&#39;" not in r.text and "'DOC" not in r.text  # no Python repr
+    assert "␀" in r.text or "␊" in r.text, r.text[-400:]
 
 
 def test_errors_are_chinese_json_under_api(env: WebEnv) -> None:

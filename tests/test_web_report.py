@@ -135,6 +135,53 @@ def test_bad_filters_get_a_chinese_message(env: WebEnv) -> None:
         assert "Traceback" not in r.text
 
 
+def _alert(page_html: str) -> str:
+    m = re.search(r'<p class="notice" role="alert">(.*?)</p>', page_html, re.S)
+    assert m, page_html[:1000]
+    return html.unescape(m.group(1))
+
+
+@pytest.mark.parametrize(("url", "status", "words"), [
+    ("/report?batch=B03", 400, "按批次统计须先选择项目"),
+    ("/report/report.xlsx?batch=B03", 400, "按批次统计须先选择项目"),
+    ("/report?project=HXSZ&batch=B03", 404, "项目 HXSZ 中没有交房批次「B03」(已有:B01"),
+    ("/report?from=9999-12-31", 400, "开始日期 9999-12-31 超出可统计的范围"),
+    ("/report?to=2999-01-01", 400, "结束日期 2999-01-01 超出可统计的范围"),
+    ("/report?from=1900-01-01", 400, "开始日期 1900-01-01 超出可统计的范围"),
+    ("/report/records?kind=batch_units&accepted_by=zzz", 400, "筛选条件 accepted_by(截至该日已收房)的值「zzz」不是日期"),
+    ("/report/records?kind=batch_units&accepted_by=9999-12-31", 400, "超出可统计的范围"),
+    ("/report/records?kind=repairs&from=9999-12-31", 400, "超出可统计的范围"),
+    ("/report/records?kind=repairs&from=zzz", 400, "筛选条件 from(开始日期)的值「zzz」不是日期"),
+    ("/report/chart/a/0.svg", 404, "没有这张图表"),
+    ("/report/chart/0/x.svg", 404, "没有这张图表"),
+    ("/report/chart/99999999999999999999/0.svg", 404, "没有这张图表"),
+])
+def test_report_filters_are_checked_and_said_in_the_pages_words(env: WebEnv, url: str, status: int,
+                                                                 words: str) -> None:
+    client = env.client()
+    login(client, "manager")
+    r = client.get(url)
+    assert r.status_code == status, (url, r.status_code, r.text[:300])
+    message = _alert(r.text)
+    assert words in message, (url, message)
+    assert "--" not in message and "docgen " not in message and "section" not in message, message
+    assert not re.search(r"[A-Za-z]{4,}", re.sub(r"accepted_by|batch_units|YYYY|HXSZ|from", "", message)), message
+
+
+def test_a_period_inside_the_range_still_works(env: WebEnv) -> None:
+    client = env.client()
+    login(client, "manager")
+    assert client.get("/report?from=2020-01-01&to=2027-12-31").status_code == 200
+    assert client.get("/report/records?kind=batch_units&accepted_by=2026-11-16").status_code == 200
+
+
+def test_a_mistyped_page_address_is_a_chinese_404_not_a_parameter_name(env: WebEnv) -> None:
+    client = env.client()
+    login(client, "manager")
+    r = client.get(f"/documents/{env.docs['own_pdf']}/pages/abc.png")
+    assert r.status_code == 404 and _alert(r.text) == "页面不存在或无权查看"
+
+
 def test_downloads_are_what_the_cli_writes(env: WebEnv, tmp_path: Path) -> None:
     client = env.client()
     login(client, "manager")

@@ -22,6 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from pydantic import ValidationError as PydanticValidationError
 
 from docgen.audit.settings import AuditSettings
+from docgen.config_messages import config_problems, toml_problem
 from docgen.errors import ConfigError
 from docgen.generate.settings import GenerateSettings
 from docgen.ingest.settings import IngestSettings
@@ -37,7 +38,7 @@ class ArchiveSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
     path: Path = Path("records")
     actor: str = ""
-    lock_timeout: float = 30.0
+    lock_timeout: float = Field(30.0, ge=0)  # seconds a writer waits for another's write lock
 
 
 class Config(BaseModel):
@@ -123,8 +124,10 @@ def load_config(
             raw = tomllib.loads(path.read_text("utf-8"))
         except FileNotFoundError as exc:
             raise ConfigError(f"配置文件 {path} 不存在") from exc
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-            raise ConfigError(f"{path}: 配置文件格式错误:{exc}") from exc
+        except UnicodeDecodeError as exc:
+            raise ConfigError(f"{path}: 不是 UTF-8 编码的文本(第 {exc.start} 字节起);请用 UTF-8 保存") from exc
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{path}: 配置文件格式错误:{toml_problem(exc)}") from exc
         _check_keys(raw, path)
         base = path.resolve().parent
     for var, (section, key) in ENV_OVERRIDES.items():
@@ -136,9 +139,7 @@ def load_config(
     try:
         config = Config.model_validate({**raw, "source": path})
     except PydanticValidationError as exc:
-        from docgen.archive.records import translate
-
-        raise ConfigError(f"{path or '配置'}: " + ";".join(translate(exc))) from exc
+        raise ConfigError(f"{path or '配置'}: " + ";".join(config_problems(exc, Config))) from exc
     return _absolute(config, base)
 
 

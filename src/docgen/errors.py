@@ -9,28 +9,55 @@ show them.
 
 from __future__ import annotations
 
-import re
+import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
 
-_UNSEEN = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
-"""Control characters, line breaks and bidi overrides: what a message must show rather than print."""
+SHOWN_CHARS = 40
+"""How much of a value a message quotes: enough to recognise what was typed, never a 5,000-digit echo."""
 
 
-def shown(value: object, limit: int = 30) -> str:
-    """A user's value fit to put in a message: control and bidi characters made visible, long text cut.
+def show_input(value: object, limit: int = SHOWN_CHARS) -> str:
+    """What a message shows of a value someone typed or sent: safe to print, never a Python repr.
 
-    ``'x\\x00'`` (a Python repr) means nothing to a clerk; ``x<U+0000>`` at
-    least shows where the odd character is, and cannot break the line or
-    reorder the text around it.
+    Every id, name or value the core puts into a message goes through here, so
+    a message reads the same in the terminal and in the browser: control
+    characters become their visible pictures (NUL → ␀, a newline → ␊), other
+    invisible ones (zero-width, bidi overrides) their code point ``⟨U+202E⟩``,
+    and a value longer than ``limit`` characters is cut, saying how long it was
+    (``1111…(共 5000 个字符)``), so an error page does not echo a whole upload.
     """
-    text = _UNSEEN.sub(lambda m: f"<U+{ord(m.group()):04X}>", str(value))
-    return text if len(text) <= limit else text[:limit] + "……"
+    text = value if isinstance(value, str) else str(value)
+    out = "".join(_visible(ch) for ch in text[:limit])
+    if len(text) > limit:
+        out += f"…(共 {len(text)} 个字符)"
+    return out
 
 
-def quoted(value: object, limit: int = 30) -> str:
-    """``“value”``: what the user typed, in Chinese quotation marks, made safe by :func:`shown`."""
-    return f"“{shown(value, limit)}”"
+def quote_input(value: object, limit: int = SHOWN_CHARS) -> str:
+    """:func:`shown` between corner brackets, for a value inside a sentence: ``金额「12,5」不是有效数字``."""
+    return f"「{show_input(value, limit)}」"
+
+
+def _visible(ch: str) -> str:
+    code = ord(ch)
+    if code < 0x20:
+        return chr(0x2400 + code)  # the Control Pictures block: ␀ ␉ ␊ …
+    if code == 0x7F:
+        return "\u2421"
+    if unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"):
+        return f"⟨U+{code:04X}⟩"
+    return ch
+
+
+def shown(value: object, limit: int = SHOWN_CHARS) -> str:
+    """The same as :func:`show_input` (the name the CLI's click layer and the validation checks use)."""
+    return show_input(value, limit)
+
+
+def quoted(value: object, limit: int = SHOWN_CHARS) -> str:
+    """``“value”``: what the user typed, in Chinese quotation marks, made safe by :func:`show_input`."""
+    return f"“{show_input(value, limit)}”"
 
 
 class DocgenError(Exception):

@@ -29,6 +29,7 @@ from pydantic import (
     model_validator,
 )
 
+from docgen.errors import quote_input
 from docgen.idnumbers import credit_code_problem, id_number_problem, normalize, phone_problem
 from docgen.money import FEN, money_str, to_money
 from docgen.units import check_project_code, check_safe_id, parse_unit, unit_label
@@ -62,13 +63,13 @@ def _to_quantity(value: Any) -> Decimal:
     try:
         q = Decimal(str(value).strip())
     except Exception as exc:
-        raise ValueError(f"数量 {value!r} 不是有效数字") from exc
+        raise ValueError(f"数量{quote_input(value)}不是有效数字") from exc
     if not q.is_finite() or q < 0:
-        raise ValueError(f"数量 {value!r} 应为非负数")
+        raise ValueError(f"数量{quote_input(value)}应为非负数")
     if q > MAX_QUANTITY:  # before quantize: 1e30 would overflow the context (InvalidOperation)
-        raise ValueError(f"数量 {value!r} 超出范围(最多 {MAX_QUANTITY})")
+        raise ValueError(f"数量{quote_input(value)}超出范围(最多 {MAX_QUANTITY})")
     if q != q.quantize(Decimal("0.001")):
-        raise ValueError(f"数量 {value!r} 最多三位小数")
+        raise ValueError(f"数量{quote_input(value)}最多三位小数")
     return q
 
 
@@ -587,7 +588,7 @@ class Dossier(Record):
     price_total: Money | None = None
     """总房款 (yuan, string)."""
     unit_price: Money | None = None
-    """合同单价 (yuan per m² of contract area, string), if the contract states one; else 面积补差 uses 总房款 ÷ 合同面积."""
+    """合同单价 (yuan per m² of contract area, string), if the contract states one; else 面积补差 uses 总房款 ÷ 合同面积 rounded half up to the fen."""
     payment_status: PaymentStatus = "未付清"
     """付款状态: 未付清, 已付清, 按揭待放款, 按揭已到账."""
     stage: Stage = "签约"
@@ -763,7 +764,7 @@ class DeliveryCondition(Record):
 def _to_percent(value: Any) -> Decimal:
     q = _to_quantity(value)
     if q <= 0 or q > 10:
-        raise ValueError(f"面积误差比界限 {value!r} 应大于 0 且不超过 10(单位:%)")
+        raise ValueError(f"面积误差比界限{quote_input(value)}应大于 0 且不超过 10(单位:%)")
     return q
 
 

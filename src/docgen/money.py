@@ -17,6 +17,8 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
+from docgen.errors import quote_input
+
 FEN = Decimal("0.01")
 MAX_AMOUNT = Decimal("999999999999.99")
 
@@ -38,17 +40,17 @@ def to_money(value: Any) -> Decimal:
         try:
             amount = Decimal(text)
         except InvalidOperation as exc:
-            raise ValueError(f"金额 {value!r} 不是有效数字") from exc
+            raise ValueError(f"金额{quote_input(value)}不是有效数字") from exc
     else:
         raise ValueError(f"金额应为字符串或整数,而不是 {type(value).__name__}")
     if not amount.is_finite():
-        raise ValueError(f"金额 {value!r} 不是有限数")
+        raise ValueError(f"金额{quote_input(value)}不是有限数")
     # before quantize: 1e30 has more digits than the decimal context holds (InvalidOperation)
     if abs(amount) > MAX_AMOUNT:
-        raise ValueError(f"金额 {value!r} 超出范围(最大 {MAX_AMOUNT:,.2f} 元)")
+        raise ValueError(f"金额{quote_input(value)}超出范围(最大 {MAX_AMOUNT:,.2f} 元)")
     quantised = amount.quantize(FEN, rounding=ROUND_HALF_UP)
     if quantised != amount:
-        raise ValueError(f"金额 {value!r} 精确到分(最多两位小数)")
+        raise ValueError(f"金额{quote_input(value)}精确到分(最多两位小数)")
     return quantised
 
 
@@ -133,5 +135,5 @@ def _parse_integer(s: str, original: str) -> int:
             section = 0
             digit = 0
         else:
-            raise ValueError(f"无法识别的大写金额: {original}(字符 {ch!r})")
+            raise ValueError(f"无法识别的大写金额: {original}(字符{quote_input(ch)})")
     return total + section + digit

@@ -27,7 +27,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from docgen.errors import DocgenError, UsageError
+from docgen.errors import DocgenError, UsageError, quote_input
 from docgen.permissions import ROLE_LABELS
 
 if TYPE_CHECKING:
@@ -65,8 +65,13 @@ ROLES: dict[str, Role] = {
     "admin": Role(ROLE_LABELS["admin"], frozenset()),
 }
 DEFAULT_ROLE = "operator"
-HOW = '--reveal --reason "原因"'  # how a CLI user asks for a reveal (a web form passes its own words)
+HOW = '--reveal --reason "原因"'  # how a CLI user asks for a reveal, for sentences such as 须加 …
+ASK_CLI = f"请用 {HOW} 写明"
+"""Where a CLI user writes the reason; each caller passes its own clause (the web: 请在“理由”一栏写明)."""
+REASON_MIN = 2
+"""The shortest reason a reveal accepts, for every caller (the web form's ``minlength`` too): one character says nothing."""
 REASON_MAX = 200
+REASON_EXAMPLE = "业主来电核对产权证办理进度"
 ACTION = "privacy.reveal"
 
 
@@ -82,7 +87,7 @@ def _role(role: str) -> Role:
     try:
         return ROLES[role]
     except KeyError:
-        raise DocgenError(f"未知的角色 {role!r}(可用:{'、'.join(ROLES)})") from None
+        raise DocgenError(f"未知的角色{quote_input(role)}(可用:{'、'.join(ROLES)})") from None
 
 
 def may_reveal(role: str, kind: str = VIEW) -> bool:
@@ -90,27 +95,34 @@ def may_reveal(role: str, kind: str = VIEW) -> bool:
     return kind in _role(role).reveals
 
 
-def check_reason(reason: str | None, how: str = HOW) -> str:
+def check_reason(reason: str | None, ask: str = ASK_CLI) -> str:
     """Return the cleaned reason for a reveal, or raise ReasonRequired saying how to give one.
 
-    ``how`` is what the caller's user types (the CLI's flags; a web form's field).
+    The rule is the same for every caller (:data:`REASON_MIN` to
+    :data:`REASON_MAX` characters, one line); ``ask`` is the caller's own
+    clause saying where its user writes the reason (:data:`ASK_CLI`; the web:
+    ``请在“理由”一栏写明``; the API: ``请在参数 reason 中写明``), so the message
+    reads as a sentence wherever it is shown.
     """
     text = unicodedata.normalize("NFC", reason or "").strip()
+    how = f"{ask}为什么要查看(至少 {REASON_MIN} 个字,如“{REASON_EXAMPLE}”)"
     if not text:
-        raise ReasonRequired(f"显示未遮蔽的个人信息须说明原因,会记入档案日志:请用 {how}(如 \"业主来电核对产权证办理进度\")")
+        raise ReasonRequired(f"显示未遮蔽的个人信息须说明原因,会记入档案日志:{how}")
     if any(unicodedata.category(c) in ("Cc", "Cf") for c in text):
         raise ReasonRequired("原因中不能有换行、制表符或不可见的控制字符")
+    if len(text) < REASON_MIN:
+        raise ReasonRequired(f"原因{quote_input(text)}太短:{how}")
     if len(text) > REASON_MAX:
         raise ReasonRequired(f"原因过长({len(text)} 个字),请在 {REASON_MAX} 个字以内写明")
     return text
 
 
-def check_reveal(role: str, reason: str | None, kind: str = VIEW, how: str = HOW) -> str:
+def check_reveal(role: str, reason: str | None, kind: str = VIEW, ask: str = ASK_CLI) -> str:
     """Refuse a reveal before any work is done: the role must be allowed and a reason given."""
     r = _role(role)
     if kind not in r.reveals:
         raise RevealRefused(f"角色「{r.label}」不能{KIND_LABELS[kind]}未遮蔽的个人信息;请联系档案管理员")
-    return check_reason(reason, how)
+    return check_reason(reason, ask)
 
 
 @dataclass(frozen=True, slots=True)

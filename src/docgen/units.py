@@ -14,7 +14,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from docgen.errors import UnsafePathError
+from docgen.errors import UnsafePathError, quote_input
 
 _CODE_RE = re.compile(r"^(?P<b>[0-9]{1,3}|[A-Z][0-9]{0,2})-(?P<u>[0-9]{1,2})-(?P<r>[0-9]{3,5})$")
 _HUMAN_RE = re.compile(
@@ -57,11 +57,11 @@ def _make(b: str, u: str, r: str) -> Unit:
 def parse_unit(text: str) -> Unit:
     """Read a unit code or a Chinese unit description; raise ValueError when it is neither."""
     folded = _fold(text)
-    m = _CODE_RE.match(folded)
+    m = _CODE_RE.fullmatch(folded)
     if m is None:
         m = _HUMAN_RE.fullmatch(folded.replace(" ", ""))
     if m is None:
-        raise ValueError(f"房号 {text!r} 无法识别:应为 03-2-1203 或 3栋2单元1203 的形式")
+        raise ValueError(f"房号{quote_input(text)}无法识别:应为 03-2-1203 或 3栋2单元1203 的形式")
     return _make(m["b"], m["u"], m["r"])
 
 
@@ -79,8 +79,8 @@ def unit_label(code: str) -> str:
 def check_project_code(code: str) -> str:
     """Return the project code if it is safe and well formed (``HXSZ``), else raise UnsafePathError."""
     folded = _fold(code)
-    if not _PROJECT_RE.match(folded):
-        raise UnsafePathError(f"项目编号 {code!r} 应为 2-16 位大写字母或数字,以字母开头(如 HXSZ)")
+    if not _PROJECT_RE.fullmatch(folded):
+        raise UnsafePathError(f"项目编号{quote_input(code)}应为 2-16 位大写字母或数字,以字母开头(如 HXSZ)")
     return folded
 
 
@@ -90,12 +90,12 @@ def split_key(key: str) -> tuple[str, str]:
     Raises UnsafePathError for anything that could escape the archive.
     """
     if "\\" in key or key.startswith("/") or ".." in key or key.count("/") != 1:
-        raise UnsafePathError(f"档案编号 {key!r} 无效:应为 项目/房号,如 HXSZ/03-2-1203")
+        raise UnsafePathError(f"档案编号{quote_input(key)}无效:应为 项目/房号,如 HXSZ/03-2-1203")
     project, unit = key.split("/")
     try:
         return check_project_code(project), parse_unit(unit).code
     except ValueError as exc:
-        raise UnsafePathError(f"档案编号 {key!r} 无效:{exc}") from exc
+        raise UnsafePathError(f"档案编号{quote_input(key)}无效:{exc}") from exc
 
 
 def dossier_key(project: str, unit: str) -> str:
@@ -105,6 +105,6 @@ def dossier_key(project: str, unit: str) -> str:
 
 def check_safe_id(value: str, what: str = "编号") -> str:
     """Return ``value`` if it can be used as a file name inside the archive, else raise UnsafePathError."""
-    if not _SAFE_ID_RE.match(value) or ".." in value:
-        raise UnsafePathError(f"{what} {value!r} 无效:只能包含字母、数字、-、_、.,且不能含 ..")
+    if not _SAFE_ID_RE.fullmatch(value) or ".." in value:
+        raise UnsafePathError(f"{what}{quote_input(value)}无效:只能包含字母、数字、-、_、.,且不能含 ..")
     return value

@@ -24,7 +24,15 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from docgen.errors import ConflictError, DocgenError, NotFoundError, RecordError, UsageError
+from docgen.errors import (
+    ConflictError,
+    DocgenError,
+    NotFoundError,
+    RecordError,
+    UsageError,
+    quote_input,
+    show_input,
+)
 from docgen.permissions import ROLE_LABELS, ROLES
 from docgen.session import User
 
@@ -44,7 +52,7 @@ def check_login_name(name: str) -> str:
         raise UsageError("用户名应为 1 到 32 个字符")
     for ch in value:
         if ch.isspace() or ch in "/\\:\"'<>&" or unicodedata.category(ch)[0] == "C":
-            raise UsageError(f"用户名 {value!r} 含有不允许的字符(空格、斜杠、引号、尖括号或控制字符)")
+            raise UsageError(f"用户名{quote_input(value)}含有不允许的字符(空格、斜杠、引号、尖括号或控制字符)")
     return value
 
 
@@ -52,7 +60,7 @@ def check_role(role: str) -> str:
     """A role an account may have (the operator is the local terminal, never an account)."""
     if role not in ROLES or role == "operator":
         known = "、".join(f"{r}({ROLE_LABELS[r]})" for r in ROLES if r != "operator")
-        raise UsageError(f"角色 {role!r} 无效,应为 {known}")
+        raise UsageError(f"角色{quote_input(role)}无效,应为 {known}")
     return role
 
 
@@ -156,7 +164,7 @@ class UserStore:
         for account in self.accounts():
             if account.name == name:
                 return account
-        raise NotFoundError(f"用户 {name} 不存在")
+        raise NotFoundError(f"用户 {show_input(name)} 不存在")
 
     # -- changing ----------------------------------------------------------------
     def _change(self, action: str, target: str, summary: str, fn: Any) -> Any:
@@ -197,7 +205,7 @@ class UserStore:
         known = set(self.archive.project_codes())
         unknown = [c for c in codes if c not in known]
         if unknown:
-            raise NotFoundError(f"项目 {'、'.join(unknown)} 不存在(已有:{'、'.join(sorted(known)) or '无'})")
+            raise NotFoundError(f"项目 {show_input('、'.join(unknown))} 不存在(已有:{'、'.join(sorted(known)) or '无'})")
         return codes
 
     @staticmethod
@@ -216,7 +224,7 @@ class UserStore:
                     fn(data)
                     users[i] = Account.model_validate(data)
                     return users[i]
-            raise NotFoundError(f"用户 {name} 不存在")
+            raise NotFoundError(f"用户 {show_input(name)} 不存在")
 
         result: Account = self._change(action, name, summary, edit)
         return result
@@ -263,7 +271,7 @@ class UserStore:
         def drop(d: dict[str, Any]) -> None:
             kept = [t for t in d["tokens"] if t["id"] != token_id]
             if len(kept) == len(d["tokens"]):
-                raise NotFoundError(f"用户 {name} 没有令牌 {token_id}")
+                raise NotFoundError(f"用户 {show_input(name)} 没有令牌 {show_input(token_id)}")
             d["tokens"] = kept
 
         return self._edit(name, "user.token_revoke", f"吊销用户 {name} 的接口令牌 {token_id}", drop)

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Literal
 
+from docgen.errors import quote_input
+
 # code -> (Chinese label, where it is filed: "dossier", "project" or "both")
 DOC_TYPES: dict[str, tuple[str, str]] = {
     # 签约
@@ -97,7 +99,7 @@ def doc_type_code(value: str) -> str:
         if text == label:
             return code
     known = "、".join(f"{c}({label})" for c, (label, _) in list(DOC_TYPES.items())[:6])
-    raise ValueError(f"未知的文件类型 {value!r}(例如:{known}……;`docgen document types` 列出全部)")
+    raise ValueError(f"未知的文件类型{quote_input(value)}(例如:{known}……;`docgen document types` 列出全部)")
 
 
 def doc_type_label(code: str) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from docgen.errors import UsageError
+from docgen.errors import UsageError, quote_input
 
 _PART_RE = re.compile(r"^(?P<name>[a-z_][a-z0-9_]*)(?:\[(?P<index>\d+)\])?$")
 # Lists of records that `set` must not replace wholesale (they have their own commands).
@@ -29,12 +29,12 @@ def apply_assignments(data: dict[str, Any], assignments: dict[str, str], *, prot
         for i, part in enumerate(parts):
             m = _PART_RE.match(part)
             if m is None:
-                raise UsageError(f"字段路径 {path!r} 无效(应如 stage 或 owners[0].phone)")
+                raise UsageError(f"字段路径{quote_input(path)}无效(应如 stage 或 owners[0].phone)")
             name, index = m["name"], m["index"]
             last = i == len(parts) - 1
             if not isinstance(node, dict) or name not in node:
                 known = "、".join(node) if isinstance(node, dict) else ""
-                raise UsageError(f"没有字段 {path!r}(可用:{known})")
+                raise UsageError(f"没有字段{quote_input(path)}(可用:{known})")
             if index is None:
                 if last:
                     if isinstance(node[name], list | dict):

@@ -15,7 +15,7 @@ import os
 import stat
 from pathlib import Path
 
-from docgen.errors import UnsafePathError
+from docgen.errors import UnsafePathError, quote_input
 
 CHUNK = 1 << 20
 
@@ -112,10 +112,10 @@ def safe_join(root: Path, relative: str) -> Path:
     rel = relative.replace("\\", "/")
     parts = [p for p in rel.split("/") if p not in ("", ".")]
     if rel.startswith("/") or (len(rel) > 1 and rel[1] == ":") or ".." in parts or not parts:
-        raise UnsafePathError(f"路径 {relative!r} 不在档案库内(不允许绝对路径或 ..)")
+        raise UnsafePathError(f"路径{quote_input(relative)}不在档案库内(不允许绝对路径或 ..)")
     candidate = root.joinpath(*parts)
     if _leaves_root(_resolved_root(os.path.abspath(root)), parts):
-        raise UnsafePathError(f"路径 {relative!r} 指向档案库之外")
+        raise UnsafePathError(f"路径{quote_input(relative)}指向档案库之外")
     return candidate
 
 

@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel
 from pydantic import ValidationError as PydanticValidationError
 
-from docgen.errors import RecordError
+from docgen.errors import RecordError, quote_input
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -110,7 +110,7 @@ def located(
             ctx_error = err.get("ctx", {}).get("error")
             message = str(ctx_error) if ctx_error is not None else err.get("msg", "")
         elif kind in ("literal_error", "enum"):
-            message = f"取值 {err.get('input')!r} 无效,应为 {_allowed(str(err.get('ctx', {}).get('expected', '')))}"
+            message = f"取值{quote_input(err.get('input'))}无效,应为 {_allowed(str(err.get('ctx', {}).get('expected', '')))}"
         elif kind.startswith("date_") and isinstance(err.get("input"), str):
             message = _date_message(err["input"])
         else:

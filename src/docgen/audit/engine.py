@@ -34,7 +34,7 @@ from docgen.audit.crossindex import CrossIndex
 from docgen.audit.findings import SEVERITY_RANK, Finding
 from docgen.audit.rules import Rules, load_rules
 from docgen.certificates.prerequisites import PrerequisiteState, blockers, phase_of
-from docgen.errors import DocgenError, NotFoundError, RecordError, UsageError
+from docgen.errors import DocgenError, NotFoundError, RecordError, UsageError, quote_input
 from docgen.models import Dossier, Project
 from docgen.progress import Progress
 from docgen.units import check_project_code
@@ -65,9 +65,9 @@ class AuditFilter:
     def check(self) -> None:
         """Raise UsageError for a filter value that cannot match anything."""
         if self.stage is not None and self.stage not in STAGES:
-            raise UsageError(f"阶段 {self.stage!r} 无效,应为 {'、'.join(STAGES)}")
+            raise UsageError(f"阶段{quote_input(self.stage)}无效,应为 {'、'.join(STAGES)}")
         if self.min_severity not in ("error", "warning", "info"):
-            raise UsageError(f"严重程度 {self.min_severity!r} 无效,应为 error、warning 或 info")
+            raise UsageError(f"严重程度{quote_input(self.min_severity)}无效,应为 error、warning 或 info")
 
 
 class Auditor:

@@ -22,7 +22,7 @@ from typing import IO, Any, Protocol
 
 from docgen.audit.findings import COLUMNS, RULES, SEVERITY_LABELS, Finding
 from docgen.audit.summary import Summary
-from docgen.errors import UsageError
+from docgen.errors import UsageError, quote_input
 
 FORMATS = ("csv", "json", "xlsx", "html")
 
@@ -163,7 +163,7 @@ def open_report(fmt: str, path: Path) -> ReportWriter:
     """A writer for a format (``csv``, ``json``, ``xlsx``, ``html``)."""
     writers: dict[str, type[Any]] = {"csv": CsvReport, "json": JsonReport, "xlsx": XlsxReport, "html": HtmlReport}
     if fmt not in writers:
-        raise UsageError(f"报表格式 {fmt!r} 无效,应为 {'、'.join(FORMATS)}")
+        raise UsageError(f"报表格式{quote_input(fmt)}无效,应为 {'、'.join(FORMATS)}")
     try:
         writer: ReportWriter = writers[fmt](path)
     except OSError as exc:

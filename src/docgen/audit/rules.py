@@ -22,7 +22,7 @@ from pydantic import ValidationError as PydanticValidationError
 
 from docgen.audit.findings import RULES
 from docgen.certificates.requirements import CertificateRules, default_certificate_rules
-from docgen.errors import ConflictError, RecordError
+from docgen.errors import ConflictError, RecordError, quote_input
 from docgen.vocab import DOC_TYPES, STAGES, Stage, doc_type_code
 
 if TYPE_CHECKING:
@@ -53,7 +53,7 @@ def _rule_id(value: str) -> str:
     if value not in RULES:
         close = difflib.get_close_matches(value, list(RULES), n=1)
         hint = f"(是否应为 {close[0]}?)" if close else "(`docgen rules show` 列出全部规则)"
-        raise ValueError(f"未知的规则 {value!r}{hint}")
+        raise ValueError(f"未知的规则{quote_input(value)}{hint}")
     return value
 
 

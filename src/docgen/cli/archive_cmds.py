@@ -22,7 +22,7 @@ from docgen.cli.common import (
     table,
 )
 from docgen.dates import parse_date
-from docgen.errors import UsageError
+from docgen.errors import UsageError, quote_input
 from docgen.models import CONDITION_ITEMS
 from docgen.present import (
     batch_view,
@@ -358,7 +358,7 @@ def dossier_show(app: App, key: str, as_json: bool, reveal: bool, reason: str | 
 def _owner_from_spec(spec: str, role: str) -> dict[str, str]:
     parts = [p.strip() for p in spec.replace(",", ",").split(",")]
     if len(parts) < 2:
-        raise UsageError(f"共有人 {spec!r} 应写成 姓名,身份证号码[,电话]")
+        raise UsageError(f"共有人{quote_input(spec)}应写成 姓名,身份证号码[,电话]")
     return {"name": parts[0], "id_number": parts[1], "phone": parts[2] if len(parts) > 2 else "", "role": role}
 
 

@@ -12,7 +12,7 @@ from typing import Any
 import click
 
 from docgen.cli.common import App, console, emit_json, kv, parse_assignments, pass_app
-from docgen.errors import UsageError
+from docgen.errors import UsageError, quote_input
 from docgen.services import cases
 
 JSON = click.option("--json", "as_json", is_flag=True, help="以 JSON 输出(供脚本使用)。")
@@ -211,7 +211,7 @@ def settlement() -> None:
 def _item(spec: str) -> dict[str, str]:
     parts = [p.strip() for p in spec.replace(",", ",").split(",")]
     if len(parts) != 5:
-        raise UsageError(f"结算项 {spec!r} 应写成 维修项目,单位,申报数量,核定数量,合同单价")
+        raise UsageError(f"结算项{quote_input(spec)}应写成 维修项目,单位,申报数量,核定数量,合同单价")
     return {"item": parts[0], "unit": parts[1], "declared_qty": parts[2], "approved_qty": parts[3],
             "unit_price": parts[4]}
 

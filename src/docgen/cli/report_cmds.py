@@ -21,6 +21,7 @@ from docgen.cli.common import DATE, App, console, emit_json, kv, pass_app, table
 
 WARNINGS_EXIT = 3
 TERMINAL_ROWS = 25
+ASK_PROJECT = "请同时给 --project,如 --project HXSZ --batch B01"  # where a CLI user names the project
 
 
 @contextlib.contextmanager
@@ -68,6 +69,7 @@ def report(ctx: click.Context, app: App, project: str | None, batch: str | None,
     from docgen.services.report import write_report
 
     filters = Filters(project.upper() if project else None, batch, date_from, date_to, as_of)
+    filters.check(as_of or app.session.today(), ASK_PROJECT)  # the core's rule, said with this command's flags
     to_stdout = fmt == "json" and out is None
     with _progress("正在统计") as tick:
         outcome = write_report(app.session, filters, fmt=fmt, out=None if to_stdout else out, fail_on=fail_on,

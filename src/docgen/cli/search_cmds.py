@@ -21,7 +21,7 @@ from docgen.cli.common import (
     reveal_reason,
     shown_where,
 )
-from docgen.errors import UsageError
+from docgen.errors import UsageError, quote_input
 
 EXPORT_ALL = 100_000  # hits an export writes when no --limit is given
 
@@ -51,7 +51,7 @@ def _date(value: str | None, flag: str) -> dt.date | None:
             year, month = parsed.year, parsed.month if fmt == "%Y-%m" else 12
             return dt.date(year, month, calendar.monthrange(year, month)[1])
         return parsed
-    raise UsageError(f"{flag} 的日期 {value!r} 无法识别,应为 2026-06-30、2026-06 或 2026")
+    raise UsageError(f"{flag} 的日期{quote_input(value)}无法识别,应为 2026-06-30、2026-06 或 2026")
 
 
 def _yes_no(value: str | None, flag: str) -> bool | None:

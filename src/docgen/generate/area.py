@@ -18,12 +18,16 @@ A contract may agree other terms (:class:`~docgen.models.AreaRule` on the batch:
 another band, no adjustment inside it, the buyer paying an excess, another
 multiple); the statutory rule is its defaults.
 
-The unit price is the contract's (``Dossier.unit_price``) or, without one,
-总房款 ÷ 合同面积 kept as an exact fraction (``1250000 / 89.5`` does not
-terminate).  Everything is computed with :class:`fractions.Fraction` and
-rounded **once**, at the end, to the fen, half up (四舍五入); the line amounts
-printed on the sheet are each rounded the same way for display, so they may
-differ from the total by a fen, which the sheet says.
+The unit price (合同单价) is a yuan amount to the fen, the one the sheet prints:
+the contract's (``Dossier.unit_price``) or, without one, 总房款 ÷ 合同面积
+rounded half up to the fen (``1250000 / 89.5`` = 13,966.4804… → 13,966.48).
+Keeping that quotient as an exact fraction would make the sheet disagree with
+itself: a person checking 面积差 × the printed price by hand would be a fen off
+(0.51 m² × 13,966.48 = 7,122.9048 → 7,122.90, the fraction gives 7,122.91).
+Each line is area × that price × multiple, exact (:class:`fractions.Fraction`);
+the total is their sum rounded **once**, at the end, to the fen, half up
+(四舍五入).  The line amounts printed are each rounded the same way for display,
+so with two lines they may differ from the total by a fen, which the sheet says.
 
 :func:`area_adjustment` is pure (records in, numbers out): the generator, the
 templates check and the tests all call it.
@@ -159,7 +163,7 @@ def area_adjustment(
     elif price_total is not None:
         if price_total <= 0:
             raise AreaAdjustmentError(f"{where} 的总房款为 {price_total} 元,应大于 0,请核对")
-        price = Fraction(price_total) / a
+        price = Fraction(round_fen(Fraction(price_total) / a))  # a yuan amount, as printed (module docstring)
         source = "总房款 ÷ 合同面积"
     else:
         raise AreaAdjustmentError(f"{where} 未登记合同单价或总房款,无法计算面积补差")

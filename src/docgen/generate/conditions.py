@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 from docgen.archive.records import build
 from docgen.archive.revisions import check
-from docgen.errors import NotFoundError, UsageError
+from docgen.errors import NotFoundError, UsageError, quote_input
 from docgen.generate.filters import cn_date
 from docgen.models import CONDITION_ITEMS, Batch, DeliveryCondition, Document, Phase, Project
 from docgen.session import Session
@@ -153,7 +153,7 @@ def condition_code(text: str) -> str:
     code = ALIASES.get(text.strip())
     if code is None:
         names = "、".join(f"{k}({v})" for k, v in CONDITION_ITEMS.items())
-        raise UsageError(f"没有交付条件 {text!r};可登记的有:{names}(竣工验收备案、预售许可证、面积实测由项目和档案资料得出)")
+        raise UsageError(f"没有交付条件{quote_input(text)};可登记的有:{names}(竣工验收备案、预售许可证、面积实测由项目和档案资料得出)")
     return code
 
 
@@ -164,13 +164,13 @@ def set_condition(session: Session, ref: str, item: str, *, status: str = "已�
     ``status`` 已落实 needs a date (default today); an evidence id must be an archived document.
     """
     if ref.count("/") != 1:
-        raise UsageError(f"批次 {ref!r} 应写成 项目/批次编号,如 HXSZ/B01")
+        raise UsageError(f"批次{quote_input(ref)}应写成 项目/批次编号,如 HXSZ/B01")
     project, batch_id = (part.strip() for part in ref.split("/"))
     project = project.upper()
     session.require("handover", project)
     code = condition_code(item)
     if status not in ("已落实", "未落实", "不适用"):
-        raise UsageError(f"落实情况应为 已落实、未落实 或 不适用,而不是 {status!r}")
+        raise UsageError(f"落实情况应为 已落实、未落实 或 不适用,而不是{quote_input(status)}")
     day = on or (session.today() if status == "已落实" else None)
     if day is not None and day > session.today():
         raise UsageError(f"落实日期 {day:%Y-%m-%d} 晚于今天;请在落实后再登记")

@@ -167,7 +167,7 @@ def area_context(project: Project, batch: Batch, dossier: Dossier, adj: AreaAdju
     price_text = f"{money(_fen(price))} 元/㎡"
     if adj.price_source != "合同单价":
         assert dossier.price_total is not None
-        price_text += f"（总房款¥{money(dossier.price_total)}÷{_area(adj.contract_area)}㎡）"
+        price_text += f"（总房款¥{money(dossier.price_total)}÷{_area(adj.contract_area)}㎡，四舍五入至分）"
     rule = adj.rule
     basis = f"{STATUTE}（合同未另行约定）" if adj.statutory else f"{rule.basis}约定"
     lines = [

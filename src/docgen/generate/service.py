@@ -44,7 +44,14 @@ from typing import TYPE_CHECKING, Any
 from docgen import privacy
 from docgen.archive import Archive, Transaction
 from docgen.archive.revisions import stamp
-from docgen.errors import DocgenError, NotFoundError, RecordError, UnsafePathError, UsageError
+from docgen.errors import (
+    DocgenError,
+    NotFoundError,
+    RecordError,
+    UnsafePathError,
+    UsageError,
+    quote_input,
+)
 from docgen.generate import context as ctx_mod
 from docgen.generate.area import AreaAdjustment, AreaAdjustmentError, area_adjustment
 from docgen.generate.catalog import TEMPLATES, template_path
@@ -233,7 +240,7 @@ class Generator:
             try:
                 return self.archive.batch(project, check_safe_id(batch_id, "批次编号"))
             except ValueError as exc:  # a malformed project code
-                raise UnsafePathError(f"交房批次 {ref!r} 无效:{exc}") from exc
+                raise UnsafePathError(f"交房批次{quote_input(ref)}无效:{exc}") from exc
         check_safe_id(ref, "批次编号")
         codes = self.archive.project_codes()
         if self.session is not None:

@@ -6,6 +6,8 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from docgen.errors import quote_input
+
 
 class IngestSettings(BaseModel):
     """``[ingest]``: inbox folder, stability delay, polling, review threshold, OCR resolution, limits."""
@@ -14,17 +16,17 @@ class IngestSettings(BaseModel):
     inbox: Path = Path("inbox")
     # where processing/failed/review/duplicates live; default: inside the inbox (same filesystem, so claims are atomic renames)
     areas: Path | None = None
-    stable_seconds: float = 2.0
+    stable_seconds: float = Field(2.0, ge=0)
     # after the writer closed the file (or renamed it into the inbox), as seen by the native observer
-    closed_settle_seconds: float = 0.1
+    closed_settle_seconds: float = Field(0.1, ge=0)
     # a file whose format says its end is missing (a PDF without %%EOF) waits this long after its last change
-    incomplete_seconds: float = 60.0
+    incomplete_seconds: float = Field(60.0, ge=0)
     # sub-folders of the inbox (scanner folders such as 扫描仪1/) are watched and ingested too
     recursive: bool = True
     poll: bool = False
-    poll_interval: float = 5.0
-    rescan_interval: float = 60.0
-    review_threshold: float = 0.8
+    poll_interval: float = Field(5.0, gt=0)
+    rescan_interval: float = Field(60.0, gt=0)
+    review_threshold: float = Field(0.8, ge=0, le=1)  # identification confidence below this goes to review/
     ocr_dpi: int = Field(300, ge=100, le=600)
     qr_dpi: int = Field(150, ge=72, le=600)
     max_image_pixels: int = Field(80_000_000, ge=1_000_000)
@@ -46,7 +48,7 @@ class IngestSettings(BaseModel):
             return None
         value = value.strip()
         if not value.startswith(("redis://", "rediss://", "unix://")):
-            raise ValueError(f"workers 应为 Redis 地址,如 redis://识别服务器:6379/0(现为 {value!r})")
+            raise ValueError(f"workers 应为 Redis 地址,如 redis://识别服务器:6379/0(现为{quote_input(value)})")
         return value
 
     @property

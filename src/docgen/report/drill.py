@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
-from docgen.errors import UsageError
-from docgen.report.facts import KINDS, Event
+from docgen.errors import UsageError, quote_input, show_input
+from docgen.report.facts import KINDS, Event, check_period_day
 
 DIMENSIONS: dict[str, str] = {
     "project": "项目", "batch": "批次", "building": "楼栋", "unit": "房号", "layout": "户型", "stage": "阶段",
@@ -35,6 +35,17 @@ DIMENSIONS: dict[str, str] = {
     "accepted_by": "截至该日已收房",
 }
 """Every criterion a drill-down may name, with its Chinese name (what a list page shows as its title)."""
+DATE_CRITERIA = ("accepted_by",)
+"""Criteria whose value is a day (YYYY-MM-DD), checked as the period is."""
+PERIOD_LABELS = {"from": "开始日期", "to": "结束日期"}
+
+
+def _date(name: str, raw: str) -> dt.date:
+    label = PERIOD_LABELS.get(name) or DIMENSIONS.get(name, name)
+    try:
+        return dt.date.fromisoformat(raw)
+    except ValueError as exc:
+        raise UsageError(f"筛选条件 {name}({label})的值{quote_input(raw)}不是日期,应为 YYYY-MM-DD") from exc
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,14 +80,22 @@ class Drill:
         for name in ("from", "to"):
             raw = values.pop(name, "")
             if raw:
-                try:
-                    dates[name] = dt.date.fromisoformat(raw)
-                except ValueError as exc:
-                    raise UsageError(f"筛选条件 {name}={raw} 不是日期(应为 YYYY-MM-DD)") from exc
+                dates[name] = _date(name, raw)
         unknown = sorted(set(values) - set(DIMENSIONS))
         if unknown:
-            raise UsageError(f"未知的筛选条件 {'、'.join(unknown)}")
+            raise UsageError(f"未知的筛选条件 {show_input('、'.join(unknown))}")
+        for name in DATE_CRITERIA:
+            if values.get(name):
+                values[name] = _date(name, values[name]).isoformat()
         return cls(kind, tuple(sorted(values.items())), dates["from"], dates["to"])
+
+    def check(self, today: dt.date) -> None:
+        """UsageError for a day outside the figures' range (the same rule as :meth:`Filters.check`)."""
+        check_period_day(self.date_from, f"筛选条件 from({PERIOD_LABELS['from']})", today)
+        check_period_day(self.date_to, f"筛选条件 to({PERIOD_LABELS['to']})", today)
+        for name, value in self.criteria:
+            if name in DATE_CRITERIA and value:
+                check_period_day(dt.date.fromisoformat(value), f"筛选条件 {name}({DIMENSIONS[name]})", today)
 
     @property
     def query(self) -> str:

@@ -63,6 +63,27 @@ NO_CAUSE = "(未核实)"
 NO_LAYOUT = ""
 
 
+FIRST_YEAR = 1990
+"""No period of the figures starts before this year: the department keeps no record of a house sold earlier."""
+YEARS_AHEAD = 1
+"""…nor ends more than this many years after today: a period far in the future is a typing error (9999-12-31)."""
+BATCH_NEEDS_PROJECT = "按批次统计须先选择项目(批次编号只在一个项目内有效)"
+
+
+def period_range(today: dt.date) -> tuple[dt.date, dt.date]:
+    """The days a period of the figures (or a drill-down's day) may name, judged on ``today``."""
+    return dt.date(FIRST_YEAR, 1, 1), dt.date(today.year + YEARS_AHEAD, 12, 31)
+
+
+def check_period_day(day: dt.date | None, label: str, today: dt.date) -> None:
+    """UsageError when ``day`` (labelled ``label``: 开始日期, 截至该日已收房) lies outside :func:`period_range`."""
+    if day is None:
+        return
+    first, last = period_range(today)
+    if not first <= day <= last:
+        raise UsageError(f"{label} {day} 超出可统计的范围:应在 {first} 至 {last} 之间")
+
+
 @dataclass(frozen=True, slots=True)
 class Filters:
     """Which records the figures cover: a project, a batch, a period; and the day "now" is judged on."""
@@ -73,12 +94,21 @@ class Filters:
     date_to: dt.date | None = None
     today: dt.date | None = None
 
-    def check(self) -> None:
-        """UsageError for a period that ends before it starts."""
+    def check(self, today: dt.date | None = None, ask_project: str = "") -> None:
+        """UsageError for a period outside :func:`period_range`, one that ends before it starts, a batch without its project.
+
+        ``today`` bounds the period (default: :attr:`today`, else the real
+        date); ``ask_project`` is the caller's clause saying how its user
+        chooses the project (the CLI's flag, the dashboard's list), appended
+        to the one message so that it reads right in either.
+        """
+        day = today or self.today or dt.date.today()
+        check_period_day(self.date_from, "开始日期", day)
+        check_period_day(self.date_to, "结束日期", day)
         if self.date_from and self.date_to and self.date_from > self.date_to:
             raise UsageError(f"开始日期 {self.date_from} 晚于结束日期 {self.date_to}")
         if self.batch is not None and self.project is None:
-            raise UsageError("按批次统计须同时指定项目(--project HXSZ --batch B01)")
+            raise UsageError(BATCH_NEEDS_PROJECT + (f";{ask_project}" if ask_project else ""))
 
     def within(self, day: dt.date | None) -> bool:
         """True if ``day`` lies in the period (a record without a day is in every period)."""

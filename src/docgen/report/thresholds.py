@@ -76,11 +76,16 @@ class HandoverPlan(_Strict):
 
 
 class RepairsOverdue(_Strict):
-    """Open repairs past the completion deadline: at least ``min_count`` and a share of the open ones ≥ ``max_share``."""
+    """Open repairs past the completion deadline: at least ``min_count`` and a share of the open ones ≥ ``max_share``.
+
+    The share alone is noise on a small base (1 overdue of 2 open is 50 %):
+    ``min_count`` is how many overdue tickets make a pattern worth a warning;
+    each overdue ticket is still counted in the figures and listed behind them.
+    """
 
     severity: Severity = "warning"
     max_share: float = Field(0.2, ge=0, le=1)
-    min_count: int = Field(1, ge=1)
+    min_count: int = Field(3, ge=1)
 
 
 class ContractorSlow(_Strict):

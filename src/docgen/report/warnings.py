@@ -13,7 +13,8 @@ Kinds (:data:`docgen.report.thresholds.WARNING_KINDS`):
   after its first);
 - ``handover_behind_plan``: while a window runs (and for a while after it), the
   收房率 on the last plan day reached is below the plan;
-- ``repairs_overdue``: the share of open repairs past the completion deadline;
+- ``repairs_overdue``: the share of open repairs past the completion deadline, once at least
+  ``min_count`` of them are (a share of one or two tickets is noise);
 - ``contractor_slow``: a contractor's median completion days;
 - ``layout_defects``: a 户型 whose repairs of one component per 100 delivered
   units reach a factor of the project's rate (a design signal);

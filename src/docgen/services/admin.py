@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from docgen.errors import DocgenError, NotFoundError, StaleEditError, UsageError
+from docgen.errors import DocgenError, NotFoundError, StaleEditError, UsageError, show_input
 from docgen.session import Session
 from docgen.users import Account, UserStore
 
@@ -153,7 +153,7 @@ def template_file(session: Session, kind: str) -> Path:
     from docgen.generate.catalog import TEMPLATES, template_path
 
     if kind not in TEMPLATES:
-        raise NotFoundError(f"没有模板 {kind}")
+        raise NotFoundError(f"没有模板 {show_input(kind)}")
     path = template_path(session.config.generate, kind)
     if not path.is_file():
         raise NotFoundError(f"模板文件 {path.name} 不存在")
@@ -174,7 +174,7 @@ def replace_template(session: Session, kind: str, data: bytes, *, original_name:
     from docgen.generate.catalog import TEMPLATES, check_template, templates_folder
 
     if kind not in TEMPLATES:
-        raise NotFoundError(f"没有模板 {kind}")
+        raise NotFoundError(f"没有模板 {show_input(kind)}")
     if not data:
         raise UsageError("请选择要上传的 .docx 文件")
     if len(data) > MAX_TEMPLATE_BYTES:

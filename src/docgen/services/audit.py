@@ -16,7 +16,7 @@ from typing import Any
 from docgen.audit.engine import AuditFilter, Auditor
 from docgen.audit.findings import Finding, at_or_above
 from docgen.audit.summary import Summary
-from docgen.errors import UsageError
+from docgen.errors import UsageError, quote_input
 from docgen.progress import Progress
 from docgen.session import Session
 
@@ -74,7 +74,7 @@ def run_audit(session: Session, request: AuditRequest, progress: Progress | None
     threshold = request.fail_on or session.config.audit.fail_on
     fmt, out = request.fmt, request.out
     if fmt is not None and fmt not in REPORT_FORMATS:
-        raise UsageError(f"报表格式 {fmt!r} 无效,应为 {'、'.join(REPORT_FORMATS)}")
+        raise UsageError(f"报表格式{quote_input(fmt)}无效,应为 {'、'.join(REPORT_FORMATS)}")
     if fmt and out is None:
         out = Path(f"audit-{auditor.today:%Y%m%d}.{fmt}")
     elif out is not None and fmt is None:

@@ -16,7 +16,15 @@ from typing import Any
 
 from docgen.approvals import approval_chain, next_role
 from docgen.archive.revisions import REVISION_FIELDS
-from docgen.errors import ConflictError, NotFoundError, PermissionDenied, RecordError, UsageError
+from docgen.errors import (
+    ConflictError,
+    NotFoundError,
+    PermissionDenied,
+    RecordError,
+    UsageError,
+    quote_input,
+    show_input,
+)
 from docgen.models import Complaint, Dossier, RepairTicket, Revisit, Settlement
 from docgen.money import money_str
 from docgen.session import Session
@@ -48,7 +56,7 @@ def _day(value: dt.date | str | None, session: Session, what: str) -> str:
     try:
         return dt.date.fromisoformat(value.strip()).isoformat()
     except ValueError as exc:
-        raise UsageError(f"{what} {value!r} 不是有效日期(应为 YYYY-MM-DD,且该日存在)") from exc
+        raise UsageError(f"{what}{quote_input(value)}不是有效日期(应为 YYYY-MM-DD,且该日存在)") from exc
 
 
 def _filled(**fields: tuple[str, str]) -> None:
@@ -68,7 +76,7 @@ def _case_key(session: Session, record_id: str, permission: str) -> tuple[str, s
     try:
         session.check_key(key)
     except NotFoundError as exc:
-        raise NotFoundError(f"记录 {record_id} 不存在或无权查看") from exc
+        raise NotFoundError(f"记录 {show_input(record_id)} 不存在或无权查看") from exc
     session.require(permission)
     return key, kind
 
@@ -134,7 +142,7 @@ def close_repair(session: Session, ticket_id: str, *, acceptance: str, on: dt.da
     """Record the owner's acceptance (业主验收): 合格 closes the ticket; 不合格 keeps it 待验收."""
     _case_key(session, ticket_id, "cases")
     if acceptance not in ("合格", "不合格"):
-        raise UsageError(f"验收结果应为 合格 或 不合格,而不是 {acceptance!r}")
+        raise UsageError(f"验收结果应为 合格 或 不合格,而不是{quote_input(acceptance)}")
     day = _day(on, session, "验收日期")
 
     def change(data: dict[str, Any], record: Any, _d: Dossier) -> None:
@@ -222,7 +230,7 @@ def link_complaint(session: Session, complaint_id: str, repair_ids: Iterable[str
         known = {r.id for r in dossier.repairs}
         missing = [r for r in wanted if r not in known]
         if missing:
-            raise NotFoundError(f"投诉 {complaint_id} 所在档案 {dossier.key} 中没有报修单 {'、'.join(missing)}")
+            raise NotFoundError(f"投诉 {show_input(complaint_id)} 所在档案 {dossier.key} 中没有报修单 {show_input('、'.join(missing))}")
         data["related_repairs"] = list(dict.fromkeys([*record.related_repairs, *wanted]))
 
     result: Complaint = session.archive.modify_case(
@@ -289,7 +297,7 @@ def link_revisit(session: Session, revisit_id: str, case_id: str, *, revision: i
         if target:
             known = {r.id for r in dossier.repairs} | {c.id for c in dossier.complaints}
             if target not in known:
-                raise NotFoundError(f"回访 {revisit_id} 所在档案 {dossier.key} 中没有报修单或投诉 {target}")
+                raise NotFoundError(f"回访 {show_input(revisit_id)} 所在档案 {dossier.key} 中没有报修单或投诉 {show_input(target)}")
         data["related"] = target or None
 
     result: Revisit = session.archive.modify_case(
@@ -360,13 +368,13 @@ def approve_settlement(
     """
     key, kind = session.archive.locate_case(sheet_id)
     if kind != "settlements":
-        raise NotFoundError(f"{sheet_id} 不是第三方维修结算")
+        raise NotFoundError(f"{show_input(sheet_id)} 不是第三方维修结算")
     try:
         session.check_key(key)
     except NotFoundError as exc:
-        raise NotFoundError(f"记录 {sheet_id} 不存在或无权查看") from exc
+        raise NotFoundError(f"记录 {show_input(sheet_id)} 不存在或无权查看") from exc
     if decision not in ("同意", "不同意"):
-        raise UsageError(f"签字意见应为 同意 或 不同意,而不是 {decision!r}")
+        raise UsageError(f"签字意见应为 同意 或 不同意,而不是{quote_input(decision)}")
     if decision == "不同意" and not note.strip():
         raise UsageError("驳回(不同意)须写明理由,以便经办人修改")
     day = _day(on, session, "签字日期")

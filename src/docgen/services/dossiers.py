@@ -17,7 +17,7 @@ from docgen.archive.edit import apply_assignments
 from docgen.archive.records import build
 from docgen.archive.revisions import REVISION_FIELDS, check
 from docgen.certificates.numbers import number_key, refuse_taken_certificate
-from docgen.errors import NotFoundError, UsageError
+from docgen.errors import NotFoundError, UsageError, quote_input, show_input
 from docgen.models import Batch, BatchUnit, Dossier, Phase, Project
 from docgen.services.cases import dossier_key
 from docgen.session import Session
@@ -29,7 +29,7 @@ _PROTECTED_EXTRA = set(REVISION_FIELDS)
 def batch_ref(ref: str) -> tuple[str, str]:
     """``HXSZ/B01`` → (``HXSZ``, ``B01``); a UsageError explains the form otherwise."""
     if ref.count("/") != 1:
-        raise UsageError(f"批次 {ref!r} 应写成 项目/批次编号,如 HXSZ/B01")
+        raise UsageError(f"批次{quote_input(ref)}应写成 项目/批次编号,如 HXSZ/B01")
     project, batch_id = ref.split("/")
     return project.strip().upper(), batch_id.strip()
 
@@ -124,7 +124,7 @@ def update_batch_unit(session: Session, ref: str, unit: str, assignments: Mappin
     with session.archive.edit_batch(project_code, batch_id, "batch.unit", f"更新批次 {ref} 中 {code}") as b:
         entry = next((u for u in b.units if u.unit == code), None)
         if entry is None:
-            raise NotFoundError(f"房号 {code} 不在批次 {project_code}/{batch_id} 中")
+            raise NotFoundError(f"房号 {show_input(code)} 不在批次 {project_code}/{batch_id} 中")
         check(entry, revision, f"批次 {project_code}/{batch_id} 中的 {entry.unit}")
         data = entry.model_dump(mode="json")
         apply_assignments(data, dict(assignments), protected={"unit"} | _PROTECTED_EXTRA)

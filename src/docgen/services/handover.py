@@ -23,7 +23,7 @@ from typing import Any
 
 from docgen.archive.records import build
 from docgen.archive.revisions import check, stamp_batch, stamp_dossier
-from docgen.errors import ConflictError, NotFoundError, UsageError
+from docgen.errors import ConflictError, NotFoundError, UsageError, quote_input, show_input
 from docgen.models import Batch, BatchUnit, RepairTicket
 from docgen.services.dossiers import batch_ref
 from docgen.session import Session
@@ -84,7 +84,7 @@ def _unit_code(unit: str) -> str:
 def _entry(batch: Batch, code: str) -> BatchUnit:
     entry = next((u for u in batch.units if u.unit == code), None)
     if entry is None:
-        raise NotFoundError(f"房号 {code} 不在批次 {batch.project}/{batch.id} 中")
+        raise NotFoundError(f"房号 {show_input(code)} 不在批次 {batch.project}/{batch.id} 中")
     return entry
 
 
@@ -102,7 +102,7 @@ def move_unit(session: Session, ref: str, unit: str, to: str, *, revision: int |
     session.require("handover", project)
     code = _unit_code(unit)
     if to not in ACTION_LABELS:
-        raise UsageError(f"状态 {to!r} 无效,应为 {'、'.join(ACTION_LABELS)}")
+        raise UsageError(f"状态{quote_input(to)}无效,应为 {'、'.join(ACTION_LABELS)}")
     if to in ("整改中", "拒收") and not note.strip():
         raise UsageError("需整改或拒收时请写明问题或原因")
     archive = session.archive

@@ -41,7 +41,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from docgen import privacy
-from docgen.errors import DocgenError, NotFoundError, UsageError
+from docgen.errors import DocgenError, NotFoundError, UsageError, show_input
 from docgen.ingest.areas import Areas, move_no_clobber, safe_name
 from docgen.ingest.names import display_name, fit_name, name_bytes, safe_text, text_name
 from docgen.ingest.settings import IngestSettings
@@ -348,7 +348,7 @@ def review_item(session: Session, settings: IngestSettings, review_id: str) -> R
     for entry in Areas(settings.areas_root).reviews():
         if str(entry.get("id", "")) == wanted and _review_visible(session, entry):
             return _review_item(session, entry)
-    raise NotFoundError(f"待确认文件 {review_id} 不存在(可能已被他人处理)或无权查看")
+    raise NotFoundError(f"待确认文件 {show_input(review_id)} 不存在(可能已被他人处理)或无权查看")
 
 
 def file_review(session: Session, settings: IngestSettings, review_id: str, owner_key: str, doc_type: str, *,

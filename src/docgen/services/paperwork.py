@@ -13,7 +13,7 @@ from collections.abc import Collection, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from docgen.errors import UsageError
+from docgen.errors import UsageError, quote_input
 from docgen.generate.refusals import DEFAULT_HINTS, Hints
 from docgen.progress import Progress
 from docgen.session import Session
@@ -69,7 +69,7 @@ def generate(session: Session, kind: str, ref: str, *, output: Path, progress: P
     from docgen.generate.service import Generator
 
     if kind not in KINDS:
-        raise UsageError(f"未知的文书种类 {kind!r}(可用:{'、'.join(KINDS)})")
+        raise UsageError(f"未知的文书种类{quote_input(kind)}(可用:{'、'.join(KINDS)})")
     ref = ref.strip()
     if not ref:
         raise UsageError(f"请给出要生成{KINDS[kind][0]}的{KINDS[kind][1]}")

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from docgen.errors import DocgenError, NotFoundError, UsageError
+from docgen.errors import DocgenError, NotFoundError, UsageError, quote_input, show_input
 from docgen.report.drill import Drill, RecordRef, select
 from docgen.report.facts import Filters, Walker
 from docgen.report.units import UnitImport, UnitSummary, export_units, import_units, summarize_units
@@ -44,12 +44,14 @@ def _codes(session: Session, project: str | None) -> list[str]:
 
 
 def _filters(session: Session, filters: Filters) -> Filters:
-    filters.check()
+    filters.check(filters.today or session.today())
     if filters.project:
         project = filters.project.strip().upper()
-        if filters.batch and filters.batch not in session.archive.batch_ids(project):
-            session.check_project(project)
-            raise NotFoundError(f"项目 {project} 中没有交房批次 {filters.batch}(docgen batch list 查看)")
+        known = session.archive.batch_ids(project)
+        if filters.batch and filters.batch not in known:
+            session.check_project(project)  # the batches of a project in scope may be named
+            have = f"已有:{'、'.join(known)}" if known else "该项目还没有交房批次"
+            raise NotFoundError(f"项目 {show_input(project)} 中没有交房批次{quote_input(filters.batch)}({have})")
         return Filters(project, filters.batch, filters.date_from, filters.date_to, filters.today)
     return filters
 
@@ -116,8 +118,9 @@ def records_behind(session: Session, drill: Drill | str, *, today: dt.date | Non
     if "handler" in criteria or "responder" in criteria or "case_owner" in criteria or \
             ("by" in criteria and drill.kind == "revisits"):
         session.require("figures_people")
-    codes = _codes(session, drill.project)
     day = today or session.today()
+    drill.check(day)
+    codes = _codes(session, drill.project)
     rules, _ = session.workspace.rules()
     walker = Walker(session.archive, codes, Filters(None, None, drill.date_from, drill.date_to, day), day, rules,
                     kinds=frozenset({drill.kind}), titles=True)
@@ -151,9 +154,9 @@ def write_report(session: Session, filters: Filters, *, fmt: str = "table", out:
     from docgen.report.warnings import failing
 
     if fmt not in REPORT_FORMATS:
-        raise UsageError(f"报表格式 {fmt!r} 无效,应为 {'、'.join(REPORT_FORMATS)}")
+        raise UsageError(f"报表格式{quote_input(fmt)}无效,应为 {'、'.join(REPORT_FORMATS)}")
     if fail_on not in ("error", "warning", "info", "never"):
-        raise UsageError(f"--fail-on 应为 error、warning、info 或 never,而不是 {fail_on!r}")
+        raise UsageError(f"--fail-on 应为 error、warning、info 或 never,而不是{quote_input(fail_on)}")
     figures = compute_figures(session, filters, progress=progress)
     if fmt != "table" and out is None:
         out = Path(f"report-{figures['meta']['today'].replace('-', '')}.{fmt}")
@@ -207,6 +210,6 @@ def iter_unit_rows(session: Session, project: str) -> Iterator[dict[str, Any]]:
     session.require("read", code)
     table = session.archive.unit_table(code)
     if table is None:
-        raise NotFoundError(f"项目 {code} 还没有楼盘表")
+        raise NotFoundError(f"项目 {show_input(code)} 还没有楼盘表")
     for u in table.units:
         yield u.model_dump(mode="json")

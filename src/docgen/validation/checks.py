@@ -50,7 +50,7 @@ from decimal import Decimal
 from typing import Any
 
 from docgen.approvals import approval_chain
-from docgen.errors import shown
+from docgen.errors import quote_input, show_input
 from docgen.models import Batch, Dossier, Project, Registration, Settlement
 from docgen.money import money_str
 from docgen.validation.core import Context, Problem
@@ -195,7 +195,7 @@ def _order(out: list[Problem], rec: str, later: tuple[str, dt.date | None], earl
 def _channel(out: list[Problem], ctx: Context, value: str, rec: str, path: str, ref: str) -> None:
     if ctx.channels and value and value not in ctx.channels:
         out.append(Problem("VALID.CHANNEL", rec, "渠道",
-                           f"{of(rec, '渠道')}「{shown(value)}」不在规定渠道中,应为 "
+                           f"{of(rec, '渠道')}{quote_input(value)}不在规定渠道中,应为 "
                            f"{join_or(ctx.rules.vocabularies.channels)}", path, ref))
 
 
@@ -204,14 +204,14 @@ def component_problem(component: str, ctx: Context) -> str | None:
     if not ctx.components or ctx.rules.warranty_for(component) is not None:
         return None
     names = join_or([f"「{c}」" for c in ctx.components])
-    return f"「{shown(component)}」不在保修期表中,应为 {names},或含保修期表中的说法(如 卫生间地面渗漏、厨房下水堵塞)"
+    return f"{quote_input(component)}不在保修期表中,应为 {names},或含保修期表中的说法(如 卫生间地面渗漏、厨房下水堵塞)"
 
 
 def category_problem(category: str, ctx: Context) -> str | None:
     """Why a complaint's category is not in the rules' list (with the allowed ones), or None."""
     if not ctx.categories or category in ctx.categories:
         return None
-    return f"「{shown(category)}」不在规定类别中,应为 {join_or(ctx.rules.vocabularies.complaint_categories)}"
+    return f"{quote_input(category)}不在规定类别中,应为 {join_or(ctx.rules.vocabularies.complaint_categories)}"
 
 
 def _missing_refs(ids: Sequence[str], known: Collection[str], rec: str, label: str, what: str, path: str,
@@ -221,7 +221,7 @@ def _missing_refs(ids: Sequence[str], known: Collection[str], rec: str, label: s
         if x not in known:
             have = "、".join(sorted(known)) if known else "无"
             out.append(Problem("VALID.REFERENCE", rec, label,
-                               f"{of(rec, label)} {shown(x, 40)} 不在本户档案中(本户的{what}:{have})", path, ref))
+                               f"{of(rec, label)} {show_input(x, 40)} 不在本户档案中(本户的{what}:{have})", path, ref))
     return out
 
 
@@ -244,12 +244,12 @@ def approval_problems(s: Settlement, ctx: Context, rec: str = "", path: str = ""
     for a in s.approvals:
         role = a.role
         if role in seen:
-            add("VALID.APPROVAL_ORDER", "会签链", f"{rec} 的会签中「{shown(role)}」签字出现了两次")
+            add("VALID.APPROVAL_ORDER", "会签链", f"{rec} 的会签中{quote_input(role)}签字出现了两次")
             continue
         seen.add(role)
         if role not in chain:
             add("VALID.APPROVAL_ORDER", "会签链",
-                f"{rec} 的会签中有「{shown(role)}」签字,但审定金额 {money_str(s.approved_total)} 元的会签链为 "
+                f"{rec} 的会签中有{quote_input(role)}签字,但审定金额 {money_str(s.approved_total)} 元的会签链为 "
                 f"{chain_text},其中没有该角色")
             continue
         if a.decision == "待签":
@@ -306,7 +306,7 @@ def _settlement(out: list[Problem], ctx: Context, s: Settlement, repair_ids: Col
             f"与已付累计 {money_str(s.paid_before)} 元超过了结算总价 {money_str(s.approved_total)} 元",
             f"{path}.deductions", ref))
     for i, a in enumerate(s.approvals):
-        arec = f"{rec} 的「{shown(a.role)}」签字"
+        arec = f"{rec} 的{quote_input(a.role)}签字"
         apath = f"{path}.approvals[{i}]"
         _texts(out, ctx, a, "Approval", f"{rec} 第 {i + 1} 个签字", apath, ref)
         _date(out, ctx, a.date, arec, "签字日期", f"{apath}.date", ref)
@@ -467,7 +467,7 @@ def _prerequisites(out: list[Problem], ctx: Context, p: Project, rec: str) -> No
     phases = {ph.name for ph in p.phases}
     seen: set[tuple[str, str]] = set()
     for i, item in enumerate(p.prerequisites):
-        label = KIND_LABELS[item.kind] + (f"({shown(item.phase)})" if item.phase else "")
+        label = KIND_LABELS[item.kind] + (f"({show_input(item.phase)})" if item.phase else "")
         irec = f"{rec} 的办证前提「{label}」"
         path = f"prerequisites[{i}]"
         _texts(out, ctx, item, "Prerequisite", irec, path, path)
@@ -476,7 +476,7 @@ def _prerequisites(out: list[Problem], ctx: Context, p: Project, rec: str) -> No
         _order(out, irec, ("办结日期", item.done_on), ("开始办理日期", item.started_on), f"{path}.done_on", path)
         if item.phase and item.phase not in phases:
             out.append(Problem("VALID.REFERENCE", irec, "期名",
-                               f"{irec} 的期名「{shown(item.phase)}」不是本项目的分期"
+                               f"{irec} 的期名{quote_input(item.phase)}不是本项目的分期"
                                f"(本项目的分期:{'、'.join(sorted(phases)) or '无'})", f"{path}.phase", path))
         if item.status == "已办结" and item.done_on is None:
             out.append(Problem("VALID.REGISTRATION", irec, "办结日期", f"{irec} 为已办结,但没有办结日期",
@@ -518,7 +518,7 @@ def project_problems(p: Project, ctx: Context) -> list[Problem]:
     _initial_registration(out, p, rec)
     seen: dict[str, str] = {}
     for i, phase in enumerate(p.phases):
-        prec = f"{rec} {shown(phase.name) or f'第 {i + 1} 期'}"
+        prec = f"{rec} {show_input(phase.name) or f'第 {i + 1} 期'}"
         path = f"phases[{i}]"
         _texts(out, ctx, phase, "Phase", prec, path, path)
         _date(out, ctx, phase.completion_filed_on, prec, "竣工验收备案日期", f"{path}.completion_filed_on", path)

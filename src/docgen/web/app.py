@@ -116,6 +116,9 @@ def _install_errors(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> Response:
+        if exc.errors() and all(tuple(e.get("loc", ()))[:1] == ("path",) for e in exc.errors()):
+            # a page address typed wrong (/documents/X/pages/abc.png): no such page, not a parameter name
+            return error_response(request, 404, "not_found", HTTP_MESSAGES[404])
         fields = "、".join(str(e.get("loc", ["", "?"])[-1]) for e in exc.errors()[:5])
         return error_response(request, 400, "bad_request", f"请求参数无效:{fields}")
 

@@ -21,7 +21,7 @@ import os
 import threading
 from pathlib import Path
 
-from docgen.errors import DocgenError, NotFoundError
+from docgen.errors import DocgenError, NotFoundError, show_input
 
 SIZES: dict[str, tuple[int, int]] = {
     # name: (width in pixels, dpi a PDF page is rendered at before scaling to that width)
@@ -45,7 +45,7 @@ class PreviewCache:
     def path_for(self, sha256: str, page: int, size: str) -> Path:
         """Where the image of ``page`` (1-based) at ``size`` of the file with this hash is cached."""
         if size not in SIZES:
-            raise NotFoundError(f"图像尺寸 {size} 无效,应为 {'、'.join(SIZES)}")
+            raise NotFoundError(f"图像尺寸 {show_input(size)} 无效,应为 {'、'.join(SIZES)}")
         digest = "".join(c for c in sha256.lower() if c in "0123456789abcdef")[:64] or "nohash"
         return self.root / digest[:2] / f"{digest}-{page}-{size}.png"
 

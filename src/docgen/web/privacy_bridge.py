@@ -16,7 +16,6 @@ card cannot be masked.
 
 from __future__ import annotations
 
-import unicodedata
 from typing import Any
 
 from docgen import privacy
@@ -28,8 +27,9 @@ from docgen.session import Session
 PERSONAL_TYPES: frozenset[str] = frozenset({"id_copy", "household_register", "marriage_proof"})
 """Document types whose pages and originals are personal data in themselves (shown only after a reveal)."""
 
-MAX_REASON = privacy.REASON_MAX
-HOW = "在表单中填写理由"
+ASK = "请在“理由”一栏写明"
+"""Where a page's user writes a reveal's reason (the rule itself is :func:`docgen.privacy.check_reason`'s)."""
+ASK_API = "请在参数 reason 中写明"
 
 __all__ = [
     "PERSONAL_TYPES",
@@ -66,15 +66,12 @@ def mask(text: str) -> str:
     return privacy.mask_text(text)
 
 
-def check_reason(reason: str | None) -> str:
-    """The reason given for a reveal, cleaned (the policy's rule); a UsageError in Chinese when unusable."""
-    value = unicodedata.normalize("NFKC", reason or "").strip()
-    if 0 < len(value) < 2:
-        value = ""  # one character says nothing about why
-    return privacy.check_reason(value, HOW)
+def check_reason(reason: str | None, ask: str = ASK) -> str:
+    """The reason given for a reveal, cleaned by the policy's one rule; a UsageError in Chinese when unusable."""
+    return privacy.check_reason(reason, ask)
 
 
-def reveal(session: Session, target: str, what: str, why: str | None, where: str) -> str:
+def reveal(session: Session, target: str, what: str, why: str | None, where: str, ask: str = ASK) -> str:
     """Check that the user may reveal ``target`` and journal it (who, what, why, where); returns the reason.
 
     ``target`` is a dossier key or a document id's owner key (its project
@@ -83,7 +80,7 @@ def reveal(session: Session, target: str, what: str, why: str | None, where: str
     """
     project = target.split("/", 1)[0].split("#", 1)[0]
     session.require("reveal", project)
-    reason = check_reason(why)
+    reason = check_reason(why, ask)
     privacy.reveal(session.archive, target=target, what=what, why=reason, where=where, kind=privacy.VIEW,
                    role=session.user.role, detail={"who": session.user.name})
     return reason

@@ -23,6 +23,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 
 from docgen import __version__
 from docgen.permissions import PERMISSION_LABELS, ROLE_LABELS
+from docgen.privacy import REASON_MAX, REASON_MIN
 from docgen.units import unit_label
 from docgen.vocab import DOC_TYPES, SOURCE_LABELS, STAGES
 
@@ -50,6 +51,8 @@ def _env() -> Environment:
     env.globals["STAGES"] = STAGES
     env.globals["PERMISSION_LABELS"] = PERMISSION_LABELS
     env.globals["version"] = __version__
+    env.globals["REASON_MIN"] = REASON_MIN  # a reveal's reason: the form checks the policy's own bounds
+    env.globals["REASON_MAX"] = REASON_MAX
     return env
 
 

@@ -15,7 +15,14 @@ from typing import Any
 from fastapi import APIRouter, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 
-from docgen.errors import DocgenError, NotFoundError, RecordError, StaleEditError, UsageError
+from docgen.errors import (
+    DocgenError,
+    NotFoundError,
+    RecordError,
+    StaleEditError,
+    UsageError,
+    show_input,
+)
 from docgen.permissions import ROLE_LABELS
 from docgen.services import admin
 from docgen.users import CHAIN_ROLES, check_login_name
@@ -96,7 +103,7 @@ def _name(name: str) -> str:
     try:
         return check_login_name(name)
     except UsageError as exc:
-        raise NotFoundError(f"用户 {name} 不存在") from exc
+        raise NotFoundError(f"用户 {show_input(name)} 不存在") from exc
 
 
 @route(router, "/admin/users/{name}", permission="users", methods=("POST",))

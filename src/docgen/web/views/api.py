@@ -53,7 +53,7 @@ def api_search(request: Request, q: str = Query("", description="检索式,与 d
                       "from": date_from, "to": date_to, "open": "1" if open else "", "signed": signed, "sort": sort})
     why = ""
     if form.text and privacy.full_numbers_in(form.text):
-        why = privacy.check_reason(reason, "参数 reason")
+        why = privacy.check_reason(reason, privacy_bridge.ASK_API)
     results = web_state(request).search(session_of(request), form.query(limit=limit, offset=offset), reason=why)
     data: dict[str, Any] = results.as_dict()
     return data
@@ -67,7 +67,7 @@ def api_dossier(request: Request, project: str, unit: str, reveal: bool = False,
     key = dossier_key(session, project, unit)
     d = session.archive.dossier(key)
     if reveal:
-        privacy_bridge.reveal(session, key, REVEALED_WHAT, reason, "接口:/api/dossiers")
+        privacy_bridge.reveal(session, key, REVEALED_WHAT, reason, "接口:/api/dossiers", privacy_bridge.ASK_API)
     view = privacy_bridge.dossier_data(d, reveal)
     view["findings"] = dossier_findings(session, key)
     web_state(request).note_documents(key, d.documents)
@@ -90,7 +90,8 @@ def api_document(request: Request, doc_id: str) -> dict[str, Any]:
 def api_document_file(request: Request, doc_id: str,
                       reason: str = Query("", description="个人证件文件必填:下载理由(记入日志)")) -> Response:
     """The archived original (for an ID copy and other personal documents: ``reason`` required, journaled)."""
-    return send_original(request, session_of(request), doc_id, clean(reason, 200), "接口:/api/documents/file")
+    return send_original(request, session_of(request), doc_id, clean(reason, 200), "接口:/api/documents/file",
+                         privacy_bridge.ASK_API)
 
 
 @route(router, "/audit", permission="audit", kind="api")

@@ -26,7 +26,7 @@ from starlette.background import BackgroundTask
 
 from docgen.archive.journal import JournalEntry
 from docgen.audit.findings import RULES, SEVERITY_LABELS, SEVERITY_RANK, Finding
-from docgen.errors import NotFoundError, UnsafePathError, UsageError
+from docgen.errors import NotFoundError, UnsafePathError, UsageError, quote_input, show_input
 from docgen.services.audit import AuditOutcome, AuditRequest, run_audit
 from docgen.session import Session
 from docgen.units import check_project_code
@@ -59,7 +59,7 @@ class AuditForm:
     def request(self, **kw: Any) -> AuditRequest:
         """The core audit request."""
         if self.stage and self.stage not in STAGES:
-            raise UsageError(f"阶段 {self.stage!r} 无效,应为 {'、'.join(STAGES)}")
+            raise UsageError(f"阶段{quote_input(self.stage)}无效,应为 {'、'.join(STAGES)}")
         return AuditRequest(project=self.project or None, batch=self.batch or None, stage=self.stage or None,
                             min_severity=self.min_severity or "info", **kw)
 
@@ -148,7 +148,7 @@ def audit_page(request: Request) -> Response:
 def audit_report(request: Request, fmt: str) -> Response:
     """The audit report as a file (xlsx, html or csv), exactly what ``docgen audit --format`` writes."""
     if fmt not in REPORT_TYPES:
-        raise NotFoundError(f"报表格式 {fmt} 不存在(可用:{'、'.join(REPORT_TYPES)})")
+        raise NotFoundError(f"报表格式 {show_input(fmt)} 不存在(可用:{'、'.join(REPORT_TYPES)})")
     session = session_of(request)
     form = read_audit_form(request)
     if form.project:

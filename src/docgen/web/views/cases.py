@@ -29,6 +29,7 @@ from docgen.errors import (
     PermissionDenied,
     StaleEditError,
     UnsafePathError,
+    show_input,
 )
 from docgen.models import Dossier
 from docgen.present import dossier_view
@@ -265,7 +266,7 @@ def _status_of(errors: FormErrors, exc: DocgenError) -> int:
 
 def _kind(kind: str) -> str:
     if kind not in KINDS:
-        raise NotFoundError(f"没有「{kind}」这种案件")
+        raise NotFoundError(f"没有「{show_input(kind)}」这种案件")
     return kind
 
 
@@ -363,12 +364,12 @@ def _locate(session: Session, case_id: str) -> tuple[Dossier, str, Any]:
     try:
         check_safe_id(case_id, "记录编号")
     except UnsafePathError as exc:
-        raise NotFoundError(f"记录 {case_id} 不存在") from exc
+        raise NotFoundError(f"记录 {show_input(case_id)} 不存在") from exc
     d, kind, record = session.archive.find_case(case_id)
     try:
         session.check_key(d.key)
     except NotFoundError as exc:
-        raise NotFoundError(f"记录 {case_id} 不存在或无权查看") from exc
+        raise NotFoundError(f"记录 {show_input(case_id)} 不存在或无权查看") from exc
     return d, kind, record
 
 
@@ -598,7 +599,7 @@ async def settlement_paid(request: Request, case_id: str) -> Response:
 def _settlement(session: Session, case_id: str) -> None:
     _d, kind, _r = _locate(session, case_id)
     if kind != "settlements":
-        raise NotFoundError(f"{case_id} 不是第三方维修结算")
+        raise NotFoundError(f"{show_input(case_id)} 不是第三方维修结算")
 
 
 # -- 我的工作 ---------------------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from urllib.parse import quote
 
 from fastapi.responses import FileResponse
 
-from docgen.errors import NotFoundError, UnsafePathError, UsageError
+from docgen.errors import NotFoundError, UnsafePathError, UsageError, quote_input, show_input
 from docgen.session import Session
 from docgen.units import check_project_code, parse_unit
 
@@ -40,7 +40,7 @@ def parse_date(value: str | None, label: str, end: bool = False) -> dt.date | No
             month = parsed.month if fmt == "%Y-%m" else 12
             return dt.date(parsed.year, month, calendar.monthrange(parsed.year, month)[1])
         return parsed
-    raise UsageError(f"{label} {value!r} 无法识别,应为 2026-06-30、2026-06 或 2026")
+    raise UsageError(f"{label}{quote_input(value)}无法识别,应为 2026-06-30、2026-06 或 2026")
 
 
 def parse_bool(value: str | None, label: str) -> bool | None:
@@ -66,7 +66,7 @@ def dossier_key(session: Session, project: str, unit: str) -> str:
         code = check_project_code(project)
         unit_code = parse_unit(unit).code
     except (UnsafePathError, ValueError) as exc:
-        raise NotFoundError(f"档案 {project}/{unit} 不存在") from exc
+        raise NotFoundError(f"档案 {show_input(project)}/{show_input(unit)} 不存在") from exc
     key = f"{code}/{unit_code}"
     session.check_key(key)
     return key
@@ -77,7 +77,7 @@ def project_code(session: Session, code: str) -> str:
     try:
         checked = check_project_code(code)
     except UnsafePathError as exc:
-        raise NotFoundError(f"项目 {code} 不存在") from exc
+        raise NotFoundError(f"项目 {show_input(code)} 不存在") from exc
     session.check_project(checked)
     return checked
 

@@ -15,7 +15,7 @@ from typing import Any
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import FileResponse, Response
 
-from docgen.errors import PermissionDenied, UsageError
+from docgen.errors import PermissionDenied, UsageError, quote_input
 from docgen.models import Document
 from docgen.present import document_view
 from docgen.session import Session
@@ -100,13 +100,14 @@ def document_reveal(request: Request, doc_id: str, reason: str = Form("")) -> Re
     return render_document(request, doc_id)
 
 
-def send_original(request: Request, session: Session, doc_id: str, reason: str | None, where: str) -> Response:
-    """The archived original of a document (a reveal for personal documents, journaled each time)."""
+def send_original(request: Request, session: Session, doc_id: str, reason: str | None, where: str,
+                  ask: str = privacy_bridge.ASK) -> Response:
+    """The archived original of a document (a reveal for personal documents, journaled each time); ``ask``: where the reason is written."""
     web = web_state(request)
     owner, doc = web.locate_document(session, doc_id)
     if privacy_bridge.is_personal(doc):
         given = require_personal_access(request, session, doc, reason)
-        privacy_bridge.reveal(session, owner_key(owner), f"个人证件原件({doc.id} {doc.type_label})", given, where)
+        privacy_bridge.reveal(session, owner_key(owner), f"个人证件原件({doc.id} {doc.type_label})", given, where, ask)
     name = doc.original_name or doc.file
     if "." not in name.rsplit("/", 1)[-1] and "." in doc.file:
         name += "." + doc.file.rsplit(".", 1)[-1]
@@ -126,7 +127,7 @@ def document_page_image(request: Request, doc_id: str, n: int, size: str = Query
     web = web_state(request)
     owner, doc = web.locate_document(session, doc_id)
     if size not in SIZES:
-        raise UsageError(f"图像尺寸 {size!r} 无效,应为 {'、'.join(SIZES)}")
+        raise UsageError(f"图像尺寸{quote_input(size)}无效,应为 {'、'.join(SIZES)}")
     if privacy_bridge.is_personal(doc):
         require_personal_access(request, session, doc)
     path = web.previews.image(session.archive.document_path(owner, doc), doc.sha256, n, size,

@@ -17,7 +17,14 @@ from typing import Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
-from docgen.errors import ConflictError, DocgenError, NotFoundError, StaleEditError, UnsafePathError
+from docgen.errors import (
+    ConflictError,
+    DocgenError,
+    NotFoundError,
+    StaleEditError,
+    UnsafePathError,
+    show_input,
+)
 from docgen.models import Batch, BatchUnit
 from docgen.privacy import mask_phone, mask_text
 from docgen.services import handover
@@ -39,7 +46,7 @@ def _batch(request: Request, code: str, batch_id: str) -> tuple[str, Batch]:
     try:
         check_safe_id(batch_id, "批次编号")
     except UnsafePathError as exc:
-        raise NotFoundError(f"批次 {batch_id} 不存在") from exc
+        raise NotFoundError(f"批次 {show_input(batch_id)} 不存在") from exc
     return code, session.archive.batch(code, batch_id)
 
 
@@ -112,7 +119,7 @@ def _answer(request: Request, code: str, batch_id: str, unit: str, *, error: Doc
     code, batch = _batch(request, code, batch_id)
     entry = next((u for u in batch.units if u.unit == parse_unit(unit).code), None)
     if entry is None:
-        raise NotFoundError(f"房号 {unit} 不在批次中")
+        raise NotFoundError(f"房号 {show_input(unit)} 不在批次中")
     context = _context(request, code, batch, card=_unit_card(request, code, entry), oob=True,
                        card_errors=form_errors(error) if error is not None else None,
                        stale=isinstance(error, StaleEditError))
@@ -123,7 +130,7 @@ def _unit_code(unit: str) -> str:
     try:
         return parse_unit(unit).code
     except ValueError as exc:
-        raise NotFoundError(f"房号 {unit} 不存在") from exc
+        raise NotFoundError(f"房号 {show_input(unit)} 不存在") from exc
 
 
 @route(router, "/projects/{code}/batches/{batch_id}/units/{unit}", permission="handover", methods=("POST",))

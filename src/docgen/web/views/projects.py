@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
-from docgen.errors import DocgenError, NotFoundError, UnsafePathError
+from docgen.errors import DocgenError, NotFoundError, UnsafePathError, show_input
 from docgen.present import batch_view, project_view
 from docgen.units import check_safe_id
 from docgen.web import privacy_bridge
@@ -72,7 +72,7 @@ def batch_page(request: Request, code: str, batch_id: str) -> Response:
     try:
         check_safe_id(batch_id, "批次编号")
     except UnsafePathError as exc:
-        raise NotFoundError(f"批次 {batch_id} 不存在") from exc
+        raise NotFoundError(f"批次 {show_input(batch_id)} 不存在") from exc
     archive = session.archive
     batch = archive.batch(code, batch_id)
     view = batch_view(batch)

@@ -13,6 +13,7 @@ contains no markup generated outside its autoescaped template.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import json
 import os
 import tempfile
@@ -25,7 +26,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, JSONResponse, Response
 from starlette.background import BackgroundTask
 
-from docgen.errors import NotFoundError, UsageError
+from docgen.errors import NotFoundError, UsageError, show_input
 from docgen.report.drill import Drill
 from docgen.report.facts import Filters
 from docgen.report.html import chart_svg, fmt, handover_charts
@@ -41,6 +42,7 @@ RECORDS_PER_PAGE = 100
 RECORDS_LIMIT = 5000
 DOWNLOADS = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
              "html": "text/html; charset=utf-8", "json": "application/json"}
+ASK_PROJECT = "请先在「项目」中选定项目,再选批次"
 KIND_LABELS = {"dossiers": "档案", "batch_units": "交房批次房屋", "repairs": "报修", "complaints": "投诉",
                "revisits": "回访", "revisit_slots": "应回访", "settlements": "第三方维修结算"}
 
@@ -54,11 +56,11 @@ class ReportForm:
     date_from: str = ""
     date_to: str = ""
 
-    def filters(self) -> Filters:
-        """The core's filters (dates checked; UsageError in Chinese otherwise)."""
+    def filters(self, today: dt.date) -> Filters:
+        """The core's filters, checked by the core's rule in the page's words (UsageError in Chinese otherwise)."""
         f = Filters(self.project or None, self.batch or None, parse_date(self.date_from, "开始日期"),
                     parse_date(self.date_to, "结束日期", end=True))
-        f.check()
+        f.check(today, ASK_PROJECT)
         return f
 
     def params(self) -> dict[str, str]:
@@ -82,7 +84,7 @@ def figures_for(session: Session, form: ReportForm) -> dict[str, Any]:
     """The figures for this user and these filters (the core checks the scope and the permission)."""
     if form.project:
         session.check_project(form.project)
-    return cached_figures(session, form.filters())
+    return cached_figures(session, form.filters(session.today()))
 
 
 def _cells(sheet: Sheet) -> list[list[dict[str, Any]]]:
@@ -137,19 +139,30 @@ def report_page(request: Request) -> Response:
 
 
 @route(router, "/report/chart/{section}/{number}.svg", permission="figures")
-def report_chart(request: Request, section: int, number: int) -> Response:
-    """One chart of one figure as an SVG image (text escaped by :mod:`docgen.report.svg`)."""
+def report_chart(request: Request, section: str, number: str) -> Response:
+    """One chart of one figure as an SVG image (text escaped by :mod:`docgen.report.svg`).
+
+    ``section`` and ``number`` are read here, not by the framework, so that a
+    link typed wrong (``/report/chart/a/0.svg``) is a Chinese 404 like any
+    chart that does not exist.
+    """
     session = session_of(request)
     figures = figures_for(session, read_form(request))
     all_sheets = sheets(figures)
-    if not 0 <= section < len(all_sheets):
+    s, n = _index(section), _index(number)
+    if s is None or not 0 <= s < len(all_sheets):
         raise NotFoundError("没有这张图表")
-    charts = _charts(figures, all_sheets[section])
-    if not 0 <= number < len(charts):
+    charts = _charts(figures, all_sheets[s])
+    if n is None or not 0 <= n < len(charts):
         raise NotFoundError("没有这张图表")
-    return Response(charts[number], media_type="image/svg+xml",
+    return Response(charts[n], media_type="image/svg+xml",
                     headers={"Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'",
                              "Cache-Control": "private, no-store"})
+
+
+def _index(text: str) -> int | None:
+    """A chart's or a figure's position from the URL (a few ASCII digits), or None."""
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 4 else None
 
 
 def _link(ref_kind: str, key: str, record_id: str) -> str:
@@ -195,7 +208,7 @@ def report_records(request: Request) -> Response:
 def report_download(request: Request, fmt: str) -> Response:
     """The figures as a file (xlsx, html or json): exactly what ``docgen report --format`` writes."""
     if fmt not in DOWNLOADS:
-        raise NotFoundError(f"报表格式 {fmt} 不存在(可用:{'、'.join(DOWNLOADS)})")
+        raise NotFoundError(f"报表格式 {show_input(fmt)} 不存在(可用:{'、'.join(DOWNLOADS)})")
     session = session_of(request)
     form = read_form(request)
     if form.project:
@@ -204,7 +217,7 @@ def report_download(request: Request, fmt: str) -> Response:
     os.close(fd)
     tmp = Path(name)
     try:
-        outcome = write_report(session, form.filters(), fmt=fmt, out=tmp)
+        outcome = write_report(session, form.filters(session.today()), fmt=fmt, out=tmp)
     except BaseException:
         _unlink(tmp)
         raise

@@ -24,7 +24,7 @@ from fastapi.responses import FileResponse, RedirectResponse, Response
 from starlette.background import BackgroundTask
 
 from docgen import privacy
-from docgen.errors import UsageError
+from docgen.errors import UsageError, quote_input
 from docgen.search.query import Hit, Results
 from docgen.search.query import Query as SearchQuery
 from docgen.search.schema import KINDS
@@ -77,7 +77,7 @@ class SearchForm:
     def query(self, limit: int = PAGE_SIZE, offset: int | None = None) -> SearchQuery:
         """The core query (bad values are a UsageError in Chinese)."""
         if self.sort not in SORT_LABELS:
-            raise UsageError(f"未知的排序方式 {self.sort!r}")
+            raise UsageError(f"未知的排序方式{quote_input(self.sort)}")
         return SearchQuery(
             text=self.text, kind=self.kind or None, type=self.type or None, project=self.project or None,
             batch=self.batch or None, stage=self.stage or None,
