@@ -351,7 +351,7 @@ def test_values_typed_wrong_are_quoted_not_repr(ws: Workspace) -> None:
     s = session(ws)
     with pytest.raises(UsageError) as err:
         certs.set_prerequisite(s, "HXSZ", "初登\x00", status="办理中")
-    assert str(err.value).startswith("办证前提 “初登<U+0000>” 无效，应为 presale_permit（预售许可证）、")
+    assert str(err.value).startswith("办证前提 “初登␀” 无效，应为 presale_permit（预售许可证）、")
     with pytest.raises(UsageError) as err:
         certs.registration_ref(s, "DJ-2026")
     assert str(err.value) == "办证批次 “DJ-2026” 应写成 DJ-年份-编号，如 DJ-2026-00001（或 HXSZ/DJ-2026-00001）。"

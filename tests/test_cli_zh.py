@@ -137,7 +137,7 @@ def test_usage_errors_are_chinese(args: list[str], says: str) -> None:
          "“--status” 的值无效：“完成” 不是可选值（“未办理”、“办理中”、“已办结”）之一。"),
         (["search", "--no-update=1"], "选项 “--no-update” 后面不能跟值。"),
         (["audit", "--today", "明天"], "“--today” 的值无效：“明天” 不是日期，应写成 YYYY-MM-DD（如 2026-06-30）"),
-        (["search", "--limit", "1\x01"], "“1<U+0001>” 不是有效的数字。"),
+        (["search", "--limit", "1\x01"], "“1␁” 不是有效的数字。"),
     ],
 )
 def test_click_names_what_was_typed_in_chinese_quotes(args: list[str], says: str) -> None:

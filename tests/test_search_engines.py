@@ -186,7 +186,7 @@ def test_dangling_operators_are_dropped(world: World, typed: str, meant: str) ->
 @pytest.mark.parametrize(("text", "message"), [
     ("日期:[abc TO def]", "无法理解检索式"), ("日期:abc", "无法理解检索式"), ("日期:202613", "月份应为 1 到 12"),
     ("(((((", "没有可检索的词"), ("()", "没有可检索的词"), ("NOT", "没有可检索的词"), ("AND OR", "没有可检索的词"),
-    ("房号:三号楼", "房号 '三号楼' 无法识别"), ("类别:猫", "未知的类别"), ("类型:不存在的类型", "文件类型"),
+    ("房号:三号楼", "房号「三号楼」无法识别"), ("类别:猫", "未知的类别"), ("类型:不存在的类型", "文件类型"),
     ("已签:也许", "应为 是/否"),
 ])
 def test_bad_query_strings_are_usage_errors(world: World, text: str, message: str) -> None:
@@ -418,13 +418,13 @@ def test_whoosh_and_scan_find_the_same_entries(archive: Archive, tmp_path: Path)
 
 def test_unknown_engine_is_a_config_error_naming_the_known_ones(archive: Archive, tmp_path: Path) -> None:
     settings = SearchSettings(index_path=tmp_path / "index").model_copy(update={"engine": "lucene"})
-    with pytest.raises(ConfigError, match=r"未知的检索引擎 'lucene'.*whoosh.*scan"):
+    with pytest.raises(ConfigError, match=r"未知的检索引擎「lucene」.*whoosh.*scan"):
         engines.open_engine(archive, settings)
     toml = tmp_path / "docgen.toml"
     toml.write_text('[search]\nengine = "elastic"\n', "utf-8")
     from docgen.config import load_config
 
-    with pytest.raises(ConfigError, match=r"\[search\] engine 的值「elastic」无效:未知的检索引擎 'elastic'.*whoosh.*scan"):
+    with pytest.raises(ConfigError, match=r"\[search\] engine 的值「elastic」无效:未知的检索引擎「elastic」.*whoosh.*scan"):
         load_config(toml)
     assert SearchSettings().engine == "whoosh"
 

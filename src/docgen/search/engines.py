@@ -25,7 +25,7 @@ from collections import OrderedDict
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from docgen.errors import ConfigError
+from docgen.errors import ConfigError, quote_input
 
 if TYPE_CHECKING:
     from docgen.archive.store import Archive
@@ -49,7 +49,7 @@ def known_engines() -> str:
 def check_engine_name(name: str) -> str:
     """Return ``name`` if it names an engine, else raise ConfigError naming the known ones."""
     if name not in ENGINES:
-        raise ConfigError(f"未知的检索引擎 {name!r}(配置 [search] engine);可用的有:{known_engines()}")
+        raise ConfigError(f"未知的检索引擎{quote_input(name)}(配置 [search] engine);可用的有:{known_engines()}")
     return name
 
 

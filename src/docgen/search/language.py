@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import unicodedata
 
-from docgen.errors import UsageError
+from docgen.errors import UsageError, quote_input
 from docgen.search.text import UnitQuery, fold, parse_unit_query
 from docgen.search.types import KIND_BY_LABEL, KINDS, SORTS, Query
 from docgen.vocab import STAGES, doc_type_code
@@ -53,12 +53,12 @@ def normalize_text(text: str) -> str:
 
 def no_terms(text: str) -> UsageError:
     """The error for a query string that holds nothing to search for (only brackets or operators)."""
-    return UsageError(f"检索式 {text!r} 中没有可检索的词;只按条件筛选时请不写检索式,如 docgen search --kind repair")
+    return UsageError(f"检索式{quote_input(text)}中没有可检索的词;只按条件筛选时请不写检索式,只选条件(如类别:报修)")
 
 
 def not_understood(text: str, why: str = DATE_HINT) -> UsageError:
     """The error for a query string that cannot be read (a bad date, mostly)."""
-    return UsageError(f"无法理解检索式 {text!r}:{why}")
+    return UsageError(f"无法理解检索式{quote_input(text)}:{why}")
 
 
 def type_code(value: str) -> str:
@@ -76,7 +76,7 @@ def kind_code(value: str) -> str:
         return v
     if v in KIND_BY_LABEL:
         return KIND_BY_LABEL[v]
-    raise UsageError(f"未知的类别 {value!r}(可用:{'、'.join(f'{k}({label})' for k, label in KINDS.items())})")
+    raise UsageError(f"未知的类别{quote_input(value)}(可用:{'、'.join(f'{k}({label})' for k, label in KINDS.items())})")
 
 
 def project_code(value: str) -> str:
@@ -98,7 +98,7 @@ def unit_value(value: str) -> UnitQuery:
     """A whole or partial unit typed in a field or flag (UsageError with the accepted forms)."""
     unit = parse_unit_query(value.strip())
     if unit is None:
-        raise UsageError(f"房号 {value!r} 无法识别:应为 3栋2单元1203、3栋1203(各单元的 1203)、"
+        raise UsageError(f"房号{quote_input(value)}无法识别:应为 3栋2单元1203、3栋1203(各单元的 1203)、"
                          f"3栋2单元、3栋 或 03-2-1203 的形式")
     return unit
 
@@ -110,17 +110,17 @@ def yes_no(value: str, field_label: str) -> bool:
         return True
     if v in NO:
         return False
-    raise UsageError(f"{field_label} 的值 {value!r} 应为 是/否(yes/no)")
+    raise UsageError(f"{field_label} 的值{quote_input(value)}应为 是/否(yes/no)")
 
 
 def check_flags(query: Query) -> None:
     """Refuse flag values no engine can answer (unknown stage or sort, dates reversed, bad paging)."""
     if query.stage and query.stage not in STAGES:
-        raise UsageError(f"未知的阶段 {query.stage!r}(可用:{'、'.join(STAGES)})")
+        raise UsageError(f"未知的阶段{quote_input(query.stage)}(可用:{'、'.join(STAGES)})")
     if query.date_from and query.date_to and query.date_from > query.date_to:
         raise UsageError(f"起始日期 {query.date_from} 晚于结束日期 {query.date_to}")
     if query.sort not in SORTS:
-        raise UsageError(f"未知的排序方式 {query.sort!r}(可用:relevance、date、date-asc)")
+        raise UsageError(f"未知的排序方式{quote_input(query.sort)}(可用:relevance、date、date-asc)")
     if query.limit < 1:
         raise UsageError("--limit 应为正整数")
     if query.offset < 0:

@@ -6,6 +6,8 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from docgen.errors import quote_input
+
 
 class SearchSettings(BaseModel):
     """``[search]``: engine, index folder, writer lock timeout, build processes, commit batch, auto update, synonyms."""
@@ -45,5 +47,5 @@ class SearchSettings(BaseModel):
         from docgen.search.engines import ENGINES, known_engines
 
         if value not in ENGINES:
-            raise ValueError(f"未知的检索引擎 {value!r};可用的有:{known_engines()}")
+            raise ValueError(f"未知的检索引擎{quote_input(value)};可用的有:{known_engines()}")
         return value

@@ -26,7 +26,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from docgen.errors import ConfigError
+from docgen.errors import ConfigError, quote_input
 from docgen.search.text import fold
 
 BUILTIN = "docgen/data/synonyms.json"
@@ -113,7 +113,7 @@ def _groups(raw: Any, where: str) -> tuple[list[list[str]], bool]:
             folded = fold(word)
             if len(folded) < 2 or " " in folded:
                 # a one-character word would be swapped inside every term that holds that character
-                raise ConfigError(f"同义词表 {where}:第 {n} 组的 {word!r} 不可用(每个词至少两个字,且不含空格)")
+                raise ConfigError(f"同义词表 {where}:第 {n} 组的{quote_input(word)}不可用(每个词至少两个字,且不含空格)")
             if folded not in words:
                 words.append(folded)
         if len(words) < 2:

@@ -25,7 +25,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
-from docgen.errors import NotFoundError, UnsafePathError, UsageError
+from docgen.errors import NotFoundError, UnsafePathError, UsageError, quote_input
 from docgen.generate.refusals import ConditionsNotMet
 from docgen.services import paperwork
 from docgen.services.dossiers import batch_ref
@@ -79,7 +79,7 @@ def _start(request: Request, form: Any) -> Response:
     web = web_state(request)
     kind = text(form, "kind")
     if kind not in paperwork.KINDS:
-        raise UsageError(f"未知的文书种类 {kind!r}")
+        raise UsageError(f"未知的文书种类{quote_input(kind)}")
     ref = text(form, "ref")
     back = _check_record(session, kind, ref)
     title = f"生成{paperwork.KINDS[kind][0]}:{ref}"
