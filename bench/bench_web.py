@@ -62,6 +62,10 @@ SAVE = "save"
 UPLOAD = "upload"
 """A write: upload one scan (a text PDF named ``项目_房号_repair_record_日期.pdf``) on the upload page (303 = taken)."""
 ARCHIVIST = "bench-archivist"
+RUN = time.strftime("%H%M%S")
+STARTED = __import__("datetime").datetime.now().astimezone().isoformat(timespec="seconds")
+"""Results logged before this run started are an earlier run's (the archive and its logs are cached)."""
+"""In every saved note, so a save never repeats a note an earlier run left on the cached archive (a no-op save)."""
 WORDS = ("渗漏", "地暖不热", "交房通知书", "钥匙签收表", "维修记录", "投诉", "赔偿协议", "空鼓")
 
 
@@ -319,7 +323,7 @@ class Client(threading.Thread):
         day = dt.date(2026, 10, 1) + dt.timedelta(days=self.n % 28)
         name = f"{project}_{unit}_repair_record_{day:%Y%m%d}.pdf"
         with tempfile.TemporaryDirectory() as tmp:
-            path = text_pdf([["维修记录", f"压测上传 {self.name} 第{self.n}份", f"房号 {unit}", "维修完成,业主签字确认"]],
+            path = text_pdf([["维修记录", f"压测上传 {RUN} {self.name} 第{self.n}份", f"房号 {unit}", "维修完成,业主签字确认"]],
                             Path(tmp) / "scan.pdf")
             body = path.read_bytes()
         resp = http.post("/ingest/uploads", data={"csrf_token": csrf}, files={"files": (name, body, "application/pdf")})
@@ -336,7 +340,7 @@ class Client(threading.Thread):
         form = _EditForm(f"/cases/{case_id}")
         form.feed(page.text)
         self.n += 1
-        note = f"压测 {self.name} 第{self.n}次"
+        note = f"压测 {RUN} {self.name} 第{self.n}次"
         data = [(k, v) for k, v in form.fields if k != "notes"] + [("notes", note)]
         from urllib.parse import urlencode
 
@@ -439,7 +443,7 @@ def _upload_results(work_dir: Path, names: list[str]) -> list[dict[str, Any]]:
                 data = json.loads(line)
             except ValueError:
                 continue
-            if data.get("name") in wanted and data.get("via") == "上传":
+            if data.get("name") in wanted and data.get("via") == "上传" and data.get("ts", "") >= STARTED:
                 out.append(data)
     return out
 

@@ -29,13 +29,16 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from docgen.errors import NotFoundError
 from docgen.ingest.normalize import compact
 from docgen.qrcodes import DocumentCode, SeparatorCode, decode
 from docgen.units import find_units, parse_unit
 from docgen.vocab import DOC_TYPES, doc_type_code, doc_type_label
+
+if TYPE_CHECKING:
+    from docgen.archive.journal import Journal
 
 _HEX_RE = re.compile(rb'"sha256"\s*:\s*"([0-9a-f]{64})"')
 _TOKEN_RE = re.compile(rb"([0-9a-f]{64})#(\d+)/(\d+)")
@@ -91,13 +94,21 @@ class Catalog:
         self._at = 0.0
         self._lock = threading.Lock()  # one refresh at a time; readers never wait (see refresh)
 
-    def refresh(self, seq: int | None = None) -> None:
+    def refresh(self, seq: int | None = None, journal: Journal | None = None) -> None:
         """Re-read the record files that changed since the last refresh (and forget deleted ones).
 
         Safe to share between threads (a server's requests and its watcher):
         one refresh at a time builds a new table and publishes it whole, so a
         thread reading the old one (``owners()``, ``find_hash()``) is never
         disturbed by a dictionary changing under it.
+
+        With the archive's ``journal``, a refresh within ``max_age`` of the
+        last full one re-reads only the record files the journal names since
+        then, instead of looking at every record file: on a 20,000-household
+        server where cases are saved all the time, the full look (20,000
+        ``stat`` calls) ran twice per filed scan, once under the archive's
+        write lock, and every save waited behind it.  Hand edits (not
+        journaled) are still seen within ``max_age``.
         """
         now = time.monotonic()
         if seq is not None and seq == self._seq and now - self._at < self.max_age:
@@ -105,7 +116,41 @@ class Catalog:
         with self._lock:
             if seq is not None and seq == self._seq and time.monotonic() - self._at < self.max_age:
                 return  # another thread refreshed while this one waited
+            if (journal is not None and seq is not None and self._seq is not None and seq > self._seq
+                    and now - self._at < self.max_age and self._follow(journal, self._seq, seq)):
+                return
             self._refresh(seq, now)
+
+    def _follow(self, journal: Journal, since: int, seq: int) -> bool:
+        """Re-read the record files journaled after ``since``; False if the journal cannot say (then a full look)."""
+        files = dict(self._files)
+        problems = dict(self._problems)
+        last = since
+        try:
+            for entry in journal.entries(since):
+                if entry.seq > seq:
+                    break
+                last = entry.seq
+                for f in entry.files:
+                    rel = str(f.get("path", ""))
+                    parts = rel.split("/")
+                    if parts[0] != "projects" or ".." in parts or not (
+                            (len(parts) == 3 and parts[2] == "project.json")
+                            or (len(parts) == 5 and parts[2] == "dossiers" and parts[4] == "dossier.json")):
+                        continue
+                    path = os.path.join(self.root, *parts)
+                    if not os.path.exists(path):
+                        files.pop(path, None)
+                        problems.pop(path, None)
+                        continue
+                    self._consider(path, set(), files, problems)
+        except (OSError, ValueError):
+            return False
+        if last != seq:
+            return False
+        self._files, self._problems = files, problems
+        self._seq = seq  # _at stays: the next full look is still due max_age after the last one
+        return True
 
     def _refresh(self, seq: int | None, now: float) -> None:
         files = dict(self._files)

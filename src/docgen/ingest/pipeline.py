@@ -595,7 +595,7 @@ class Pipeline:
         if job.into is not None:
             self.archive.owner(job.into)  # NotFoundError early, before any OCR
         result.sha256 = sha256_file(path)
-        self.catalog.refresh(self._journal_seq())
+        self.catalog.refresh(self._journal_seq(), self.archive.journal)
         hit = self.catalog.find_hash(result.sha256)
         if hit is not None:
             self._already_archived(path, result, hit, resumed, name)
@@ -773,7 +773,7 @@ class Pipeline:
         try:
             with self.archive.transaction("document.add", ident.owner_key, f"扫描归档 {label}({name})") as tx:
                 if check_duplicate:
-                    self.catalog.refresh(self._journal_seq())
+                    self.catalog.refresh(self._journal_seq(), self.archive.journal)
                     hit = self.catalog.find_hash(result.sha256)
                     if hit is not None:
                         raise _Duplicate(hit)

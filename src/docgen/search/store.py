@@ -157,7 +157,11 @@ class IndexFolder:
     def read_state(ix: Any) -> dict[str, Any]:
         """The meta entry's state (journal position, dictionary), {} if absent."""
         with ix.searcher() as s:
-            stored = s.document(uid=META_UID)
+            return IndexFolder._state_in(s)
+
+    @staticmethod
+    def _state_in(searcher: Any) -> dict[str, Any]:
+        stored = searcher.document(uid=META_UID)
         return dict(stored.get("state") or {}) if stored else {}
 
     # -- user dictionary -----------------------------------------------------
@@ -386,9 +390,17 @@ class IndexFolder:
                 ix.close()
 
     def _update_locked(self, ix: Any, progress: Progress | None) -> UpdateStats:
+        # one searcher for the whole update: opening one opens every segment (tens of milliseconds
+        # on a big index), and each changed owner's entries were read through a new one.  Owners
+        # are distinct, so a commit during the update (commit_every) never changes what it shows
+        # of an owner still to come.
+        with ix.searcher() as before:
+            return self._update_with(ix, before, progress)
+
+    def _update_with(self, ix: Any, before: Any, progress: Progress | None) -> UpdateStats:
         started = time.monotonic()
         folder = self.gen_dir(self.current_name or "")
-        state = self.read_state(ix)
+        state = self._state_in(before)
         since = JournalPosition.from_dict(state.get("journal"))
         changes, position = journalscan.scan(self.archive.journal, since)
         stats = UpdateStats(mode="incremental")
@@ -425,8 +437,7 @@ class IndexFolder:
                 if existing_all is not None:
                     existing = {u: h for u, (h, o) in existing_all.items() if o == key}
                 else:
-                    with ix.searcher() as s:
-                        existing = {d["uid"]: d.get("hash", "") for d in s.documents(owner=key)}
+                    existing = {d["uid"]: d.get("hash", "") for d in before.documents(owner=key)}
                 try:
                     owner: Any = self.archive.owner(key)
                     expected: list[Entry] = list(owner_entries(self.archive, owner, names))
