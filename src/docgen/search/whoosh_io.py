@@ -75,6 +75,10 @@ class ViewStream:
 
     def seek(self, offset: int, whence: int = 0) -> int:
         """Move the position (from the start, the current position or the end)."""
+        if whence not in (0, 1, 2):
+            raise ValueError(f"invalid whence ({whence}, should be 0, 1 or 2)")
+        if whence == 0 and offset < 0:  # as BytesIO: a damaged offset must fail, not read from the start
+            raise ValueError(f"negative seek value {offset}")
         base = (0, self._pos, len(self._view))[whence]
         self._pos = max(0, base + offset)
         return self._pos

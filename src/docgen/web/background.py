@@ -100,7 +100,8 @@ class Background:
         self.last_write: OrderedDict[str, int] = OrderedDict()
         """Per browser (:data:`WRITER`), the sequence number of its last journal entry that changed files."""
         self._writes_guard = threading.Lock()
-        workspace.archive.listeners.append(self._note_entry)
+        self._gave_up: dict[str, int] = {}
+        """Per browser, the write a search already waited for in vain (the next searches do not wait again)."""
 
     def _note_entry(self, entry: Any) -> None:
         """A journal entry of this server: remember which browser wrote it, wake the refresher if it changed files."""
@@ -130,6 +131,8 @@ class Background:
     def start(self) -> None:
         """Start the threads (case board warm-up, index refresher, watcher when enabled)."""
         self._stop.clear()
+        if self._note_entry not in self.workspace.archive.listeners:
+            self.workspace.archive.listeners.append(self._note_entry)
         self._spawn("docgen-board", self._warm)
         self._spawn("docgen-index", self._refresh_index)
         if self.settings.watch:
@@ -139,6 +142,8 @@ class Background:
         """Stop the threads and let running jobs finish."""
         self._stop.set()
         self._wake.set()
+        with contextlib.suppress(ValueError):  # an application made again on this workspace adds its own
+            self.workspace.archive.listeners.remove(self._note_entry)
         for t in self._threads:
             t.join(timeout=15)
         self._threads.clear()
@@ -175,14 +180,20 @@ class Background:
                 woken = self._wake.wait(POLL_SECONDS)
                 if self._stop.is_set():
                     break
-                end = end_position(journal).seq
+                try:
+                    end = end_position(journal).seq
+                    quiet = seen >= 0 and not any(e.files for e in journal.entries(seen))
+                except (OSError, ValueError, DocgenError) as exc:  # a journal being repaired: try again later
+                    log.warning("检索索引更新:日志暂时无法读取(稍后重试):%s", exc)
+                    self._stop.wait(POLL_SECONDS)
+                    continue
                 if not woken and end == seen:
                     continue
                 wait = last_update + UPDATE_INTERVAL - time.monotonic()
                 if wait > 0 and self._stop.wait(wait):  # a burst of writes goes into one commit
                     break
                 self._wake.clear()
-                if seen >= 0 and not any(e.files for e in journal.entries(seen)):
+                if quiet:
                     seen = end  # logins, reveals, exports: nothing for the index to learn
                     self._indexed_to(end)
                     continue
@@ -198,13 +209,18 @@ class Background:
             self._indexed_to(self.indexed_seq)  # wake anyone waiting: searches catch up themselves again
 
     def _update_index(self) -> int | None:
-        """One incremental update; the journal seq it reached, or None (another writer busy, an error: logged)."""
+        """One incremental update; the journal seq it reached, or None (no index yet, another writer busy, an error).
+
+        Without an index (a new install, a rebuild under way) nothing counts as
+        indexed: searches build or wait for it themselves (``has_index``), and
+        the refresher tries again, catching up from the position the new index
+        stores once it exists.
+        """
         from docgen.search.api import refresh
-        from docgen.search.journalscan import end_position
 
         try:
-            if not self.workspace.engine().has_index():  # left to ``docgen index rebuild`` or the first search
-                return end_position(self.workspace.archive.journal).seq
+            if not self.workspace.engine().has_index():
+                return None
             stats = refresh(self.workspace.archive, self.workspace.config.search, timeout=2.0)
             return None if stats is None else stats.seq
         except DocgenError as exc:
@@ -227,12 +243,16 @@ class Background:
         seq = self.last_write.get(writer, 0) if writer is not None else 0
         if not self.refreshing or seq <= self.indexed_seq:
             return True
+        if writer is not None and self._gave_up.get(writer) == seq:
+            return False  # waited for this write once already (a page of several searches waits once)
         self._wake.set()
         deadline = time.monotonic() + timeout
         with self._indexed:
             while self.refreshing and self.indexed_seq < seq:
                 left = deadline - time.monotonic()
                 if left <= 0:
+                    if writer is not None:
+                        self._gave_up[writer] = seq
                     return False
                 self._indexed.wait(left)
         return True

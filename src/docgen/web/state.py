@@ -186,7 +186,8 @@ class WebState:
         background = self.work
         from docgen.web.background import WRITER
 
-        current = background.wait_indexed(WRITER.get())
+        # no index yet (a new install, a rebuild elsewhere): nothing to wait for; the search builds or waits for it
+        current = background.wait_indexed(WRITER.get()) if engine.has_index() else True
         with self._search_lock:
             results: Results = engine.search(query, archive=session.archive, catch_up=not background.refreshing)
         if not current and not results.note:

@@ -48,7 +48,7 @@ def _check_record(session: Session, kind: str, ref: str) -> str:
             project, batch_id = batch_ref(ref)
             check_safe_id(batch_id, "批次编号")
         except (UsageError, UnsafePathError) as exc:
-            raise NotFoundError(f"交房批次 {ref} 不存在") from exc
+            raise NotFoundError(f"交房批次{quote_input(ref)}不存在") from exc
         session.check_project(project)
         session.archive.batch(project, batch_id)
         return f"/projects/{project}/batches/{batch_id}"
@@ -57,7 +57,7 @@ def _check_record(session: Session, kind: str, ref: str) -> str:
     _d, found, _record = _locate(session, ref)
     wanted = {"compensation": "repairs", "settlement": "settlements"}[kind]
     if found != wanted:
-        raise UsageError(f"{ref} 不是{paperwork.KINDS[kind][1]},不能生成{paperwork.KINDS[kind][0]}")
+        raise UsageError(f"{quote_input(ref)}不是{paperwork.KINDS[kind][1]},不能生成{paperwork.KINDS[kind][0]}")
     return f"/cases/{ref}"
 
 
