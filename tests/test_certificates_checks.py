@@ -393,3 +393,26 @@ def test_cli_refusals_read_as_chinese_sentences(archive: Archive, tmp_path: Path
     r = run("cert", "leave", batch, "05-1-0502")
     assert r.exit_code == 2 and "缺少选项 “--reason”。" in r.output  # type: ignore[attr-defined]
     assert "'" not in r.output  # type: ignore[attr-defined]
+
+
+def test_a_number_corrected_in_the_dossier_frees_it_for_its_real_holder(ws: Workspace) -> None:
+    """Review: collected for the wrong household, corrected as the refusal says (in the dossier): the real holder may take it."""
+    s = session(ws)
+    batch = _submitted(ws, "03-2-1204", "05-1-0502")
+    certs.collect_certificate(s, batch, "03-2-1204", number=NUMBER)  # the wrong household
+    dossiers.set_dossier_fields(s, "HXSZ/03-2-1204", {"certificate_no": "闽(2026)福州市不动产权第0061240号"})
+    certs.collect_certificate(s, batch, "05-1-0502", number=NUMBER)  # before: refused, naming 3栋2单元1204
+    assert ws.archive.dossier("HXSZ/05-1-0502").certificate_no == NUMBER
+    with pytest.raises(ConflictError, match="5栋1单元0502"):  # and now it is taken, by its real holder
+        dossiers.set_dossier_fields(s, "HXSZ/05-1-0601", {"certificate_no": NUMBER})
+
+
+def test_an_open_data_linkage_can_move_forward_after_a_certificate(ws: Workspace) -> None:
+    """Review: a certificate was collected while 数据挂接 (not blocking) was open; the prerequisite editor then
+    refused every step but 已办结, leaving the project stuck.  Moving it forward is progress."""
+    s = session(ws)
+    batch = _submitted(ws, "05-1-0502")
+    certs.set_prerequisite(s, "HXSZ", "data_linkage", status="未办理", phase="一期")
+    certs.collect_certificate(s, batch, "05-1-0502", number=NUMBER)
+    state = certs.set_prerequisite(s, "HXSZ", "data_linkage", status="办理中", phase="一期")  # before: refused
+    assert state.status == "办理中"

@@ -289,7 +289,8 @@ def refuse_taken_certificate(archive: Archive, number: str, project: str, unit: 
     the user may see its project (``sees``), and only says "another project"
     otherwise, so that a project outside the user's scope is not revealed.
     """
-    others = [h for h in NumberIndex.current(archive).certificate_holders(number) if (h.project, h.unit) != (project, unit)]
+    others = [h for h in NumberIndex.current(archive).certificate_holders(number)
+              if (h.project, h.unit) != (project, unit) and _still_holds(archive, h, number)]
     if not others:
         return
     typed = quoted(number.strip(), 60)
@@ -306,6 +307,23 @@ def refuse_taken_certificate(archive: Archive, number: str, project: str, unit: 
     also = f"（另有 {more} 户也登记了这个证号）" if more else ""
     raise ConflictError(f"不动产权证号 {typed} 已登记在 {parse_unit(first.unit).label}"
                         f"（{'，'.join(d for d in details if d)}）名下{also}，{tail}")
+
+
+def _still_holds(archive: Archive, holder: Holder, number: str) -> bool:
+    """False for a batch entry whose household's dossier now records another number (corrected in the dossier).
+
+    The collect refusal tells people to correct a mistyped number in the
+    dossier (``docgen dossier set … certificate_no=…``); the batch entry keeps
+    what was typed at collection, and must not keep the number from its real holder.
+    """
+    if not holder.registration:
+        return True
+    try:
+        dossier = archive.dossier(holder.key)
+    except DocgenError:
+        return True  # unreadable: keep the refusal (the audit names the file)
+    recorded = number_key(dossier.certificate_no or "")
+    return not recorded or recorded == number_key(number)
 
 
 def refuse_taken_receipt(archive: Archive, number: str, project: str, registration: str,

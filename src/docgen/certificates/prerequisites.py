@@ -53,9 +53,9 @@ UNLOCKS: dict[str, str] = {
     "initial_registration": "业主的不动产转移登记(办证批次递交)",
 }
 PROJECT_WIDE = frozenset({"initial_registration"})
+"""Kinds recorded for the whole project (phase entries may refine them); the others are recorded per phase."""
 GATES = frozenset({"initial_registration", "data_linkage"})
 """Prerequisites the registry needs before it accepts an owner's transfer: a household's certificate proves them done."""
-"""Kinds recorded for the whole project (phase entries may refine them); the others are recorded per phase."""
 DONE = "已办结"
 
 

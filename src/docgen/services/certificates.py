@@ -32,6 +32,7 @@ from docgen.archive.revisions import check
 from docgen.certificates import deadlines as clocks
 from docgen.certificates.numbers import refuse_taken_certificate, refuse_taken_receipt
 from docgen.certificates.prerequisites import (
+    DONE,
     GATES,
     KIND_LABELS,
     KINDS,
@@ -242,7 +243,10 @@ def set_prerequisite(
             item.note = note.strip()
         _refuse_what_is_left(label, item)
         _refuse_dates(item, session.today())
-        if code in GATES | set(requirements_for(session, p.code).blocking) and (item.status, item.done_on) != was:
+        # a blocking kind always holds to the certificates; a gate the department does not block on
+        # (数据挂接 by default) only once it was done: moving an open one forward is progress, not a contradiction
+        guarded = code in set(requirements_for(session, p.code).blocking) or (code in GATES and was[0] == DONE)
+        if guarded and (item.status, item.done_on) != was:
             problem = certificate_conflict(proj, code, phase, _certified(session, p.code))
             if problem:
                 raise ConflictError(problem)
