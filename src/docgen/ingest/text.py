@@ -92,6 +92,13 @@ class PageText:
                    rereads=list(info.rereads), size=size)
 
 
+PDFIUM = threading.RLock()
+"""pdfium is not thread-safe, not even for different documents (pypdfium2's documentation): every call into it
+in this process takes turns here (the server's upload jobs, its watcher and its page previews run in different
+threads; at once, they corrupted the heap: a 20,000-household bench with uploads ended in a glibc malloc abort).
+Pages, text pages and bitmaps are closed under the lock, never left to a finalizer on another thread."""
+
+
 def sniff(path: Path) -> str:
     """Return "pdf" or "image" from the file's first bytes; BadInput for empty or unsupported files."""
     try:
@@ -138,6 +145,10 @@ class ScanFile:
 
     # -- opening ---------------------------------------------------------------
     def _open_pdf(self) -> None:
+        with PDFIUM:
+            self._open_pdf_locked()
+
+    def _open_pdf_locked(self) -> None:
         import pypdfium2 as pdfium
 
         try:
@@ -151,7 +162,11 @@ class ScanFile:
             self.close()
             raise BadInput("PDF 中没有任何页面", "malformed_pdf")
         for i in range(len(self._pdf)):
-            w, h = self._pdf[i].get_size()
+            page = self._pdf[i]
+            try:
+                w, h = page.get_size()
+            finally:
+                page.close()  # now, under the lock: not in a finalizer on whichever thread collects it
             if w <= 0 or h <= 0 or w > 14400 or h > 14400:  # PDF's own limit is 200 inches
                 self.close()
                 raise BadInput(f"PDF 第 {i + 1} 页尺寸异常({w:.0f}×{h:.0f} 点),不像扫描件", "page_size")
@@ -200,7 +215,7 @@ class ScanFile:
     def close(self) -> None:
         """Release the PDF handle and page bitmaps."""
         if self._pdf is not None:
-            with contextlib.suppress(Exception):
+            with PDFIUM, contextlib.suppress(Exception):
                 self._pdf.close()
             self._pdf = None
         if self._img is not None:
@@ -224,24 +239,26 @@ class ScanFile:
         """Page ``i``'s size in PDF points (None for an image file)."""
         if self._pdf is None:
             return None
-        page = self._pdf[i]
-        try:
-            w, h = page.get_size()
-            return float(w), float(h)
-        finally:
-            page.close()
+        with PDFIUM:
+            page = self._pdf[i]
+            try:
+                w, h = page.get_size()
+                return float(w), float(h)
+            finally:
+                page.close()
 
     def text_layer(self, i: int) -> str:
         """The PDF text layer of page ``i`` (0-based), raw; empty for images."""
         if self._pdf is None:
             return ""
-        page = self._pdf[i]
-        textpage = page.get_textpage()
-        try:
-            return str(textpage.get_text_range())
-        finally:
-            textpage.close()
-            page.close()
+        with PDFIUM:
+            page = self._pdf[i]
+            textpage = page.get_textpage()
+            try:
+                return str(textpage.get_text_range())
+            finally:
+                textpage.close()
+                page.close()
 
     def image(self, i: int, dpi: int) -> Image.Image:
         """Page ``i`` as a bitmap: PDFs rendered at ``dpi`` (capped by the pixel limit), images as scanned."""
@@ -250,16 +267,20 @@ class ScanFile:
             with self._image_errors():
                 self._img.seek(i)
                 return _to_page_mode(self._img)
-        page = self._pdf[i]
-        try:
-            w, h = page.get_size()
-            scale = dpi / 72
-            if w * h * scale * scale > self.max_pixels:
-                scale = (self.max_pixels / (w * h)) ** 0.5
-            bitmap = page.render(scale=scale, grayscale=True)
-            return bitmap.to_pil().convert("L")
-        finally:
-            page.close()
+        with PDFIUM:
+            page = self._pdf[i]
+            try:
+                w, h = page.get_size()
+                scale = dpi / 72
+                if w * h * scale * scale > self.max_pixels:
+                    scale = (self.max_pixels / (w * h)) ** 0.5
+                bitmap = page.render(scale=scale, grayscale=True)
+                try:
+                    return bitmap.to_pil().convert("L").copy()  # our own pixels: the bitmap is freed here
+                finally:
+                    bitmap.close()
+            finally:
+                page.close()
 
 
 def _to_page_mode(frame: Image.Image) -> Image.Image:
