@@ -55,6 +55,38 @@ def _writer_lock(env: WebEnv) -> object:
     return engine.folder.writing(10)  # type: ignore[attr-defined]
 
 
+class BusyIndex:
+    """The index writer held by another thread (as another process writing it) until :meth:`release`."""
+
+    def __init__(self, env: WebEnv, linger: float = 0.0) -> None:
+        self._held, self._go = threading.Event(), threading.Event()
+        self._env, self._linger = env, linger
+        self._thread = threading.Thread(target=self._hold)
+
+    def _hold(self) -> None:
+        with _writer_lock(self._env):
+            self._held.set()
+            self._go.wait(60)
+            time.sleep(self._linger)
+
+    def __enter__(self) -> BusyIndex:
+        self._thread.start()
+        self._held.wait(10)
+        return self
+
+    def release(self) -> None:
+        """Let the writer go (after ``linger`` seconds more)."""
+        self._go.set()
+
+    @property
+    def busy(self) -> bool:
+        return self._thread.is_alive()
+
+    def __exit__(self, *exc: object) -> None:
+        self._go.set()
+        self._thread.join()
+
+
 def test_a_search_answers_at_once_while_the_index_is_busy(served: tuple[WebEnv, TestClient]) -> None:
     """Someone else's write is pending and the index writer is busy: the search neither waits nor tries to update."""
     app_env, client = served
@@ -80,28 +112,14 @@ def test_a_users_own_write_is_in_their_next_search(served: tuple[WebEnv, TestCli
     page = client.get(f"/dossiers/{OWN_KEY}/repairs/new")
     assert page.status_code == 200, page.text[:300]
     form_csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
-    held, go = threading.Event(), threading.Event()
-
-    def hold() -> None:  # the index writer busy (another process writing it), free 1.5 s after the save
-        with _writer_lock(app_env):
-            held.set()
-            go.wait(10)
-            time.sleep(1.5)
-
-    holder = threading.Thread(target=hold)
-    holder.start()
-    held.wait(10)
-    try:
+    with BusyIndex(app_env, linger=1.5) as busy:
         r = client.post(f"/dossiers/{OWN_KEY}/repairs/new",
                         data={"csrf_token": form_csrf, "reported_on": "2026-11-12", "component": "门窗",
                               "description": "阳台玻璃栏板松动乙"})
         assert r.status_code == 303, r.text[:800]
         case_id = r.headers["location"].rsplit("/", 1)[1].split("?")[0]
-        go.set()
+        busy.release()
         results = _search(client, csrf, "玻璃栏板")  # waits for the refresher, rather than answering without it
-    finally:
-        go.set()
-        holder.join()
     assert _found(results, case_id), results[:2000]
     assert "结果可能还不含" not in results and "另一个进程正在更新索引" not in results
 
@@ -152,28 +170,15 @@ def test_a_colleague_on_the_same_account_does_not_wait_for_my_write(served: tupl
     other_csrf = login(other, "staff")
     page = client.get(f"/dossiers/{OWN_KEY}/repairs/new")
     form_csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
-    held, go = threading.Event(), threading.Event()
-
-    def hold() -> None:
-        with _writer_lock(app_env):
-            held.set()
-            go.wait(20)
-
-    holder = threading.Thread(target=hold)
-    holder.start()
-    held.wait(10)
-    try:
+    with BusyIndex(app_env) as busy:
         r = client.post(f"/dossiers/{OWN_KEY}/repairs/new",
                         data={"csrf_token": form_csrf, "reported_on": "2026-11-12", "component": "门窗",
                               "description": "卧室窗扇关不严己"})
         assert r.status_code == 303, r.text[:800]
         # the index writer is still busy: the other browser's search must not wait for this browser's write
         elsewhere = _search(other, other_csrf, "窗扇")
-        assert holder.is_alive()
+        assert busy.busy
         assert "结果可能还不含" not in elsewhere  # before: keyed by user name, it waited 5 s and said so
-    finally:
-        go.set()
-        holder.join()
     assert _found(_search(client, csrf, "窗扇"), r.headers["location"].rsplit("/", 1)[1].split("?")[0])
 
 
@@ -208,17 +213,7 @@ def test_a_page_of_several_searches_waits_once_for_a_write_the_refresher_cannot_
     csrf = login(client, "staff")
     page = client.get(f"/dossiers/{OWN_KEY}/repairs/new")
     form_csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
-    held, go = threading.Event(), threading.Event()
-
-    def hold() -> None:
-        with _writer_lock(app_env):
-            held.set()
-            go.wait(60)
-
-    holder = threading.Thread(target=hold)
-    holder.start()
-    held.wait(10)
-    try:
+    with BusyIndex(app_env):
         r = client.post(f"/dossiers/{OWN_KEY}/repairs/new",
                         data={"csrf_token": form_csrf, "reported_on": "2026-11-12", "component": "门窗",
                               "description": "厨房推拉门脱轨辛"})
@@ -231,6 +226,3 @@ def test_a_page_of_several_searches_waits_once_for_a_write_the_refresher_cannot_
         assert work.wait_indexed(mine[0], timeout=30) is False  # at once: before, each search waited again
         totals = client.get("/search/totals", params={"q": "推拉门"})
         assert totals.status_code == 200
-    finally:
-        go.set()
-        holder.join()
