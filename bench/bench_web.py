@@ -114,11 +114,11 @@ def ensure_archivist(work_dir: Path) -> None:
         store.add(ARCHIVIST, "archivist", password=PASSWORD)
 
 
-def write_config(path: Path) -> None:
-    """The bench archive's docgen.toml (the server's threads)."""
+def write_config(path: Path, *, index_process: bool = True) -> None:
+    """The bench archive's docgen.toml (the server's threads; where the index is updated after writes)."""
     path.write_text(
         '[archive]\npath = "records"\nactor = "bench"\n[search]\nindex_path = "index"\nprocs = 2\n'
-        '[web]\ntoday = "2026-11-16"\nthreads = 24\n', "utf-8")
+        f'[web]\ntoday = "2026-11-16"\nthreads = 24\nindex_process = {str(index_process).lower()}\n', "utf-8")
 
 
 def workload(workspace: Workspace, seed: int = 7, n: int = 400) -> dict[str, list[Any]]:
@@ -500,12 +500,15 @@ def main() -> None:
     ap.add_argument("--uploaders", type=int, default=0,
                     help="with --writes: this many of the clients are archivists whose writes are uploads "
                          "of one scan each (the others save cases)")
+    ap.add_argument("--index-in-server", action="store_true",
+                    help="update the search index in a thread of the server ([web] index_process = false), "
+                         "the baseline for the update process")
     ap.add_argument("--out", type=Path, default=HERE / "out")
     args = ap.parse_args()
     units = args.units or (2_000 if args.quick else 20_000)
     seconds = args.seconds or (15.0 if args.quick else 60.0)
     work_dir = prepare(units, args.out)
-    write_config(work_dir / "docgen.toml")
+    write_config(work_dir / "docgen.toml", index_process=not args.index_in_server)
     config = load_config(work_dir / "docgen.toml", env={})
     workspace = Workspace(config)
     work = workload(workspace)
@@ -535,7 +538,7 @@ def main() -> None:
     head, tail = rss[: max(1, len(rss) // 6)], rss[-max(1, len(rss) // 6):]
     summary = {
         "units": units, "clients": args.clients, "think_s": args.think, "seconds": round(remote["seconds"], 1),
-        "rows": rows, "writes": args.writes, **lost,
+        "rows": rows, "writes": args.writes, "index_process": not args.index_in_server, **lost,
         "throughput_per_s": round(total / remote["seconds"], 1), "errors": len(remote["errors"]),
         "error_kinds": sorted(set(remote["errors"]))[:10],
         "rss_mb": {"first": round(statistics.mean(head), 1), "last": round(statistics.mean(tail), 1),
@@ -558,6 +561,7 @@ def main() -> None:
         print(f"uploads acknowledged {lost['uploads_acknowledged']}, with a result {lost['uploads_with_result']} "
               f"{lost['upload_statuses']} (the last {lost['upload_wait_s']} s after the run); lost {lost['uploads_lost']}")
     tag = (f"-writes{args.writes:g}" if args.writes else "") + (f"-up{args.uploaders}" if args.uploaders else "")
+    tag += "-index-in-server" if args.index_in_server else ""
     out = args.out / f"bench_web-{units}-think{args.think:g}{tag}.json"
     out.write_text(json.dumps(summary, ensure_ascii=False, indent=2) + "\n", "utf-8")
     print(f"figures written to {out}")

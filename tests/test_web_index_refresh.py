@@ -1,4 +1,4 @@
-"""The server keeps the search index current in one thread; a search never updates it in the request.
+"""The server keeps the search index current in one thread (updating it in a child process); a search never updates it in the request.
 
 Under ``docgen serve`` (the application's lifespan) every write wakes the
 index refresher; a search answers from the index as it is, so nobody's search
@@ -10,16 +10,19 @@ application with its threads.
 
 from __future__ import annotations
 
+import os
 import re
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
 from docgen.archive import Archive
 from docgen.search.query import Query
+from docgen.web.settings import WebSettings
 from web_helpers import OWN_KEY, WebEnv, build_env, login, with_app
 
 
@@ -28,10 +31,14 @@ def env(tmp_path_factory: pytest.TempPathFactory) -> WebEnv:
     return build_env(tmp_path_factory.mktemp("refresh"))
 
 
-@pytest.fixture()
-def served(env: WebEnv) -> Iterator[tuple[WebEnv, TestClient]]:
-    """An application with its lifespan (threads running, as under ``docgen serve``)."""
-    app_env = with_app(env)
+@pytest.fixture(params=[True, False], ids=["index-process", "index-thread"])
+def served(env: WebEnv, request: pytest.FixtureRequest) -> Iterator[tuple[WebEnv, TestClient]]:
+    """An application with its lifespan (threads running, as under ``docgen serve``).
+
+    Both ways of updating the index: in the update process (the default) and
+    in the refresher thread itself (``[web] index_process = false``).
+    """
+    app_env = with_app(env, WebSettings(cache=env.root / "cache", index_process=request.param))
     with TestClient(app_env.app, raise_server_exceptions=False, follow_redirects=False) as client:
         deadline = time.monotonic() + 30
         while not any(t.name == "docgen-index" for t in threading.enumerate()) and time.monotonic() < deadline:
@@ -136,6 +143,11 @@ def test_another_processs_write_is_picked_up_from_the_journal(served: tuple[WebE
     while not _found(_search(client, csrf, "排水沟"), case_id):
         assert time.monotonic() < deadline, "a write of another process never reached the server's index"
         time.sleep(0.2)
+    updater = app_env.app.state.web.work._updater
+    if app_env.app.state.web.settings.index_process:  # the update ran in the child, not in a thread here
+        assert updater is not None and updater.starts == 1 and updater.pid not in (None, os.getpid())
+    else:
+        assert updater is None
 
 
 def test_without_the_refresher_a_search_catches_up_itself(env: WebEnv) -> None:
@@ -226,3 +238,54 @@ def test_a_page_of_several_searches_waits_once_for_a_write_the_refresher_cannot_
         assert work.wait_indexed(mine[0], timeout=30) is False  # at once: before, each search waited again
         totals = client.get("/search/totals", params={"q": "推拉门"})
         assert totals.status_code == 200
+
+
+def _ingest_page(client: TestClient) -> str:
+    r = client.get("/ingest")
+    assert r.status_code == 200, r.text[:500]
+    return r.text
+
+
+def test_the_ingest_page_says_the_index_is_current(served: tuple[WebEnv, TestClient]) -> None:
+    """Whoever checks whether the scanner's files arrived also sees whether search has them yet."""
+    app_env, client = served
+    login(client, "archivist")
+    other = Archive.open(app_env.archive.root, actor="cli-user")
+    other.add_case(OWN_KEY, "repairs", {"reported_on": "2026-11-15", "component": "门窗",
+                                        "description": "推拉门滑轮异响辛"})
+    deadline = time.monotonic() + 20
+    while "检索索引已是最新" not in (text := _ingest_page(client)):
+        assert time.monotonic() < deadline, text[:3000]
+        time.sleep(0.2)
+    assert "检索索引更新失败" not in text
+
+
+def test_a_failing_index_update_shows_on_the_ingest_page_until_one_succeeds(env: WebEnv, tmp_path: Path) -> None:
+    """The update process answers with an error (its index folder is unusable): the page says so, in Chinese."""
+    from docgen.search.updater import UpdaterProcess
+
+    app_env = with_app(env, WebSettings(cache=env.root / "cache", index_process=True))
+    with TestClient(app_env.app, raise_server_exceptions=False, follow_redirects=False) as client:
+        login(client, "archivist")
+        work = app_env.app.state.web.work
+        good = work._updater
+        (tmp_path / "index").write_text("不是文件夹", "utf-8")
+        settings = app_env.workspace.config.search.model_copy(update={"index_path": tmp_path / "index"})
+        work._updater = UpdaterProcess(app_env.archive.root, settings)
+        try:
+            app_env.archive.add_case(OWN_KEY, "repairs", {"reported_on": "2026-11-15", "component": "门窗",
+                                                          "description": "窗台渗水壬"})
+            deadline = time.monotonic() + 20
+            while "检索索引更新失败" not in (text := _ingest_page(client)):
+                assert time.monotonic() < deadline, text[:3000]
+                time.sleep(0.2)
+            assert "Traceback" not in text and "检索索引已是最新" not in text
+        finally:
+            work._updater.close()
+            work._updater = good
+        app_env.archive.add_case(OWN_KEY, "repairs", {"reported_on": "2026-11-15", "component": "门窗",
+                                                      "description": "窗框变形癸"})
+        deadline = time.monotonic() + 20
+        while "检索索引已是最新" not in (text := _ingest_page(client)):
+            assert time.monotonic() < deadline, text[:3000]
+            time.sleep(0.2)

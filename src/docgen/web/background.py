@@ -23,7 +23,10 @@ One :class:`Background` per application (``WebState.work``):
   next search of the same browser (login session; :data:`WRITER`) until the
   refresher has indexed past its last write (a few seconds at most, then it
   answers with a note).  Keyed by browser, not by user: colleagues sharing
-  one account do not wait for each other's writes.
+  one account do not wait for each other's writes.  With whoosh the update
+  itself runs in a child process (:mod:`docgen.search.updater`, ``[web]
+  index_process``): in this process its commits held the GIL a quarter of
+  the time, and every request waited behind them.
 
 Threads start with the application's lifespan (``docgen serve``, the
 threaded test server, the bench) and stop with it; an application made
@@ -102,6 +105,12 @@ class Background:
         self._writes_guard = threading.Lock()
         self._gave_up: dict[str, int] = {}
         """Per browser, the write a search already waited for in vain (the next searches do not wait again)."""
+        self.index_error = ""
+        """Why the last index update failed ('' after a good one): shown on the 收件 page until one succeeds."""
+        self.index_checked: float | None = None
+        """When the refresher last found the index current (time.time())."""
+        self._updater: Any = None
+        """The index update process (:mod:`docgen.search.updater`), when ``[web] index_process`` and whoosh."""
 
     def _note_entry(self, entry: Any) -> None:
         """A journal entry of this server: remember which browser wrote it, wake the refresher if it changed files."""
@@ -134,6 +143,11 @@ class Background:
         if self._note_entry not in self.workspace.archive.listeners:
             self.workspace.archive.listeners.append(self._note_entry)
         self._spawn("docgen-board", self._warm)
+        if self.settings.index_process and self.workspace.config.search.engine == "whoosh":
+            from docgen.search.updater import UpdaterProcess
+
+            # its own process: a whoosh commit in this one held the GIL every request thread waits for
+            self._updater = UpdaterProcess(self.workspace.archive.root, self.workspace.config.search)
         self._spawn("docgen-index", self._refresh_index)
         if self.settings.watch:
             self._spawn("docgen-watch", self._watch)
@@ -147,6 +161,9 @@ class Background:
         for t in self._threads:
             t.join(timeout=15)
         self._threads.clear()
+        if self._updater is not None:
+            self._updater.close()
+            self._updater = None
         self.jobs.close()
 
     def _spawn(self, name: str, target: Any) -> None:
@@ -196,6 +213,7 @@ class Background:
                 if quiet:
                     seen = end  # logins, reveals, exports: nothing for the index to learn
                     self._indexed_to(end)
+                    self.index_checked = time.time()
                     continue
                 last_update = time.monotonic()
                 done = self._update_index()
@@ -204,6 +222,7 @@ class Background:
                     continue
                 seen = done
                 self._indexed_to(done)
+                self.index_error, self.index_checked = "", time.time()
         finally:
             self.refreshing = False
             self._indexed_to(self.indexed_seq)  # wake anyone waiting: searches catch up themselves again
@@ -221,13 +240,29 @@ class Background:
         try:
             if not self.workspace.engine().has_index():
                 return None
+            if self._updater is not None:
+                return self._updater.update(timeout=2.0)
             stats = refresh(self.workspace.archive, self.workspace.config.search, timeout=2.0)
             return None if stats is None else stats.seq
         except DocgenError as exc:
             log.warning("检索索引更新失败(稍后重试):%s", exc)
+            self.index_error = str(exc)
         except Exception as exc:  # the index is derived: never stop refreshing over one error
             log.error("检索索引更新出错: %s", type(exc).__name__, exc_info=exc)
+            self.index_error = f"检索索引更新出错({type(exc).__name__});详见服务器日志"
         return None
+
+    def index_state(self) -> dict[str, Any]:
+        """What the 收件 page says of the index: kept current here or not, how far behind, the last failure."""
+        from docgen.search.journalscan import end_position
+
+        try:
+            end = end_position(self.workspace.archive.journal).seq
+        except (OSError, ValueError, DocgenError):
+            end = self.indexed_seq
+        process = self._updater.pid if self._updater is not None else None
+        return {"running": self.refreshing, "seq": self.indexed_seq, "behind": max(0, end - self.indexed_seq),
+                "error": self.index_error, "checked": self.index_checked, "process": process}
 
     def _indexed_to(self, seq: int) -> None:
         with self._indexed:

@@ -47,3 +47,6 @@ class WebSettings(BaseModel):
     watch: bool = True
     # background jobs (paperwork, uploads) run this many at a time
     jobs: int = Field(2, ge=1, le=16)
+    # the search index is updated after writes in a process of its own (requests never wait on the
+    # GIL behind a whoosh commit; docs/web.md, "With writes"); false: in a thread of the server
+    index_process: bool = True

@@ -75,7 +75,7 @@ def ingest_page(request: Request) -> Response:
         "failed": len(failed), "watcher": status, "workers": intake.active_workers(settings),
         "inbox": str(settings.inbox), "queue": queue_status(request),
         "max_mb": web.settings.max_upload_mb, "max_files": web.settings.max_upload_files,
-        "scoped": bool(session.user.projects),
+        "scoped": bool(session.user.projects), "index": web.work.index_state(),
     }
     return page(request, "ingest.html", context)
 

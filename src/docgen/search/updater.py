@@ -1,0 +1,184 @@
+"""Index updates in a process of their own, for a server whose requests must not queue behind a whoosh commit.
+
+An incremental update is mostly pure Python (tokenizing, whoosh's segment
+writer, sometimes a merge): in the web server's own process it held the GIL
+for about a quarter of the server's time under a write load, and every
+request thread waited behind it (a case save's p95 went from 70 ms to over
+300 ms at 20 clients, docs/web.md).  :class:`UpdaterProcess` runs the same
+:func:`docgen.search.api.refresh` in one long-lived child process instead;
+the server's searcher only reopens the segments the child committed
+(``searcher.up_to_date()``, cheap: the segment files are mapped, not read).
+
+The child is started on the first update (a server nobody writes to never
+starts it), with ``spawn`` (a fork of a threaded server is unsafe), and ends
+with the server: it is told to stop, and it also stops by itself when its
+pipe closes (the server killed).  A child that dies (killed, out of memory)
+is noticed at the next update, which is retried once in a new child; the
+index is derived and its journal position is committed with each batch, so
+a killed update loses nothing: the next one starts where the last commit
+left off.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import multiprocessing
+import threading
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any
+
+from docgen.errors import DocgenError
+from docgen.search.settings import SearchSettings
+
+log = logging.getLogger("docgen.search")
+
+STOP_SECONDS = 10.0
+"""How long a stopping server waits for an update in progress before ending the child."""
+
+
+class UpdaterGone(DocgenError):
+    """The update process ended unexpectedly (killed, out of memory) twice in a row."""
+
+
+class UpdaterProcess:
+    """One child process that brings the index of one archive up to date when asked.
+
+    Thread-safe: calls are taken one at a time (one refresher thread asks;
+    a second caller waits its turn).
+    """
+
+    def __init__(self, root: Path, settings: SearchSettings, *, actor: str = "docgen-index") -> None:
+        self.root = Path(root)
+        self.settings = settings
+        self.actor = actor
+        self._ctx = multiprocessing.get_context("spawn")
+        self._process: Any = None
+        self._conn: Connection | None = None
+        self._guard = threading.Lock()
+        self._closed = False
+        self.starts = 0
+        """How many children were started (1 normally; more after a child died)."""
+
+    @property
+    def pid(self) -> int | None:
+        """The running child's process id (None before the first update or after close)."""
+        return self._process.pid if self._process is not None and self._process.is_alive() else None
+
+    def update(self, timeout: float) -> int | None:
+        """Index what changed; the journal seq the index reached, or None when another writer held the index.
+
+        ``timeout`` is how long the child waits for the index's writer lock.
+        Raises :class:`DocgenError` with the child's Chinese message when the
+        update failed, :class:`UpdaterGone` when the child died twice running.
+        """
+        with self._guard:
+            for attempt in (1, 2):
+                if self._closed:
+                    return None
+                conn = self._ensure()
+                try:
+                    conn.send(("update", timeout))
+                    reply = conn.recv()
+                except (EOFError, OSError) as exc:
+                    code = self._reap()
+                    if self._closed:
+                        return None
+                    if attempt == 2:
+                        raise UpdaterGone(f"检索索引更新进程意外退出(退出码 {code}),重启后再次退出") from exc
+                    log.warning("检索索引更新进程意外退出(退出码 %s),已重新启动", code)
+                    continue
+                return _answer(reply)
+        return None  # pragma: no cover - the loop returns or raises
+
+    def close(self) -> None:
+        """Stop the child (after the update in progress, at most :data:`STOP_SECONDS`); later updates do nothing."""
+        self._closed = True
+        if not self._guard.acquire(timeout=STOP_SECONDS):  # an update that does not end: end its process
+            process = self._process
+            if process is not None:
+                process.terminate()
+            return
+        try:
+            conn, process = self._conn, self._process
+            self._conn = self._process = None
+        finally:
+            self._guard.release()
+        if conn is not None:
+            with contextlib.suppress(OSError, EOFError, ValueError):
+                conn.send(("stop", 0))
+            with contextlib.suppress(OSError):
+                conn.close()
+        if process is not None:
+            process.join(STOP_SECONDS)
+            if process.is_alive():
+                process.terminate()
+                process.join(STOP_SECONDS)
+
+    def _ensure(self) -> Connection:
+        if self._conn is not None and self._process is not None and self._process.is_alive():
+            return self._conn
+        self._reap()
+        ours, theirs = self._ctx.Pipe()
+        process = self._ctx.Process(target=serve, args=(theirs, str(self.root), self.settings, self.actor),
+                                    name="docgen-index-updater", daemon=True)
+        process.start()
+        theirs.close()
+        self._conn, self._process = ours, process
+        self.starts += 1
+        return ours
+
+    def _reap(self) -> int | None:
+        """Forget a dead child; its exit code (None if there was none)."""
+        conn, process = self._conn, self._process
+        self._conn = self._process = None
+        if conn is not None:
+            with contextlib.suppress(OSError):
+                conn.close()
+        if process is None:
+            return None
+        process.join(1.0)
+        if process.is_alive():
+            process.terminate()
+            process.join(1.0)
+        return process.exitcode
+
+
+def _answer(reply: tuple[str, Any]) -> int | None:
+    kind, value = reply
+    if kind == "ok":
+        return int(value)
+    if kind == "busy":
+        return None
+    raise DocgenError(str(value))
+
+
+def serve(conn: Connection, root: str, settings: SearchSettings, actor: str) -> None:
+    """The child's loop: one update per request, until told to stop or the server's end of the pipe closes."""
+    from docgen.archive.store import Archive
+    from docgen.search.api import refresh
+
+    archive = Archive(Path(root), actor=actor)
+    while True:
+        try:
+            kind, timeout = conn.recv()
+        except (EOFError, OSError):
+            return  # the server is gone
+        if kind == "stop":
+            return
+        try:
+            stats = refresh(archive, settings, timeout=float(timeout))
+            reply: tuple[str, Any] = ("busy", None) if stats is None else ("ok", stats.seq)
+        except DocgenError as exc:
+            reply = ("error", str(exc))
+        except Exception as exc:  # the index is derived: report, and keep serving the next request
+            logging.getLogger("docgen.search").error("检索索引更新出错", exc_info=exc)
+            reply = ("error", f"检索索引更新出错({type(exc).__name__});详见服务器日志")
+        try:
+            conn.send(reply)
+        except (OSError, ValueError):
+            return
+
+
+__all__ = ["UpdaterGone", "UpdaterProcess", "serve"]
