@@ -25,6 +25,7 @@ from docgen.models import (
     Phase,
     Project,
 )
+from docgen.search.settings import SearchSettings
 
 DEVELOPER = Company(
     name="福州华轩置业有限公司",
@@ -33,6 +34,34 @@ DEVELOPER = Company(
     address="福州市鼓楼区五四路88号",
     phone="0591-87654321",
 )
+
+
+def damage_postings(settings: SearchSettings, archive: Archive) -> None:
+    """Flip bytes inside the postings part of every segment (a bad sector), leaving the rest readable.
+
+    The index still opens (its table of contents and term dictionary are
+    intact); the damage shows only when a query reads the postings.  Written
+    in place, never truncated: a server's searcher maps these files, and a
+    mapped page beyond a file's end is a SIGBUS, not an error.
+    """
+    from whoosh.filedb.compound import CompoundStorage
+    from whoosh.filedb.structfile import StructFile
+
+    from docgen.search.store import IndexFolder
+
+    folder = IndexFolder(settings, archive)
+    for seg in folder.gen_dir(folder.current_name or "").glob("*.seg"):
+        with seg.open("rb") as fh:
+            parts = dict(CompoundStorage(StructFile(fh), use_mmap=False)._dir)
+        with seg.open("r+b") as fh:
+            for name, where in parts.items():
+                if name.endswith(".pst"):
+                    start, length = where["offset"], where["length"]
+                    for k in range(start + length // 10, start + length * 9 // 10, 7):
+                        fh.seek(k)
+                        byte = fh.read(1)[0]
+                        fh.seek(k)
+                        fh.write(bytes([byte ^ 0x5A]))
 
 
 def make_id(birth: str = "19800101", seq: int = 123, area: str = "350102") -> str:

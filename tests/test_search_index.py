@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import damage_postings
 from docgen import privacy
 from docgen.archive import Archive
 from docgen.errors import LockTimeout, NotFoundError
@@ -141,28 +142,6 @@ def test_damaged_index_is_rebuilt_never_half_used(archive: Archive, tmp_path: Pa
     engine.close()
 
 
-def _damage_postings(settings: SearchSettings, archive: Archive) -> None:
-    """Flip bytes inside the postings part of every segment (a bad sector), leaving the rest readable.
-
-    The index still opens (its table of contents and term dictionary are
-    intact); the damage shows only when a query reads the postings.
-    """
-    from whoosh.filedb.compound import CompoundStorage
-    from whoosh.filedb.structfile import StructFile
-
-    folder = IndexFolder(settings, archive)
-    for seg in folder.gen_dir(folder.current_name or "").glob("*.seg"):
-        with seg.open("rb") as fh:
-            parts = dict(CompoundStorage(StructFile(fh), use_mmap=False)._dir)
-        data = bytearray(seg.read_bytes())
-        for name, where in parts.items():
-            if name.endswith(".pst"):
-                start, length = where["offset"], where["length"]
-                for k in range(start + length // 10, start + length * 9 // 10, 7):
-                    data[k] ^= 0x5A
-        seg.write_bytes(bytes(data))
-
-
 def test_damaged_postings_are_rebuilt_not_half_used(archive: Archive, tmp_path: Path) -> None:
     """Damage inside a segment shows only when postings are read: the search rebuilds and answers in full."""
     src = _src(tmp_path)
@@ -173,7 +152,7 @@ def test_damaged_postings_are_rebuilt_not_half_used(archive: Archive, tmp_path: 
     api.rebuild(archive, settings)
     expected = _results(archive, settings, "漏水")
     before = IndexFolder(settings, archive).current_name
-    _damage_postings(settings, archive)
+    damage_postings(settings, archive)
     assert api.status(archive, settings).usable  # it opens: only reading postings can tell
 
     strict = api.WhooshEngine(archive, settings.model_copy(update={"auto_update": False}))

@@ -408,3 +408,29 @@ def test_hostile_values_in_every_page_address_never_a_traceback(env: WebEnv) -> 
             r = clients[who].get(path + "?page=-1&status=<x>&q=%ff&size=huge&kind=../x")
             assert r.status_code < 500, (path, r.status_code, r.text[:300])
             assert "Traceback" not in r.text, path
+
+
+def test_a_save_while_another_process_holds_the_archive_says_wait_without_its_details(env: WebEnv) -> None:
+    """The archive's write lock held elsewhere (a long CLI import): 503, the typing kept, not who holds it where.
+
+    Before: the page showed the holder's user name, host, command line,
+    process id and the lock file's path to any logged-in user.
+    """
+    from docgen.archive import Archive
+
+    client, csrf = browser(env, "staff")
+    other = Archive.open(env.archive.root, actor="importer")  # as another process: its own lock file handle
+    lock = env.archive._lock
+    waited, lock.timeout = lock.timeout, 0.3
+    try:
+        with other._lock:
+            r = client.post(f"/dossiers/{OWN_KEY}/repairs/new", data={
+                "csrf_token": csrf, "reported_on": "2026-11-15", "component": "门窗", "description": "锁被占用时报修"})
+    finally:
+        lock.timeout = waited
+    assert r.status_code == 503, r.text[:500]
+    text = html.unescape(r.text)
+    assert "档案库正被另一个进程写入" in text and "请稍后再试" in text
+    for detail in ("进程号", "importer", str(env.archive.root), "锁文件", "Traceback"):
+        assert detail not in text, detail
+    assert "锁被占用时报修" in text  # the form comes back with what was typed

@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from conftest import damage_postings
 from docgen.archive import Archive
 from docgen.search.query import Query
 from docgen.web.settings import WebSettings
@@ -194,28 +195,72 @@ def test_a_colleague_on_the_same_account_does_not_wait_for_my_write(served: tupl
     assert _found(_search(client, csrf, "窗扇"), r.headers["location"].rsplit("/", 1)[1].split("?")[0])
 
 
-def test_a_write_made_while_there_is_no_index_is_indexed_once_there_is(served: tuple[WebEnv, TestClient]) -> None:
-    """No index (a new install, a rebuild elsewhere): a write then is not taken as indexed; it is, once one exists."""
+def test_without_an_index_a_search_says_so_at_once_and_the_refresher_builds_it(
+        served: tuple[WebEnv, TestClient]) -> None:
+    """No index (a new install, one removed): the search answers 503 at once; the refresher builds it meanwhile.
+
+    Before: the search rebuilt the index in the request (minutes on a large
+    archive, every other search waiting behind it), or, with the index writer
+    busy elsewhere, waited 30 s and showed the lock holder's host and command.
+    A write made meanwhile is in the index once it exists.
+    """
     app_env, client = served
     csrf = login(client, "staff")
     current = app_env.workspace.config.search.index_path / "CURRENT"
-    name = current.read_text("utf-8")
     page = client.get(f"/dossiers/{OWN_KEY}/repairs/new")
     form_csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
-    current.unlink()
-    try:
+    with BusyIndex(app_env):  # the refresher cannot build it yet
+        current.unlink()
         r = client.post(f"/dossiers/{OWN_KEY}/repairs/new",
                         data={"csrf_token": form_csrf, "reported_on": "2026-11-12", "component": "门窗",
                               "description": "入户门锁芯损坏庚"})
         assert r.status_code == 303, r.text[:800]
         case_id = r.headers["location"].rsplit("/", 1)[1].split("?")[0]
-        time.sleep(1.5)  # the refresher looks, finds no index
-    finally:
-        current.write_text(name, "utf-8")  # the index is back, as it was before the write
-    deadline = time.monotonic() + 20
-    while not _found(_search(client, csrf, "锁芯"), case_id):  # before: counted as indexed, never caught up
-        assert time.monotonic() < deadline, "a write made while the index was missing was never indexed"
+        answer = client.post("/search", data={"q": "锁芯", "csrf_token": csrf}, headers={"HX-Request": "true"})
+        assert answer.status_code == 503, answer.text[:800]
+        assert "检索索引正在重建" in answer.text and "索引尚未建立" in answer.text
+        assert "进程号" not in answer.text and "Traceback" not in answer.text
+        api = client.get("/api/search", params={"q": "锁芯"})
+        assert api.status_code == 503 and api.json()["error"] == "index_unavailable"
+        dossier = client.get(f"/dossiers/{OWN_KEY}")  # the rest of the application goes on
+        assert dossier.status_code == 200
+    deadline = time.monotonic() + 30
+    while case_id not in (r := client.post("/search", data={"q": "锁芯", "csrf_token": csrf},
+                                           headers={"HX-Request": "true"})).text:
+        assert r.status_code in (200, 503), r.text[:500]
+        assert time.monotonic() < deadline, "the refresher never built the missing index"
         time.sleep(0.2)
+    assert current.exists()
+
+
+def test_a_damaged_index_found_by_a_search_is_rebuilt_by_the_refresher(served: tuple[WebEnv, TestClient]) -> None:
+    """Postings damaged on disk: the search that reads them says so (503), the refresher rebuilds, search works.
+
+    Before: that search rebuilt the whole index in the request, every other search waiting behind it.
+    """
+    app_env, client = served
+    csrf = login(client, "staff")
+    for i in range(30):  # enough postings for the damage to show when read
+        app_env.archive.add_case(OWN_KEY, "repairs", {"reported_on": "2026-11-10", "component": "门窗",
+                                                      "description": f"铝合金窗框锈蚀第{i}处" * 5})
+    deadline = time.monotonic() + 30
+    while "铝合金窗框锈蚀" not in _search(client, csrf, "锈蚀"):  # the refresher took them in
+        assert time.monotonic() < deadline, "the refresher did not index the repairs"
+        time.sleep(0.1)
+    index_root = app_env.workspace.config.search.index_path
+    before = (index_root / "CURRENT").read_text("utf-8")
+    with BusyIndex(app_env):  # the rebuild must wait: the answer below is the search's own
+        damage_postings(app_env.workspace.config.search, app_env.archive)
+        # words not searched yet: their postings are read from the damaged file, not from the cache
+        answer = client.post("/search", data={"q": "铝合金", "csrf_token": csrf}, headers={"HX-Request": "true"})
+        assert answer.status_code == 503, answer.text[:800]
+        assert "检索索引文件已损坏,正在后台重建" in answer.text
+        assert "Traceback" not in answer.text and "Error" not in answer.text
+    deadline = time.monotonic() + 30
+    while (index_root / "CURRENT").read_text("utf-8") == before or app_env.app.state.web.work._rebuild_reason:
+        assert time.monotonic() < deadline, "the refresher never rebuilt the damaged index"
+        time.sleep(0.1)
+    assert "铝合金窗框锈蚀" in _search(client, csrf, "窗框锈蚀")
 
 
 def test_a_page_of_several_searches_waits_once_for_a_write_the_refresher_cannot_take(

@@ -82,6 +82,17 @@ class NotFoundError(DocgenError):
     """A project, dossier, document or record does not exist."""
 
 
+class IndexUnavailable(NotFoundError):
+    """The search index cannot answer now (not built, outdated, damaged) and this search may not rebuild it."""
+
+    def __init__(self, message: str, *, reason: str, damaged: bool = False) -> None:
+        super().__init__(message)
+        self.reason = reason
+        """Why, in Chinese (``索引尚未建立``, ``索引版本 … 与程序 … 不符``, the damaged file)."""
+        self.damaged = damaged
+        """True when a segment turned out damaged while being read: only a rebuild mends it."""
+
+
 class ConflictError(DocgenError):
     """The change would clash with what is already in the archive (a duplicate key, say)."""
 
@@ -96,6 +107,14 @@ class UnsafePathError(DocgenError, ValueError):
 
 class LockTimeout(DocgenError):
     """Another process held the archive's write lock for longer than we were willing to wait."""
+
+    def __init__(self, message: str, *, brief: str | None = None) -> None:
+        super().__init__(message)
+        self.brief = brief or message
+        """What a browser shows: the message without the holder's user, host, command and lock file.
+
+        Those help the operator at the server (the terminal, the server's log),
+        not a clerk, and they are not every logged-in user's business."""
 
 
 class IntegrityError(DocgenError):

@@ -83,13 +83,13 @@ class WriteLock:
         wait = self.timeout if timeout is None else timeout
         started = time.monotonic()
         if not self._threads.acquire(timeout=wait if wait >= 0 else -1):
-            raise LockTimeout(self._describe_holder(wait))
+            raise LockTimeout(self._describe_holder(wait), brief=self._brief(wait))
         try:
             left = wait - (time.monotonic() - started) if wait >= 0 else wait
             self._lock.acquire(timeout=max(0.0, left) if wait >= 0 else -1)
         except _FileLockTimeout as exc:
             self._threads.release()
-            raise LockTimeout(self._describe_holder(wait)) from exc
+            raise LockTimeout(self._describe_holder(wait), brief=self._brief(wait)) from exc
         except BaseException:
             self._threads.release()
             raise
@@ -110,6 +110,10 @@ class WriteLock:
                 self._lock.release()
             finally:
                 self._threads.release()
+
+    def _brief(self, waited: float) -> str:
+        """The message for a browser (:attr:`LockTimeout.brief`): what happened and what to do, no holder details."""
+        return f"档案库正被另一个进程写入,已等待 {waited:g} 秒;请稍后再试(一直如此时请联系系统管理员)"
 
     def _describe_holder(self, waited: float) -> str:
         try:

@@ -44,6 +44,9 @@ from docgen.search.types import UpdateStats as UpdateStats
 class IndexLock(WriteLock):
     """The index writer lock: like the archive's, but its message speaks of the index."""
 
+    def _brief(self, waited: float) -> str:
+        return f"检索索引正被另一个进程更新,已等待 {waited:g} 秒;请稍后再试(一直如此时请联系系统管理员)"
+
     def _describe_holder(self, waited: float) -> str:
         try:
             info = json.loads(self.info_path.read_text("utf-8"))
@@ -511,7 +514,8 @@ class IndexFolder:
         except LockError as exc:
             raise LockTimeout(
                 f"检索索引的 whoosh 写锁被占用,已等待 {self.settings.lock_timeout:g} 秒;"
-                f"另一个不经 docgen 的程序可能正在写 {self.root}。请稍后再试"
+                f"另一个不经 docgen 的程序可能正在写 {self.root}。请稍后再试",
+                brief=f"检索索引正被占用,已等待 {self.settings.lock_timeout:g} 秒;请稍后再试(一直如此时请联系系统管理员)",
             ) from exc
 
     # -- status --------------------------------------------------------------------

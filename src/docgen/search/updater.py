@@ -73,13 +73,24 @@ class UpdaterProcess:
         Raises :class:`DocgenError` with the child's Chinese message when the
         update failed, :class:`UpdaterGone` when the child died twice running.
         """
+        return self._ask("update", timeout)
+
+    def rebuild(self, reason: str) -> int | None:
+        """Rebuild the index from the whole archive (a damaged one: an update cannot mend it); the seq reached.
+
+        Waits for the index's writer lock as long as ``[search] lock_timeout``
+        says; None when this updater was closed meanwhile.
+        """
+        return self._ask("rebuild", reason)
+
+    def _ask(self, kind: str, argument: float | str) -> int | None:
         with self._guard:
             for attempt in (1, 2):
                 if self._closed:
                     return None
                 conn = self._ensure()
                 try:
-                    conn.send(("update", timeout))
+                    conn.send((kind, argument))
                     reply = conn.recv()
                 except (EOFError, OSError) as exc:
                     code = self._reap()
@@ -157,18 +168,21 @@ def _answer(reply: tuple[str, Any]) -> int | None:
 def serve(conn: Connection, root: str, settings: SearchSettings, actor: str) -> None:
     """The child's loop: one update per request, until told to stop or the server's end of the pipe closes."""
     from docgen.archive.store import Archive
-    from docgen.search.api import refresh
+    from docgen.search.api import open_index, refresh
 
     archive = Archive(Path(root), actor=actor)
     while True:
         try:
-            kind, timeout = conn.recv()
+            kind, argument = conn.recv()
         except (EOFError, OSError):
             return  # the server is gone
         if kind == "stop":
             return
         try:
-            stats = refresh(archive, settings, timeout=float(timeout))
+            if kind == "rebuild":
+                stats = open_index(settings, archive).folder.rebuild(None, reason=str(argument))  # type: ignore[attr-defined]
+            else:
+                stats = refresh(archive, settings, timeout=float(argument))
             reply: tuple[str, Any] = ("busy", None) if stats is None else ("ok", stats.seq)
         except DocgenError as exc:
             reply = ("error", str(exc))

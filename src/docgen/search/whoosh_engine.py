@@ -25,7 +25,7 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from docgen.archive.store import Archive
-from docgen.errors import LockTimeout, NotFoundError
+from docgen.errors import IndexUnavailable, LockTimeout
 from docgen.progress import Progress
 from docgen.search import journalscan
 from docgen.search.query import (
@@ -156,14 +156,15 @@ class WhooshEngine:
             results = self._search(query, flist, synonyms, note, started)
         except NeedsRebuild as exc:
             if not wanted:
-                raise NotFoundError(f"检索索引不可用:{exc};请运行 docgen index rebuild") from exc
+                raise IndexUnavailable(f"检索索引不可用:{exc};请运行 docgen index rebuild", reason=str(exc)) from exc
             stats = self.update()  # rebuilds: an unusable index is never half-used
             results = self._search(query, flist, synonyms, f"已重建索引({stats.reason})", started)
         except DamagedIndex as exc:
             # a damaged segment file shows only when its postings or stored fields are read:
             # the index is derived, so rebuild it rather than half-use it, and retry once
             if not wanted:
-                raise NotFoundError(f"检索索引文件已损坏:{exc};请运行 docgen index rebuild") from exc
+                raise IndexUnavailable(f"检索索引文件已损坏:{exc};请运行 docgen index rebuild", reason=str(exc),
+                                       damaged=True) from exc
             self.close()
             stats = self.folder.rebuild(None, reason="索引文件损坏")
             results = self._search(query, flist, synonyms, f"已重建索引({stats.reason})", started)

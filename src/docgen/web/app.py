@@ -38,6 +38,7 @@ from docgen import __version__
 from docgen.errors import (
     ConflictError,
     DocgenError,
+    IndexUnavailable,
     LockTimeout,
     NotFoundError,
     PermissionDenied,
@@ -67,6 +68,7 @@ STATUS_CODES: list[tuple[type[Exception], int, str]] = [
     (CsrfFailed, 403, "csrf"),
     (PermissionDenied, 403, "forbidden"),
     (UnsafePathError, 404, "not_found"),
+    (IndexUnavailable, 503, "index_unavailable"),
     (NotFoundError, 404, "not_found"),
     (ConflictError, 409, "conflict"),
     (LockTimeout, 503, "busy"),
@@ -112,6 +114,9 @@ def _install_errors(app: FastAPI) -> None:
     @app.exception_handler(DocgenError)
     async def docgen_error(request: Request, exc: DocgenError) -> Response:
         status, code = _status_of(exc)
+        if isinstance(exc, LockTimeout):  # who holds the lock, where, running what: for the log, not the page
+            log.warning("%s %s: %s", request.method, request.url.path, exc)
+            return error_response(request, status, code, exc.brief, headers={"Retry-After": "5"})
         return error_response(request, status, code, str(exc))
 
     @app.exception_handler(RequestValidationError)

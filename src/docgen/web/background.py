@@ -110,6 +110,8 @@ class Background:
         self.index_checked: float | None = None
         """When the refresher last found the index current (time.time())."""
         self._updater: Any = None
+        self._rebuild_reason: str | None = None
+        """Set by a search that found the index damaged: the refresher rebuilds it (an update cannot mend it)."""
         """The index update process (:mod:`docgen.search.updater`), when ``[web] index_process`` and whoosh."""
 
     def _note_entry(self, entry: Any) -> None:
@@ -204,13 +206,13 @@ class Background:
                     log.warning("检索索引更新:日志暂时无法读取(稍后重试):%s", exc)
                     self._stop.wait(POLL_SECONDS)
                     continue
-                if not woken and end == seen:
+                if not woken and end == seen and self._rebuild_reason is None:
                     continue
                 wait = last_update + UPDATE_INTERVAL - time.monotonic()
                 if wait > 0 and self._stop.wait(wait):  # a burst of writes goes into one commit
                     break
                 self._wake.clear()
-                if quiet:
+                if quiet and self._rebuild_reason is None and self._has_index():
                     seen = end  # logins, reveals, exports: nothing for the index to learn
                     self._indexed_to(end)
                     self.index_checked = time.time()
@@ -227,19 +229,35 @@ class Background:
             self.refreshing = False
             self._indexed_to(self.indexed_seq)  # wake anyone waiting: searches catch up themselves again
 
-    def _update_index(self) -> int | None:
-        """One incremental update; the journal seq it reached, or None (no index yet, another writer busy, an error).
+    def _has_index(self) -> bool:
+        try:
+            return self.workspace.engine().has_index()
+        except DocgenError:
+            return False
 
-        Without an index (a new install, a rebuild under way) nothing counts as
-        indexed: searches build or wait for it themselves (``has_index``), and
-        the refresher tries again, catching up from the position the new index
-        stores once it exists.
+    def request_rebuild(self, reason: str, *, damaged: bool = False) -> None:
+        """A search found the index unusable: have the refresher mend it now (rebuild a damaged one)."""
+        if damaged:
+            self._rebuild_reason = reason
+        self._wake.set()
+
+    def _update_index(self) -> int | None:
+        """One update; the journal seq it reached, or None (another writer busy, an error).
+
+        The update builds the index when there is none (a new install) and
+        rebuilds it when it is outdated (a new docgen version); a search that
+        found a damaged segment asks for a rebuild (:meth:`request_rebuild`).
+        In the update process, so the server answers meanwhile; searches say
+        the index is being rebuilt rather than rebuild it in a request.
         """
         from docgen.search.api import refresh
 
+        reason = self._rebuild_reason
         try:
-            if not self.workspace.engine().has_index():
-                return None
+            if reason is not None:
+                seq = self._rebuild(reason)
+                self._rebuild_reason = None
+                return seq
             if self._updater is not None:
                 return self._updater.update(timeout=2.0)
             stats = refresh(self.workspace.archive, self.workspace.config.search, timeout=2.0)
@@ -251,6 +269,13 @@ class Background:
             log.error("检索索引更新出错: %s", type(exc).__name__, exc_info=exc)
             self.index_error = f"检索索引更新出错({type(exc).__name__});详见服务器日志"
         return None
+
+    def _rebuild(self, reason: str) -> int:
+        log.warning("检索索引需要重建(%s),正在后台重建", reason)
+        if self._updater is not None:
+            return int(self._updater.rebuild(reason))
+        engine = self.workspace.engine()
+        return int(engine.folder.rebuild(None, reason=reason).seq)  # type: ignore[attr-defined]
 
     def index_state(self) -> dict[str, Any]:
         """What the 收件 page says of the index: kept current here or not, how far behind, the last failure."""

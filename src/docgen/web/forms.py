@@ -19,13 +19,16 @@ the user typed.  Nothing is re-checked here.
 
 from __future__ import annotations
 
+import logging
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from docgen.errors import DocgenError, RecordError, StaleEditError
+from docgen.errors import DocgenError, LockTimeout, RecordError, StaleEditError
+
+log = logging.getLogger("docgen.web")
 
 _RECORD_PREFIX = re.compile(r"^(?:repairs|complaints|revisits|settlements|units|owners)\[[^\]]*\]\.?")
 
@@ -73,6 +76,19 @@ def field_name(path: str) -> str:
     return _RECORD_PREFIX.sub("", path, count=1)
 
 
+def user_message(exc: DocgenError) -> str:
+    """What a page says of a core refusal: its message, but a lock's without who holds it where (that is logged).
+
+    A :class:`~docgen.errors.LockTimeout` names the holder's user, host,
+    command and lock file for the operator at the terminal; in a browser it
+    says only what happened and what to do (:attr:`LockTimeout.brief`).
+    """
+    if isinstance(exc, LockTimeout):
+        log.warning("%s", exc)
+        return exc.brief
+    return str(exc)
+
+
 def form_errors(exc: DocgenError, fields: Iterable[Field] = ()) -> FormErrors:
     """Sort a core refusal onto the form's fields (see the module docstring)."""
     from docgen.validation.core import RuleViolations
@@ -90,7 +106,7 @@ def form_errors(exc: DocgenError, fields: Iterable[Field] = ()) -> FormErrors:
         for message, path in zip(exc.problems, exc.fields, strict=False):
             out.add(_known(field_name(path), known), message)
         return out
-    message = str(exc)
+    message = user_message(exc)
     target = next((f.name for f in known.values() if f.label and message.startswith(f.label)), "")
     out.add(target, message)
     return out

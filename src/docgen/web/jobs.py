@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from docgen.errors import DocgenError, NotFoundError
+from docgen.web.forms import user_message
 
 log = logging.getLogger("docgen.web")
 KEEP = 200
@@ -101,7 +102,7 @@ class Jobs:
         try:
             work(job)
         except DocgenError as exc:
-            job.error = str(exc)
+            job.error = user_message(exc)
             job.state = "failed"
         except Exception as exc:  # a bug must not leave the page waiting forever; the traceback goes to the log
             log.error("后台任务出错 %s: %s", job.kind, type(exc).__name__, exc_info=exc)

@@ -16,7 +16,7 @@ from collections.abc import Callable, Hashable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from docgen.errors import DocgenError, NotFoundError
+from docgen.errors import DocgenError, IndexUnavailable, NotFoundError
 from docgen.session import Session, User, Workspace
 from docgen.users import Account, UserStore
 from docgen.web.auth import Clock, LoginLimiter, SessionStore
@@ -186,10 +186,20 @@ class WebState:
         background = self.work
         from docgen.web.background import WRITER
 
-        # no index yet (a new install, a rebuild elsewhere): nothing to wait for; the search builds or waits for it
+        # no index yet (a new install, a rebuild elsewhere): nothing to wait for
         current = background.wait_indexed(WRITER.get()) if engine.has_index() else True
-        with self._search_lock:
-            results: Results = engine.search(query, archive=session.archive, catch_up=not background.refreshing)
+        refreshing = background.refreshing
+        try:
+            with self._search_lock:
+                # with the refresher running, an unusable index is rebuilt by it (in the update process),
+                # never in a request: that held every other search behind a rebuild of minutes
+                results: Results = engine.search(query, False if refreshing else None, archive=session.archive,
+                                                 catch_up=not refreshing)
+        except IndexUnavailable as exc:
+            background.request_rebuild(exc.reason, damaged=exc.damaged)  # the file's details go to the log
+            why = "检索索引文件已损坏,正在后台重建" if exc.damaged else f"检索索引正在重建({exc.reason})"
+            raise IndexUnavailable(f"{why},完成前暂不能检索;档案、案件和收件照常可用,请几分钟后再试",
+                                   reason=exc.reason, damaged=exc.damaged) from exc
         if not current and not results.note:
             results.note = "检索索引正在更新,结果可能还不含您刚保存的内容;稍后再查一次"
         from docgen.web.privacy_bridge import screen_hits

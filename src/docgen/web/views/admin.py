@@ -26,7 +26,7 @@ from docgen.errors import (
 from docgen.permissions import ROLE_LABELS
 from docgen.services import admin
 from docgen.users import CHAIN_ROLES, check_login_name
-from docgen.web.forms import FormErrors
+from docgen.web.forms import FormErrors, user_message
 from docgen.web.render import page
 from docgen.web.routing import route, session_of
 from docgen.web.views.common import file_response
@@ -65,7 +65,7 @@ def _form_list(form: Any, name: str) -> list[str]:
 
 def _user_errors(exc: DocgenError) -> FormErrors:
     errors = FormErrors()
-    message = str(exc)
+    message = user_message(exc)
     if "密码" in message:
         errors.add("password", message)
     elif "用户名" in message or "已存在" in message:

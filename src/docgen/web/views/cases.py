@@ -25,6 +25,7 @@ from docgen.approvals import approval_chain
 from docgen.errors import (
     ConflictError,
     DocgenError,
+    LockTimeout,
     NotFoundError,
     PermissionDenied,
     StaleEditError,
@@ -261,6 +262,8 @@ def _status_of(errors: FormErrors, exc: DocgenError) -> int:
         return 409
     if isinstance(exc, PermissionDenied):
         return 403
+    if isinstance(exc, LockTimeout):
+        return 503
     return 400
 
 

@@ -20,7 +20,7 @@ from fastapi.responses import FileResponse, RedirectResponse, Response
 from docgen.errors import DocgenError, NotFoundError, UsageError
 from docgen.services import intake
 from docgen.vocab import DOC_TYPES
-from docgen.web.forms import FormErrors
+from docgen.web.forms import FormErrors, user_message
 from docgen.web.jobs import Job
 from docgen.web.render import page
 from docgen.web.routing import route, session_of, web_state
@@ -215,7 +215,7 @@ def review_file(request: Request, review_id: str, owner_key: str = Form(""), doc
                              status=400)
     except DocgenError as exc:
         errors = FormErrors()
-        errors.add("doc_type" if "类型" in str(exc) else "owner_key", str(exc))
+        errors.add("doc_type" if "类型" in str(exc) else "owner_key", user_message(exc))
         return render_review(request, review_id, errors=errors, values={"owner_key": owner_key, "doc_type": doc_type},
                              status=400)
     target = f"/documents/{result.doc_id}" if result.doc_id else "/ingest/review"
