@@ -72,7 +72,10 @@ def test_every_setting_with_bounds_or_choices_gets_a_chinese_explanation(tmp_pat
 @pytest.mark.parametrize(("toml", "message"), [
     ("[web]\nport = \n", "第 2 行第 8 列不是有效的 TOML"),
     ("[web\n", "配置节的写法应为 [节名]"),
-    ("[web]\nport = 1\nport = 2\n", "同一配置项或配置节写了两次"),
+    # which key, which section, on which line (before: "同一配置项或配置节写了两次", nothing more)
+    ("[web]\nport = 1\nport = 2\n", "第 3 行第 9 列配置项「port」在同一节中写了两次"),
+    ("[web]\nport = 1\n[search]\nprocs = 1\n[web]\nhost = \"a\"\n", "第 5 行第 5 列配置节「[web]」写了两次"),
+    ("[web]\nport = 1\n[web.port]\n", "第 3 行第 10 列同一配置项写了两次(或配置项与配置节同名)"),
 ])
 def test_toml_syntax_errors_are_chinese(tmp_path: Path, toml: str, message: str) -> None:
     path = tmp_path / "docgen.toml"

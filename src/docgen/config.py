@@ -120,14 +120,16 @@ def load_config(
     raw: dict[str, Any] = {}
     base = Path.cwd()
     if path is not None:
+        source = ""
         try:
-            raw = tomllib.loads(path.read_text("utf-8"))
+            source = path.read_text("utf-8")
+            raw = tomllib.loads(source)
         except FileNotFoundError as exc:
             raise ConfigError(f"配置文件 {path} 不存在") from exc
         except UnicodeDecodeError as exc:
             raise ConfigError(f"{path}: 不是 UTF-8 编码的文本(第 {exc.start} 字节起);请用 UTF-8 保存") from exc
         except tomllib.TOMLDecodeError as exc:
-            raise ConfigError(f"{path}: 配置文件格式错误:{toml_problem(exc)}") from exc
+            raise ConfigError(f"{path}: 配置文件格式错误:{toml_problem(exc, source)}") from exc
         _check_keys(raw, path)
         base = path.resolve().parent
     for var, (section, key) in ENV_OVERRIDES.items():

@@ -36,18 +36,39 @@ def config_problems(exc: PydanticValidationError, model: type[BaseModel]) -> lis
     return [_problem(err, model) for err in exc.errors()]
 
 
-def toml_problem(exc: Exception) -> str:
-    """A TOML syntax error in Chinese, with its line and column (tomllib's own text is English)."""
+def toml_problem(exc: Exception, source: str = "") -> str:
+    """A TOML syntax error in Chinese, with its line and column (tomllib's own text is English).
+
+    With the file's ``source`` a key written twice is named (tomllib gives
+    only the line of the second one).
+    """
     text = str(exc)
     at = re.search(r"at line (\d+), column (\d+)", text)
     where = f"第 {at[1]} 行第 {at[2]} 列" if at else ("文件末尾" if "end of document" in text else "")
-    if "overwrite" in text:
-        return "同一配置项或配置节写了两次"
+    twice = re.match(r"Cannot declare \((.*?),?\) twice", text)
+    if twice:
+        name = ".".join(p.strip().strip("'\"") for p in twice[1].split(","))
+        what = f"配置节{quote_input('[' + name + ']')}写了两次;每节只能写一次,请把两处的配置项合到一处"
+    elif "overwrite" in text:
+        key = _key_on_line(source, int(at[1])) if at else ""
+        what = (f"配置项{quote_input(key)}在同一节中写了两次;请删去其中一处" if key
+                else "同一配置项写了两次(或配置项与配置节同名);请删去其中一处")
     elif "table declaration" in text or "']'" in text:
         what = "配置节的写法应为 [节名]"
     else:
         what = "不是有效的 TOML(常见原因:文本没有加引号、缺少 = 或值、引号或括号不配对)"
     return f"{where}{what}" if where else what
+
+
+def _key_on_line(source: str, line: int) -> str:
+    """The key assigned on ``line`` of a TOML text ('' when that line assigns none)."""
+    lines = source.splitlines()
+    if not 1 <= line <= len(lines):
+        return ""
+    head = lines[line - 1].strip()
+    if head.startswith("["):  # a table named like a key written before (``[web.port]`` after ``port = 1``)
+        return ""
+    return head.split("=", 1)[0].strip() if "=" in head else ""
 
 
 def _problem(err: Any, model: type[BaseModel]) -> str:
