@@ -117,7 +117,8 @@ def test_force_needs_a_reason_and_is_journaled(gen: Generator, ready: Archive) -
         dossier.area_measured = None
     with pytest.raises(ForceReasonRequired, match="仍然生成交房通知书须写明理由,理由将记入日志"):
         gen.notices("B01", force=True)
-    for bad, message in (("备案\n已办", "不能有换行"), ("理" * 201, "理由过长(201 个字)")):
+    for bad, message in (("备案\n已办", "不能有换行"), ("理" * 201, "理由过长(201 个字)"),
+                         ("。", "理由过短"), ("急!!!", "理由过短"), ("2026", "理由过短")):
         with pytest.raises(ForceReasonRequired, match=re.escape(message)):
             gen.notices("B01", force=True, reason=bad)
     result = gen.notices("B01", force=True, reason="实测报告已出具,数据待录入")

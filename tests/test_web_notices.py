@@ -130,6 +130,8 @@ def test_issuing_anyway_without_a_reason_is_refused_beside_the_field(env: WebEnv
     r = post(staff, csrf, force="1", reason=long, shown="1", overriding=codes)
     assert r.status_code == 400 and "理由过长(201 个字),请在 200 个字以内写明" in r.text
     assert f'value="{long}"' in r.text
+    r = post(staff, csrf, force="1", reason="。", shown="1", overriding=codes)  # before: "。" was a reason
+    assert r.status_code == 400 and "理由过短" in r.text and 'value="。"' in r.text
     assert overrides(env) == [] and all(notices_of(env, u) == [] for u in PENDING)
 
 

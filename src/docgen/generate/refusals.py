@@ -27,6 +27,11 @@ if TYPE_CHECKING:
 
 REASON_MAX = 200
 """The longest reason for issuing notices despite missing conditions (it goes into the journal's summary line)."""
+REASON_MIN = 4
+"""The fewest letters (汉字 or words' letters; punctuation and digits do not count) a reason must have.
+
+An auditor reads it later to learn why a notice went out without its
+conditions: "。" or "1" says nothing (``实测待录`` is the shortest that does)."""
 
 NOTIFIED, HANDED_OVER, UNREADABLE, AREA_PROBLEM = "notified", "handed_over", "unreadable", "area"
 REISSUABLE = frozenset({NOTIFIED, HANDED_OVER})
@@ -111,6 +116,9 @@ def force_reason(reason: str, hints: Hints = DEFAULT_HINTS) -> str:
         raise ForceReasonRequired("理由中不能有换行、制表符或不可见的控制字符")
     if len(text) > REASON_MAX:
         raise ForceReasonRequired(f"理由过长({len(text)} 个字),请在 {REASON_MAX} 个字以内写明")
+    if sum(unicodedata.category(c).startswith("L") for c in text) < REASON_MIN:
+        raise ForceReasonRequired(f"理由过短,请写明为什么在条件未齐时仍要发出(至少 {REASON_MIN} 个字,"
+                                  "如“实测报告已出具,数据待录入”),理由将记入日志")
     return text
 
 
