@@ -67,7 +67,8 @@ def test_notice_refused_while_completion_filing_is_missing(gen: Generator, ready
         gen.notices("B01")
     message = str(err.value)
     assert "交房批次 HXSZ/B01(一期第一批交房)尚不具备交付条件,未生成交房通知书" in message
-    assert "竣工验收备案:一期未登记备案日期" in message
+    assert "竣工验收备案:一期未登记备案日期(在项目资料中该分期的“竣工验收备案日期”登记)" in message
+    assert not re.findall(r"[a-z]+_[a-z_]+", message), message  # no field names (was: completion_filed_on)
     # the refusal carries its facts; the way on is worded by the caller (no caller's words by default)
     assert err.value.ref == "HXSZ/B01" and err.value.codes == ["completion_filing"] and not err.value.changed
     assert "--" not in message and "确需先行发出的,可写明理由后仍然生成(记入日志)" in message

@@ -104,7 +104,7 @@ def delivery_conditions(project: Project, batch: Batch, missing_measured: Sequen
                 states.append(ConditionState(code, label, required, True, f"已于{cn_date(filed)}备案{note}"))
             else:
                 states.append(ConditionState(code, label, required, False, "未备案（交付前必须完成）",
-                                             f"竣工验收备案:{phase_name}未登记备案日期(项目资料中分期的 completion_filed_on)"))
+                                             f"竣工验收备案:{phase_name}未登记备案日期(在项目资料中该分期的“竣工验收备案日期”登记)"))
         elif code == "presale_permit":
             permits = phase.presale_permits if phase else []
             if permits:
