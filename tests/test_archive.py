@@ -111,6 +111,20 @@ def test_record_in_the_wrong_folder_is_refused(archive: Archive) -> None:
         archive.dossier("HXSZ/03-2-1203")
 
 
+def test_a_batch_renamed_inside_its_file_is_refused_not_saved_twice(archive: Archive) -> None:
+    """A hand edit changed a batch's id in B01.json: before, it loaded as B09 and an edit wrote B09.json beside it."""
+    batch_id = archive.batch_ids("HXSZ")[0]
+    path = archive.path(archive.layout.batch_rel("HXSZ", batch_id))
+    data = json.loads(path.read_text("utf-8"))
+    data["id"] = "B09"
+    path.write_text(json.dumps(data, ensure_ascii=False), "utf-8")
+    with pytest.raises(RecordError, match=f"字段 id/project: 为 HXSZ/B09,与文件位置 HXSZ/{batch_id} 不符"):
+        archive.batch("HXSZ", batch_id)
+    with pytest.raises(RecordError), archive.edit_batch("HXSZ", batch_id, "batch.edit", "改场地") as batch:
+        batch.venue = "新会所"
+    assert sorted(p.name for p in path.parent.iterdir()) == [f"{batch_id}.json"]
+
+
 def test_wrong_id_in_a_hand_edited_file_still_loads_and_is_reported(archive: Archive) -> None:
     path = _dossier_path(archive, "HXSZ/03-2-1203")
     data = json.loads(path.read_text("utf-8"))

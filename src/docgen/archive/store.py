@@ -479,7 +479,11 @@ class Archive:
         path = self.path(self.layout.batch_rel(project, batch_id))
         if not path.is_file():
             raise NotFoundError(f"交房批次 {project}/{batch_id} 不存在")
-        return load_record(Batch, path)
+        batch = load_record(Batch, path)
+        if batch.id != path.stem or batch.project != project:
+            # a hand edit that renamed it inside: an edit would save it under the other name, a second batch
+            raise RecordError(path, [f"字段 id/project: 为 {batch.project}/{batch.id},与文件位置 {project}/{path.stem} 不符"])
+        return batch
 
     def save_batch(self, batch: Batch, tx: Transaction, *, before: Batch | None = UNSET,
                    same_units: bool = False) -> None:
