@@ -291,6 +291,15 @@ def _ingest_page(client: TestClient) -> str:
     return r.text
 
 
+def _ingest_page_saying(client: TestClient, words: str, seconds: float = 20) -> str:
+    """The 收件 page once it says ``words`` (the refresher runs in the background)."""
+    deadline = time.monotonic() + seconds
+    while words not in (text := _ingest_page(client)):
+        assert time.monotonic() < deadline, text[:3000]
+        time.sleep(0.2)
+    return text
+
+
 def test_the_ingest_page_says_the_index_is_current(served: tuple[WebEnv, TestClient]) -> None:
     """Whoever checks whether the scanner's files arrived also sees whether search has them yet."""
     app_env, client = served
@@ -298,10 +307,7 @@ def test_the_ingest_page_says_the_index_is_current(served: tuple[WebEnv, TestCli
     other = Archive.open(app_env.archive.root, actor="cli-user")
     other.add_case(OWN_KEY, "repairs", {"reported_on": "2026-11-15", "component": "门窗",
                                         "description": "推拉门滑轮异响辛"})
-    deadline = time.monotonic() + 20
-    while "检索索引已是最新" not in (text := _ingest_page(client)):
-        assert time.monotonic() < deadline, text[:3000]
-        time.sleep(0.2)
+    text = _ingest_page_saying(client, "检索索引已是最新")
     assert "检索索引更新失败" not in text
 
 
@@ -320,17 +326,11 @@ def test_a_failing_index_update_shows_on_the_ingest_page_until_one_succeeds(env:
         try:
             app_env.archive.add_case(OWN_KEY, "repairs", {"reported_on": "2026-11-15", "component": "门窗",
                                                           "description": "窗台渗水壬"})
-            deadline = time.monotonic() + 20
-            while "检索索引更新失败" not in (text := _ingest_page(client)):
-                assert time.monotonic() < deadline, text[:3000]
-                time.sleep(0.2)
+            text = _ingest_page_saying(client, "检索索引更新失败")
             assert "Traceback" not in text and "检索索引已是最新" not in text
         finally:
             work._updater.close()
             work._updater = good
         app_env.archive.add_case(OWN_KEY, "repairs", {"reported_on": "2026-11-15", "component": "门窗",
                                                       "description": "窗框变形癸"})
-        deadline = time.monotonic() + 20
-        while "检索索引已是最新" not in (text := _ingest_page(client)):
-            assert time.monotonic() < deadline, text[:3000]
-            time.sleep(0.2)
+        _ingest_page_saying(client, "检索索引已是最新")
