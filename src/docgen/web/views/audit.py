@@ -11,18 +11,13 @@ shown until it is run again.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import os
-import tempfile
 from collections.abc import Hashable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import FileResponse, RedirectResponse, Response
-from starlette.background import BackgroundTask
+from fastapi.responses import RedirectResponse, Response
 
 from docgen.archive.journal import JournalEntry
 from docgen.audit.findings import RULES, SEVERITY_LABELS, SEVERITY_RANK, Finding
@@ -35,7 +30,13 @@ from docgen.web import privacy_bridge
 from docgen.web.render import page, pager
 from docgen.web.routing import route, session_of, web_state
 from docgen.web.state import user_scope
-from docgen.web.views.common import clean, content_disposition, page_number, parse_date
+from docgen.web.views.common import (
+    clean,
+    page_number,
+    parse_date,
+    sent_once,
+    temp_download,
+)
 
 router = APIRouter()
 FINDINGS_PER_PAGE = 50
@@ -153,25 +154,13 @@ def audit_report(request: Request, fmt: str) -> Response:
     form = read_audit_form(request)
     if form.project:
         session.check_project(form.project)
-    fd, name = tempfile.mkstemp(prefix="docgen-audit-", suffix=f".{fmt}")
-    os.close(fd)
-    tmp = Path(name)
-    try:
-        outcome = run_audit(session, form.request(fmt=fmt, out=tmp))
-    except BaseException:
-        _unlink(tmp)
-        raise
+    tmp, outcome = temp_download("docgen-audit-", f".{fmt}",
+                                 lambda path: run_audit(session, form.request(fmt=fmt, out=path)))
     scope = "、".join(v for v in (form.project, form.batch, form.stage) if v) or "全部"
     privacy_bridge.record_export(session, form.project, f"审计报告({scope},{fmt})", "网页:审计报告下载",
                                  outcome.summary.total)
     day = outcome.meta.get("today", dt.date.today().isoformat()).replace("-", "")
-    return FileResponse(tmp, media_type=REPORT_TYPES[fmt], background=BackgroundTask(_unlink, tmp),
-                        headers={"Content-Disposition": content_disposition(f"审计报告-{day}.{fmt}")})
-
-
-def _unlink(path: Path) -> None:
-    with contextlib.suppress(OSError):
-        path.unlink()
+    return sent_once(tmp, f"审计报告-{day}.{fmt}", REPORT_TYPES[fmt])
 
 
 # -- verify ---------------------------------------------------------------------------------

@@ -3,16 +3,24 @@
 from __future__ import annotations
 
 import calendar
+import contextlib
 import datetime as dt
+import os
+import tempfile
 import unicodedata
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 from urllib.parse import quote
 
 from fastapi.responses import FileResponse
+from starlette.background import BackgroundTask
 
 from docgen.errors import NotFoundError, UnsafePathError, UsageError, quote_input, show_input
 from docgen.session import Session
 from docgen.units import check_project_code, parse_unit
+
+T = TypeVar("T")
 
 
 def clean(value: str | None, limit: int = 200) -> str | None:
@@ -96,3 +104,31 @@ def file_response(path: Path, name: str, media_type: str | None = None) -> FileR
         raise NotFoundError("档案中缺少该文件本身(docgen verify 可查)")
     return FileResponse(path, media_type=media_type or "application/octet-stream",
                         headers={"Content-Disposition": content_disposition(name)})
+
+
+def temp_download(prefix: str, suffix: str, write: Callable[[Path], T]) -> tuple[Path, T]:
+    """A download written by ``write`` into a fresh temporary file, and what ``write`` returned.
+
+    The file is removed again when writing fails (a refused filter, a full
+    disk), so a failed export leaves nothing with personal data behind;
+    :func:`sent_once` removes it after it was sent.
+    """
+    fd, name = tempfile.mkstemp(prefix=prefix, suffix=suffix)
+    os.close(fd)
+    path = Path(name)
+    try:
+        return path, write(path)
+    except BaseException:
+        _unlink(path)
+        raise
+
+
+def sent_once(path: Path, name: str, media_type: str) -> FileResponse:
+    """Send a temporary download under the file name ``name``, then remove it."""
+    return FileResponse(path, media_type=media_type, background=BackgroundTask(_unlink, path),
+                        headers={"Content-Disposition": content_disposition(name)})
+
+
+def _unlink(path: Path) -> None:
+    with contextlib.suppress(OSError):
+        path.unlink()

@@ -12,19 +12,14 @@ contains no markup generated outside its autoescaped template.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import json
-import os
-import tempfile
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 from fastapi import APIRouter, Request
-from fastapi.responses import FileResponse, JSONResponse, Response
-from starlette.background import BackgroundTask
+from fastapi.responses import JSONResponse, Response
 
 from docgen.errors import NotFoundError, UsageError, show_input
 from docgen.report.drill import Drill
@@ -35,7 +30,13 @@ from docgen.services.report import cached_figures, records_behind, write_report
 from docgen.session import Session
 from docgen.web.render import page, pager
 from docgen.web.routing import route, session_of
-from docgen.web.views.common import clean, content_disposition, page_number, parse_date
+from docgen.web.views.common import (
+    clean,
+    page_number,
+    parse_date,
+    sent_once,
+    temp_download,
+)
 
 router = APIRouter()
 RECORDS_PER_PAGE = 100
@@ -213,17 +214,11 @@ def report_download(request: Request, fmt: str) -> Response:
     form = read_form(request)
     if form.project:
         session.check_project(form.project)
-    fd, name = tempfile.mkstemp(prefix="docgen-report-", suffix=f".{fmt}")
-    os.close(fd)
-    tmp = Path(name)
-    try:
-        outcome = write_report(session, form.filters(session.today()), fmt=fmt, out=tmp)
-    except BaseException:
-        _unlink(tmp)
-        raise
+    filters = form.filters(session.today())
+    tmp, outcome = temp_download("docgen-report-", f".{fmt}",
+                                 lambda path: write_report(session, filters, fmt=fmt, out=path))
     day = str(outcome.figures["meta"].get("today", "")).replace("-", "")
-    return FileResponse(tmp, media_type=DOWNLOADS[fmt], background=BackgroundTask(_unlink, tmp),
-                        headers={"Content-Disposition": content_disposition(f"决策数据-{day}.{fmt}")})
+    return sent_once(tmp, f"决策数据-{day}.{fmt}", DOWNLOADS[fmt])
 
 
 @route(router, "/api/report", permission="figures", kind="api")
@@ -233,7 +228,3 @@ def api_report(request: Request) -> Response:
     figures = figures_for(session, read_form(request))
     return JSONResponse(json.loads(json.dumps(figures, ensure_ascii=False, default=str)))
 
-
-def _unlink(path: Path) -> None:
-    with contextlib.suppress(OSError):
-        path.unlink()

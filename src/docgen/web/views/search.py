@@ -10,18 +10,13 @@ user's projects inside the engine (:meth:`WebState.search`).
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import os
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Form, Query, Request
-from fastapi.responses import FileResponse, RedirectResponse, Response
-from starlette.background import BackgroundTask
+from fastapi.responses import RedirectResponse, Response
 
 from docgen import privacy
 from docgen.errors import UsageError, quote_input
@@ -33,7 +28,14 @@ from docgen.vocab import DOC_TYPES, STAGES
 from docgen.web import privacy_bridge
 from docgen.web.render import PAGE_SIZE, page, pager, query_string
 from docgen.web.routing import caller, route, session_of, web_state
-from docgen.web.views.common import clean, page_number, parse_bool, parse_date
+from docgen.web.views.common import (
+    clean,
+    page_number,
+    parse_bool,
+    parse_date,
+    sent_once,
+    temp_download,
+)
 
 router = APIRouter()
 EXPORT_MAX = 10_000
@@ -212,25 +214,8 @@ def search_export(request: Request) -> Response:
         raise UsageError("请先输入检索词或选择筛选条件,再导出")
     session = session_of(request)
     results = web_state(request).search(session, form.query(limit=EXPORT_MAX, offset=0))
-    fd, name = tempfile.mkstemp(prefix="docgen-export-", suffix=".xlsx")
-    os.close(fd)
-    tmp = Path(name)
-    try:
-        rows = export_results(results, tmp)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise
+    tmp, rows = temp_download("docgen-export-", ".xlsx", lambda path: export_results(results, path))
     shown = privacy_bridge.mask(form.text)
     privacy_bridge.record_export(session, "", f"检索结果「{shown}」" if shown else "检索结果", "网页:检索结果导出", rows)
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M")
-    from docgen.web.views.common import content_disposition
-
-    return FileResponse(tmp, media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                        headers={"Content-Disposition": content_disposition(f"检索结果-{stamp}.xlsx")},
-                        background=BackgroundTask(_unlink, tmp))
-
-
-def _unlink(path: Path) -> None:
-    with contextlib.suppress(OSError):
-        path.unlink()
+    return sent_once(tmp, f"检索结果-{stamp}.xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
