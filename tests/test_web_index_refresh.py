@@ -334,3 +334,32 @@ def test_a_failing_index_update_shows_on_the_ingest_page_until_one_succeeds(env:
         app_env.archive.add_case(OWN_KEY, "repairs", {"reported_on": "2026-11-15", "component": "门窗",
                                                       "description": "窗框变形癸"})
         _ingest_page_saying(client, "检索索引已是最新")
+
+
+def test_a_server_stopping_during_a_rebuild_does_not_wait_for_it(env: WebEnv) -> None:
+    """Ctrl-C on ``docgen serve`` while the update process rebuilds (minutes on a large archive): it ends at once.
+
+    The rebuild here waits for the index writer another holder keeps; before,
+    stopping waited for the refresher (15 s) and then for the update (10 s)
+    before ending the process.  The bound below is a hang guard, not a speed figure.
+    """
+    app_env = with_app(env, WebSettings(cache=env.root / "cache", index_process=True))
+    with BusyIndex(app_env):
+        with TestClient(app_env.app, raise_server_exceptions=False, follow_redirects=False):
+            work = app_env.app.state.web.work
+            work.request_rebuild("测试:重建中停止", damaged=True)
+            deadline = time.monotonic() + 20
+            while (work._updater is None or work._updater.pid is None) and time.monotonic() < deadline:
+                time.sleep(0.05)
+            updater = work._updater
+            pid = updater.pid
+            assert pid is not None
+            time.sleep(0.5)  # the child is now waiting for the writer lock, inside the rebuild
+            stopping = time.monotonic()
+        stopped = time.monotonic() - stopping
+        assert stopped < 12, f"stopping took {stopped:.1f} s"
+        assert updater.pid is None
+        with pytest.raises(ProcessLookupError):
+            for _ in range(100):
+                os.kill(pid, 0)
+                time.sleep(0.05)

@@ -103,13 +103,18 @@ class UpdaterProcess:
                 return _answer(reply)
         return None  # pragma: no cover - the loop returns or raises
 
-    def close(self) -> None:
-        """Stop the child (after the update in progress, at most :data:`STOP_SECONDS`); later updates do nothing."""
+    def close(self, wait: float = STOP_SECONDS) -> None:
+        """Stop the child after the update in progress (at most ``wait`` seconds, then end it); later updates do nothing.
+
+        Ending it mid-update loses nothing: the index is derived, its writer
+        locks go with the process, and the next update starts from the
+        journal position of the last commit.
+        """
         self._closed = True
-        if not self._guard.acquire(timeout=STOP_SECONDS):  # an update that does not end: end its process
+        if not self._guard.acquire(timeout=wait):  # a long update (a rebuild): end its process
             process = self._process
             if process is not None:
-                process.terminate()
+                process.terminate()  # the caller waiting for its answer sees the pipe close and reaps it
             return
         try:
             conn, process = self._conn, self._process
@@ -122,7 +127,7 @@ class UpdaterProcess:
             with contextlib.suppress(OSError):
                 conn.close()
         if process is not None:
-            process.join(STOP_SECONDS)
+            process.join(max(wait, 1.0))
             if process.is_alive():
                 process.terminate()
                 process.join(STOP_SECONDS)

@@ -62,6 +62,8 @@ UPDATE_INTERVAL = 0.5
 burst of writes is taken in by one; searches see others' writes within about a second all the same."""
 POLL_SECONDS = 1.0
 """How often the refresher looks at the journal's end for another process's writes."""
+STOP_UPDATE_SECONDS = 3.0
+"""How long a stopping server lets an index update finish before ending its process (a rebuild is not waited for)."""
 READ_YOUR_WRITES_SECONDS = 5.0
 """How long a user's search waits for the index to take in their own last write."""
 
@@ -160,12 +162,12 @@ class Background:
         self._wake.set()
         with contextlib.suppress(ValueError):  # an application made again on this workspace adds its own
             self.workspace.archive.listeners.remove(self._note_entry)
+        if self._updater is not None:  # first: a rebuild in progress must not hold up the server's exit for minutes
+            self._updater.close(wait=STOP_UPDATE_SECONDS)
         for t in self._threads:
             t.join(timeout=15)
         self._threads.clear()
-        if self._updater is not None:
-            self._updater.close()
-            self._updater = None
+        self._updater = None
         self.jobs.close()
 
     def _spawn(self, name: str, target: Any) -> None:
