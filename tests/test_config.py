@@ -75,7 +75,11 @@ def test_every_setting_with_bounds_or_choices_gets_a_chinese_explanation(tmp_pat
     # which key, which section, on which line (before: "同一配置项或配置节写了两次", nothing more)
     ("[web]\nport = 1\nport = 2\n", "第 3 行第 9 列配置项「port」在同一节中写了两次"),
     ("[web]\nport = 1\n[search]\nprocs = 1\n[web]\nhost = \"a\"\n", "第 5 行第 5 列配置节「[web]」写了两次"),
-    ("[web]\nport = 1\n[web.port]\n", "第 3 行第 10 列同一配置项写了两次(或配置项与配置节同名)"),
+    ("[web]\nport = 1\n[web.port]\n", "第 3 行第 10 列配置项「port」在同一节中写了两次(或与另一配置项、配置节同名)"),
+    # the key of a value spread over lines, not a line inside it (before: 「port」 from inside the string)
+    ('[ingest]\ninbox = "a"\ninbox = """\nfoo\nport = 8000"""\n', "配置项「inbox」在同一节中写了两次"),
+    ("[web]\nx = {a = 1, a = 2}\n", "第 2 行第 18 列同一个表中配置项「a」写了两次"),
+    ('["a,b"]\nx = 1\n["a,b"]\n', "配置节「[a,b]」写了两次"),  # before: 「[a.b]」
 ])
 def test_toml_syntax_errors_are_chinese(tmp_path: Path, toml: str, message: str) -> None:
     path = tmp_path / "docgen.toml"

@@ -119,7 +119,8 @@ def test_force_needs_a_reason_and_is_journaled(gen: Generator, ready: Archive) -
     with pytest.raises(ForceReasonRequired, match="仍然生成交房通知书须写明理由,理由将记入日志"):
         gen.notices("B01", force=True)
     for bad, message in (("备案\n已办", "不能有换行"), ("理" * 201, "理由过长(201 个字)"),
-                         ("。", "理由过短"), ("急!!!", "理由过短"), ("2026", "理由过短")):
+                         ("。", "理由过短"), ("急!!!", "理由过短"), ("2026", "理由过短"), ("ーーーー", "理由过短"),
+                         ("々々々々", "理由过短"), ("aaaa", "理由过短"), ("备案\u2028已办结待补", "不能有换行")):
         with pytest.raises(ForceReasonRequired, match=re.escape(message)):
             gen.notices("B01", force=True, reason=bad)
     result = gen.notices("B01", force=True, reason="实测报告已出具,数据待录入")

@@ -76,7 +76,7 @@ def test_role_table() -> None:
 
 @pytest.mark.parametrize(("reason", "fragment"), [(None, "--reason"), ("   ", "--reason"), ("a\nb", "换行"),
                                                   ("\u202e反向", "控制字符"), ("长" * 201, "200"),
-                                                  ("x", "太短"), (" 看 ", "太短")])
+                                                  ("x", "太短"), (" 看 ", "太短"), ("回拨\u2028业主", "换行")])
 def test_a_reveal_needs_a_usable_reason(reason: str | None, fragment: str) -> None:
     with pytest.raises(privacy.ReasonRequired, match=fragment):
         privacy.check_reason(reason)

@@ -178,3 +178,59 @@ def test_the_child_ends_when_the_server_is_killed(indexed: tuple[Archive, Search
     while _alive(child):
         assert time.monotonic() < deadline, "the update process outlived its killed server"
         time.sleep(0.05)
+
+
+def test_a_rebuild_with_several_processes_works_in_the_child(indexed: tuple[Archive, SearchSettings],
+                                                             tmp_path: Path) -> None:
+    """``[search] procs = 2`` (the default): the rebuild's workers are the child's children.
+
+    Before: the child was daemonic, and whoosh's MpWriter may not start
+    processes from one ("daemonic processes are not allowed to have
+    children"), so no rebuild ever succeeded in the update process.
+    """
+    archive, settings = indexed
+    two = settings.model_copy(update={"index_path": tmp_path / "index", "procs": 2})
+    process = UpdaterProcess(archive.root, two)
+    try:
+        seq = process.rebuild("测试:两个进程重建")
+        assert seq == _end(archive)
+        assert open_index(two, archive).status().usable
+    finally:
+        process.close()
+
+
+def test_a_lock_held_elsewhere_comes_back_with_its_brief_message(indexed: tuple[Archive, SearchSettings]) -> None:
+    """A LockTimeout in the child is one in the server, with the brief (no holder details) for a page."""
+    from docgen.errors import LockTimeout
+
+    archive, settings = indexed
+    folder = open_index(settings, archive).folder  # type: ignore[attr-defined]
+    process = UpdaterProcess(archive.root, settings.model_copy(update={"lock_timeout": 0.3}))
+    try:
+        with folder.writing(10), pytest.raises(LockTimeout) as err:
+            process.rebuild("测试")
+        assert "进程号" in str(err.value) and "进程号" not in err.value.brief and "请稍后再试" in err.value.brief
+    finally:
+        process.close()
+
+
+def test_an_update_on_damaged_postings_rebuilds_instead_of_failing_forever(tmp_path: Path) -> None:
+    """A write after the index's files were damaged: the update reads damaged data, so it rebuilds.
+
+    Before: every update failed on it (UnpicklingError, "Block tag error"),
+    so nothing written afterwards ever became searchable.
+    """
+    from conftest import damage_postings
+    from docgen.search.api import update
+
+    archive = build_small_archive(tmp_path / "records")
+    settings = SearchSettings(index_path=tmp_path / "index", procs=1)
+    for i in range(30):
+        archive.add_case(KEY, "repairs", {"reported_on": "2026-11-10", "component": "门窗",
+                                          "description": f"铝合金窗框锈蚀第{i}处" * 5})
+    rebuild(archive, settings)
+    damage_postings(settings, archive)
+    archive.add_case(KEY, "repairs", {"reported_on": "2026-11-11", "component": "门窗", "description": "窗框锈蚀新报"})
+    stats = update(archive, settings)
+    assert stats.mode == "rebuild" and "损坏" in stats.reason, stats
+    assert open_index(settings, archive).search(Query(text="锈蚀新报")).total == 1

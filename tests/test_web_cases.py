@@ -434,3 +434,30 @@ def test_a_save_while_another_process_holds_the_archive_says_wait_without_its_de
     for detail in ("进程号", "importer", str(env.archive.root), "锁文件", "Traceback"):
         assert detail not in text, detail
     assert "锁被占用时报修" in text  # the form comes back with what was typed
+
+
+@pytest.mark.parametrize("url", ["/search/export.xlsx?q=渗漏", "/audit/report.xlsx"])
+def test_an_export_that_cannot_be_journaled_leaves_no_file_behind(env: WebEnv, url: str) -> None:
+    """The archive's lock held elsewhere: the export is refused (503), and its rows are not left in /tmp.
+
+    Before: the spreadsheet was written, then journaling it failed, and the
+    file with owners' phone numbers stayed in the temporary folder.
+    """
+    import tempfile
+    from pathlib import Path
+
+    from docgen.archive import Archive
+
+    client, _csrf = browser(env, "all-auditor" if url.startswith("/audit") else "staff")
+    temp = Path(tempfile.gettempdir())
+    before = set(temp.glob("docgen-*"))
+    other = Archive.open(env.archive.root, actor="importer")
+    lock = env.archive._lock
+    waited, lock.timeout = lock.timeout, 0.3
+    try:
+        with other._lock:
+            r = client.get(url)
+    finally:
+        lock.timeout = waited
+    assert r.status_code == 503, r.text[:500]
+    assert set(temp.glob("docgen-*")) - before == set()

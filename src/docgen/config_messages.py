@@ -45,13 +45,15 @@ def toml_problem(exc: Exception, source: str = "") -> str:
     text = str(exc)
     at = re.search(r"at line (\d+), column (\d+)", text)
     where = f"第 {at[1]} 行第 {at[2]} 列" if at else ("文件末尾" if "end of document" in text else "")
-    twice = re.match(r"Cannot declare \((.*?),?\) twice", text)
+    twice = re.match(r"Cannot declare (\(.*\)) twice", text)
+    inline = re.match(r"Duplicate inline table key '(.*)'", text)
     if twice:
-        name = ".".join(p.strip().strip("'\"") for p in twice[1].split(","))
-        what = f"配置节{quote_input('[' + name + ']')}写了两次;每节只能写一次,请把两处的配置项合到一处"
-    elif "overwrite" in text:
-        key = _key_on_line(source, int(at[1])) if at else ""
-        what = (f"配置项{quote_input(key)}在同一节中写了两次;请删去其中一处" if key
+        what = f"配置节{quote_input('[' + _dotted(twice[1]) + ']')}写了两次;每节只能写一次,请把两处的配置项合到一处"
+    elif inline:
+        what = f"同一个表中配置项{quote_input(inline[1])}写了两次;请删去其中一处"
+    elif "overwrite" in text or "redefine namespace" in text:
+        key = _key_of_statement(source, int(at[1])) if at else ""
+        what = (f"配置项{quote_input(key)}在同一节中写了两次(或与另一配置项、配置节同名);请删去其中一处" if key
                 else "同一配置项写了两次(或配置项与配置节同名);请删去其中一处")
     elif "table declaration" in text or "']'" in text:
         what = "配置节的写法应为 [节名]"
@@ -60,15 +62,43 @@ def toml_problem(exc: Exception, source: str = "") -> str:
     return f"{where}{what}" if where else what
 
 
-def _key_on_line(source: str, line: int) -> str:
-    """The key assigned on ``line`` of a TOML text ('' when that line assigns none)."""
+_KEY = r'(?:[A-Za-z0-9_-]+|"(?:[^"\\]|\\.)*"|\'[^\']*\')'
+_ASSIGNMENT = re.compile(rf"\s*({_KEY}(?:\s*\.\s*{_KEY})*)\s*=")
+
+
+def _key_of_statement(source: str, line: int) -> str:
+    """The key of the statement that ends on ``line`` ('' when none is found).
+
+    tomllib reports where the second value ends, which for a multi-line
+    value is not the key's line: the statement starts on the last line at
+    or before it that begins with ``key =`` and before which the file
+    parses (a line inside a multi-line string does not qualify).
+    """
+    import tomllib
+
     lines = source.splitlines()
-    if not 1 <= line <= len(lines):
-        return ""
-    head = lines[line - 1].strip()
-    if head.startswith("["):  # a table named like a key written before (``[web.port]`` after ``port = 1``)
-        return ""
-    return head.split("=", 1)[0].strip() if "=" in head else ""
+    for start in range(min(line, len(lines)), 0, -1):
+        found = _ASSIGNMENT.match(lines[start - 1])
+        if not found:
+            continue
+        try:
+            tomllib.loads("\n".join(lines[: start - 1]))
+        except tomllib.TOMLDecodeError:
+            continue
+        parts = re.findall(_KEY, found[1])
+        return ".".join(p[1:-1] if p[:1] in "\"'" else p for p in parts)
+    return ""
+
+
+def _dotted(names: str) -> str:
+    """``('web', 'x')`` (tomllib's tuple of a table's name) as ``web.x``."""
+    import ast
+
+    try:
+        parts = ast.literal_eval(names)
+    except (ValueError, SyntaxError):
+        return names.strip("()")
+    return ".".join(str(p) for p in (parts if isinstance(parts, tuple) else (parts,)))
 
 
 def _problem(err: Any, model: type[BaseModel]) -> str:

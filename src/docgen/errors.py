@@ -85,12 +85,13 @@ class NotFoundError(DocgenError):
 class IndexUnavailable(NotFoundError):
     """The search index cannot answer now (not built, outdated, damaged) and this search may not rebuild it."""
 
-    def __init__(self, message: str, *, reason: str, damaged: bool = False) -> None:
+    def __init__(self, message: str, *, reason: str, kind: str = "unreadable") -> None:
         super().__init__(message)
         self.reason = reason
-        """Why, in Chinese (``索引尚未建立``, ``索引版本 … 与程序 … 不符``, the damaged file)."""
-        self.damaged = damaged
-        """True when a segment turned out damaged while being read: only a rebuild mends it."""
+        """Why, for the log (``索引尚未建立``, ``索引版本 … 与程序 … 不符``, the damaged file and its error)."""
+        self.kind = kind
+        """What a user is told: ``missing``, ``version``, ``unreadable`` (its files cannot be opened), or
+        ``damaged`` (a segment failed while being read: only a rebuild mends it)."""
 
 
 class ConflictError(DocgenError):

@@ -108,7 +108,7 @@ def check_reason(reason: str | None, ask: str = ASK_CLI) -> str:
     how = f"{ask}为什么要查看(至少 {REASON_MIN} 个字,如“{REASON_EXAMPLE}”)"
     if not text:
         raise ReasonRequired(f"显示未遮蔽的个人信息须说明原因,会记入档案日志:{how}")
-    if any(unicodedata.category(c) in ("Cc", "Cf") for c in text):
+    if any(unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp") for c in text):  # U+2028 too: it breaks the journal line
         raise ReasonRequired("原因中不能有换行、制表符或不可见的控制字符")
     if len(text) < REASON_MIN:
         raise ReasonRequired(f"原因{quote_input(text)}太短:{how}")

@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 REASON_MAX = 200
 """The longest reason for issuing notices despite missing conditions (it goes into the journal's summary line)."""
 REASON_MIN = 4
-"""The fewest letters (汉字 or words' letters; punctuation and digits do not count) a reason must have.
+"""The fewest letters (汉字 or words' letters, two different at least; punctuation, digits, ー and 々 do not count).
 
 An auditor reads it later to learn why a notice went out without its
 conditions: "。" or "1" says nothing (``实测待录`` is the shortest that does)."""
@@ -112,11 +112,12 @@ def force_reason(reason: str, hints: Hints = DEFAULT_HINTS) -> str:
     text = unicodedata.normalize("NFC", reason or "").strip()
     if not text:
         raise ForceReasonRequired(f"{hints.reason},理由将记入日志")
-    if any(unicodedata.category(c) in ("Cc", "Cf") for c in text):
+    if any(unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp") for c in text):  # U+2028 too: it breaks the journal line
         raise ForceReasonRequired("理由中不能有换行、制表符或不可见的控制字符")
     if len(text) > REASON_MAX:
         raise ForceReasonRequired(f"理由过长({len(text)} 个字),请在 {REASON_MAX} 个字以内写明")
-    if sum(unicodedata.category(c).startswith("L") for c in text) < REASON_MIN:
+    letters = [c for c in text if unicodedata.category(c) in ("Lo", "Lu", "Ll", "Lt")]  # not ー 々 ʰ (Lm)
+    if len(letters) < REASON_MIN or len(set(letters)) < 2:  # "aaaa" says nothing either
         raise ForceReasonRequired(f"理由过短,请写明为什么在条件未齐时仍要发出(至少 {REASON_MIN} 个字,"
                                   "如“实测报告已出具,数据待录入”),理由将记入日志")
     return text

@@ -84,7 +84,40 @@ def _cancel(writer: Any) -> None:
 
 
 class NeedsRebuild(Exception):
-    """The index cannot be used as is (missing, other version, damaged); the message says why."""
+    """The index cannot be used as is (missing, other version, damaged); the message says why (for the log).
+
+    ``kind`` is what a user is told, without the details: ``missing`` (no
+    index yet), ``version`` (made by another docgen), ``unreadable`` (its
+    files cannot be opened or decoded).
+    """
+
+    def __init__(self, message: str, kind: str = "unreadable") -> None:
+        super().__init__(message)
+        self.kind = kind
+
+
+def is_read_damage(exc: BaseException) -> bool:
+    """True for what reading a damaged index raises (whoosh's own errors, decoding errors), not for docgen's.
+
+    A bad sector or a half-copied segment shows as a pickle, zlib or struct
+    error, whoosh's ``EmptyIndexError`` (its table of contents gone) or its
+    bare ``Exception("Block tag error …")``; the index is derived, so the
+    caller rebuilds it rather than fail every search and update on it.
+    """
+    import pickle
+    import struct
+    import zlib
+
+    from whoosh.filedb.filestore import StorageError
+    from whoosh.filedb.filetables import FileFormatError
+    from whoosh.index import IndexError as WhooshIndexError
+
+    if isinstance(exc, (DocgenError, NeedsRebuild)):
+        return False
+    if isinstance(exc, (zlib.error, pickle.UnpicklingError, EOFError, struct.error, WhooshIndexError,
+                        FileFormatError, StorageError)):
+        return True
+    return type(exc) is Exception and str(exc).startswith("Block tag error")
 
 
 def _remove_tree(path: Path) -> None:
@@ -108,7 +141,7 @@ class IndexFolder:
         """Name of the generation in use, or None when there is no index yet."""
         try:
             name = (self.root / "CURRENT").read_text("utf-8").strip()
-        except FileNotFoundError:
+        except (OSError, UnicodeDecodeError):  # missing, or the folder is not one (a file in its place)
             return None
         return name or None
 
@@ -122,7 +155,7 @@ class IndexFolder:
 
         name = self.current_name
         if name is None:
-            raise NeedsRebuild("索引尚未建立")
+            raise NeedsRebuild("索引尚未建立", "missing")
         folder = self.gen_dir(name)
         try:
             info = json.loads((folder / "docgen.json").read_text("utf-8"))
@@ -130,7 +163,7 @@ class IndexFolder:
             raise NeedsRebuild(f"索引 {name} 缺少或损坏了版本信息") from exc
         wanted = self.wanted_versions()
         if info.get("versions") != wanted:
-            raise NeedsRebuild(f"索引版本 {info.get('versions')} 与程序 {wanted} 不符")
+            raise NeedsRebuild(f"索引版本 {info.get('versions')} 与程序 {wanted} 不符", "version")
         try:
             ix = windex.open_dir(str(folder))
             with ix.searcher() as s:
@@ -389,8 +422,13 @@ class IndexFolder:
                 return self._rebuild_locked(progress, str(exc))
             try:
                 return self._update_locked(ix, progress)
+            except Exception as exc:
+                if not is_read_damage(exc):
+                    raise
+                damage = f"索引文件损坏({type(exc).__name__}: {exc})"
             finally:
                 ix.close()
+            return self._rebuild_locked(progress, damage)  # an update cannot mend it; nothing else would
 
     def _update_locked(self, ix: Any, progress: Progress | None) -> UpdateStats:
         # one searcher for the whole update: opening one opens every segment (tens of milliseconds

@@ -24,12 +24,13 @@ from __future__ import annotations
 import contextlib
 import logging
 import multiprocessing
+import os
 import threading
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
-from docgen.errors import DocgenError
+from docgen.errors import DocgenError, LockTimeout
 from docgen.search.settings import SearchSettings
 
 log = logging.getLogger("docgen.search")
@@ -135,6 +136,8 @@ class UpdaterProcess:
     def _ensure(self) -> Connection:
         if self._conn is not None and self._process is not None and self._process.is_alive():
             return self._conn
+        if self._process is not None:  # died between updates (killed, out of memory)
+            log.warning("检索索引更新进程已退出(退出码 %s),已重新启动", self._process.exitcode)
         self._reap()
         ours, theirs = self._ctx.Pipe()
         process = self._ctx.Process(target=serve, args=(theirs, str(self.root), self.settings, self.actor),
@@ -161,20 +164,31 @@ class UpdaterProcess:
         return process.exitcode
 
 
-def _answer(reply: tuple[str, Any]) -> int | None:
-    kind, value = reply
+def _answer(reply: tuple[Any, ...]) -> int | None:
+    kind, value = reply[0], reply[1]
     if kind == "ok":
         return int(value)
     if kind == "busy":
         return None
+    if kind == "lock":  # the holder's details for the log, the brief one for a page
+        raise LockTimeout(str(value), brief=str(reply[2]))
     raise DocgenError(str(value))
 
 
 def serve(conn: Connection, root: str, settings: SearchSettings, actor: str) -> None:
     """The child's loop: one update per request, until told to stop or the server's end of the pipe closes."""
+    import signal
+
     from docgen.archive.store import Archive
     from docgen.search.api import open_index, refresh
 
+    # the server's own log format (stderr is the server's); without it the child's errors came unformatted
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s[索引更新进程]: %(message)s")
+    # a rebuild with [search] procs > 1 starts worker processes of its own (whoosh's MpWriter), which a
+    # daemonic process may not; the child still ends with the server (its pipe closes), and on SIGTERM
+    # (the server stopping mid-rebuild) it ends those workers first, so none is left behind
+    multiprocessing.current_process().daemon = False
+    signal.signal(signal.SIGTERM, _end_with_workers)
     archive = Archive(Path(root), actor=actor)
     while True:
         try:
@@ -188,16 +202,25 @@ def serve(conn: Connection, root: str, settings: SearchSettings, actor: str) -> 
                 stats = open_index(settings, archive).folder.rebuild(None, reason=str(argument))  # type: ignore[attr-defined]
             else:
                 stats = refresh(archive, settings, timeout=float(argument))
-            reply: tuple[str, Any] = ("busy", None) if stats is None else ("ok", stats.seq)
+            reply: tuple[Any, ...] = ("busy", None) if stats is None else ("ok", stats.seq)
+        except LockTimeout as exc:
+            reply = ("lock", str(exc), exc.brief)
         except DocgenError as exc:
             reply = ("error", str(exc))
         except Exception as exc:  # the index is derived: report, and keep serving the next request
-            logging.getLogger("docgen.search").error("检索索引更新出错", exc_info=exc)
-            reply = ("error", f"检索索引更新出错({type(exc).__name__});详见服务器日志")
+            log.error("检索索引更新出错", exc_info=exc)
+            reply = ("error", "检索索引更新出错(详见服务器日志)")
         try:
             conn.send(reply)
         except (OSError, ValueError):
             return
+
+
+def _end_with_workers(signum: int, frame: Any) -> None:
+    """SIGTERM in the child: end a rebuild's worker processes, then this one (what a killed update loses is redone)."""
+    for worker in multiprocessing.active_children():
+        worker.terminate()
+    os._exit(128 + signum)
 
 
 __all__ = ["UpdaterGone", "UpdaterProcess", "serve"]

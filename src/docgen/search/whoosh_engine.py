@@ -43,7 +43,7 @@ from docgen.search.reveal import check_reveal, record_reveal
 from docgen.search.schema import META_UID, build_schema
 from docgen.search.settings import SearchSettings
 from docgen.search.snippets import make_snippet, mask_text
-from docgen.search.store import IndexFolder, NeedsRebuild
+from docgen.search.store import IndexFolder, NeedsRebuild, is_read_damage
 from docgen.search.synonyms import load_synonyms
 from docgen.search.text import fold
 from docgen.search.types import Hit, IndexStatus, Query, Results, UpdateStats, type_label
@@ -156,7 +156,8 @@ class WhooshEngine:
             results = self._search(query, flist, synonyms, note, started)
         except NeedsRebuild as exc:
             if not wanted:
-                raise IndexUnavailable(f"检索索引不可用:{exc};请运行 docgen index rebuild", reason=str(exc)) from exc
+                raise IndexUnavailable(f"检索索引不可用:{exc};请运行 docgen index rebuild", reason=str(exc),
+                                       kind=exc.kind) from exc
             stats = self.update()  # rebuilds: an unusable index is never half-used
             results = self._search(query, flist, synonyms, f"已重建索引({stats.reason})", started)
         except DamagedIndex as exc:
@@ -164,7 +165,7 @@ class WhooshEngine:
             # the index is derived, so rebuild it rather than half-use it, and retry once
             if not wanted:
                 raise IndexUnavailable(f"检索索引文件已损坏:{exc};请运行 docgen index rebuild", reason=str(exc),
-                                       damaged=True) from exc
+                                       kind="damaged") from exc
             self.close()
             stats = self.folder.rebuild(None, reason="索引文件损坏")
             results = self._search(query, flist, synonyms, f"已重建索引({stats.reason})", started)
@@ -173,7 +174,24 @@ class WhooshEngine:
         return results
 
     def _search(self, query: Query, flist: list[Any], synonyms: Any, note: str, started: float) -> Results:
-        """Parse and run the query on the current searcher, under the engine's lock."""
+        """Parse and run the query on the current searcher, under the engine's lock.
+
+        What reading a damaged index raises anywhere here (reopening a
+        searcher whose table of contents is gone, the index's own position
+        entry, a stored field) is :class:`DamagedIndex`, as for postings.
+        """
+        from docgen.search.evaluate import DamagedIndex
+
+        try:
+            return self._search_locked(query, flist, synonyms, note, started)
+        except Exception as exc:
+            if not is_read_damage(exc):
+                raise
+            with self._lock:
+                self._close()  # the next search opens the index afresh (a rebuilt one, once there is)
+            raise DamagedIndex(f"索引文件无法读取({type(exc).__name__}: {exc})") from exc
+
+    def _search_locked(self, query: Query, flist: list[Any], synonyms: Any, note: str, started: float) -> Results:
         from whoosh import query as wq
 
         with self._lock:

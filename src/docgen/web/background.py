@@ -44,7 +44,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
-from docgen.errors import DocgenError
+from docgen.errors import DocgenError, LockTimeout
 from docgen.services.intake import ResultLog, recover_uploads
 from docgen.services.worklists import CaseBoard
 from docgen.session import Workspace
@@ -64,6 +64,8 @@ POLL_SECONDS = 1.0
 """How often the refresher looks at the journal's end for another process's writes."""
 STOP_UPDATE_SECONDS = 3.0
 """How long a stopping server lets an index update finish before ending its process (a rebuild is not waited for)."""
+MAX_BACKOFF_SECONDS = 300.0
+"""The longest wait between index updates that keep failing (an index that cannot be built, say)."""
 READ_YOUR_WRITES_SECONDS = 5.0
 """How long a user's search waits for the index to take in their own last write."""
 
@@ -112,8 +114,12 @@ class Background:
         self.index_checked: float | None = None
         """When the refresher last found the index current (time.time())."""
         self._updater: Any = None
-        self._rebuild_reason: str | None = None
-        """Set by a search that found the index damaged: the refresher rebuilds it (an update cannot mend it)."""
+        self._rebuild: tuple[str, str | None] | None = None
+        """Set by a search that found the index unusable: why, and the generation then in use (rebuilt next)."""
+        self.rebuilding = False
+        """True while the update process rebuilds the index (the 收件 page says so)."""
+        self._failures = 0
+        """Index updates that failed in a row (the refresher waits longer after each)."""
         """The index update process (:mod:`docgen.search.updater`), when ``[web] index_process`` and whoosh."""
 
     def _note_entry(self, entry: Any) -> None:
@@ -189,98 +195,147 @@ class Background:
                 log.info("上次中断的上传 %d 个文件已放回收件箱", len(moved))
 
     def _refresh_index(self) -> None:
-        """Keep the index current: at once after this server's writes, within a second after another process's."""
-        from docgen.search.journalscan import end_position
+        """Keep the index current: at once after this server's writes, within a second after another process's.
 
-        journal = self.workspace.archive.journal
+        The thread never dies of an error (a derived index is not worth a
+        server without search): it logs it, says it on the 收件 page, and
+        tries again later, waiting twice as long after each failure in a row
+        (at most :data:`MAX_BACKOFF_SECONDS`), so an index that cannot be
+        built does not keep the update process rebuilding without end.
+        """
         seen = -1  # the first pass catches up whatever the index missed while no server ran
         last_update = 0.0
         self.refreshing = True
         try:
             while not self._stop.is_set():
-                woken = self._wake.wait(POLL_SECONDS)
-                if self._stop.is_set():
-                    break
                 try:
-                    end = end_position(journal).seq
-                    quiet = seen >= 0 and not any(e.files for e in journal.entries(seen))
-                except (OSError, ValueError, DocgenError) as exc:  # a journal being repaired: try again later
-                    log.warning("检索索引更新:日志暂时无法读取(稍后重试):%s", exc)
-                    self._stop.wait(POLL_SECONDS)
-                    continue
-                if not woken and end == seen and self._rebuild_reason is None:
-                    continue
-                wait = last_update + UPDATE_INTERVAL - time.monotonic()
-                if wait > 0 and self._stop.wait(wait):  # a burst of writes goes into one commit
-                    break
-                self._wake.clear()
-                if quiet and self._rebuild_reason is None and self._has_index():
-                    seen = end  # logins, reveals, exports: nothing for the index to learn
-                    self._indexed_to(end)
-                    self.index_checked = time.time()
-                    continue
-                last_update = time.monotonic()
-                done = self._update_index()
-                if done is None:  # busy or failed: try again at the next wake-up or poll
-                    self._stop.wait(POLL_SECONDS)
-                    continue
-                seen = done
-                self._indexed_to(done)
-                self.index_error, self.index_checked = "", time.time()
+                    seen, last_update = self._refresh_once(seen, last_update)
+                except Exception as exc:  # a bug here must not end search for the rest of the server's life
+                    log.error("检索索引更新出错: %s", type(exc).__name__, exc_info=exc)
+                    self.index_error = "检索索引更新出错(详见服务器日志)"
+                    self._failed()
         finally:
             self.refreshing = False
             self._indexed_to(self.indexed_seq)  # wake anyone waiting: searches catch up themselves again
 
+    def _refresh_once(self, seen: int, last_update: float) -> tuple[int, float]:
+        """One turn of the refresher: wait for a write or the poll, then update (or rebuild) if there is work."""
+        from docgen.search.journalscan import end_position
+
+        journal = self.workspace.archive.journal
+        woken = self._wake.wait(POLL_SECONDS)
+        if self._stop.is_set():
+            return seen, last_update
+        try:
+            end = end_position(journal).seq
+            quiet = seen >= 0 and not any(e.files for e in journal.entries(seen))
+        except (OSError, ValueError, DocgenError) as exc:  # a journal being repaired: try again later
+            log.warning("检索索引更新:日志暂时无法读取(稍后重试):%s", exc)
+            self._stop.wait(POLL_SECONDS)
+            return seen, last_update
+        if not woken and end == seen and self._rebuild is None:
+            return seen, last_update
+        wait = last_update + UPDATE_INTERVAL - time.monotonic()
+        if wait > 0 and self._stop.wait(wait):  # a burst of writes goes into one commit
+            return seen, last_update
+        self._wake.clear()
+        if quiet and self._rebuild is None and self._has_index():
+            self._indexed_to(end)  # logins, reveals, exports: nothing for the index to learn
+            self.index_checked = time.time()
+            return end, last_update
+        last_update = time.monotonic()
+        done = self._update_index()
+        if done is None:  # busy, failed, or stopping: try again at the next wake-up or poll
+            if self.index_error:
+                self._failed()
+            else:
+                self._stop.wait(POLL_SECONDS)
+            return seen, last_update
+        self._failures = 0
+        self._indexed_to(done)
+        self.index_error, self.index_checked = "", time.time()
+        return done, last_update
+
+    def _failed(self) -> None:
+        """Wait before the next attempt: twice as long after each failure in a row."""
+        self._failures += 1
+        self._stop.wait(min(POLL_SECONDS * 2 ** min(self._failures, 10), MAX_BACKOFF_SECONDS))
+        self._wake.set()  # then try again, even if nothing was written meanwhile
+
     def _has_index(self) -> bool:
         try:
             return self.workspace.engine().has_index()
-        except DocgenError:
+        except (DocgenError, OSError):
             return False
 
-    def request_rebuild(self, reason: str, *, damaged: bool = False) -> None:
-        """A search found the index unusable: have the refresher mend it now (rebuild a damaged one)."""
-        if damaged:
-            self._rebuild_reason = reason
+    def request_rebuild(self, reason: str) -> None:
+        """A search found the index unusable: have the refresher rebuild it, in the update process.
+
+        Every unusable index is rebuilt, not only a damaged one: an update
+        runs only after a write, and an index switched to one that cannot be
+        opened (another docgen version's rebuild) must not wait for one.  The
+        generation in use is remembered: if another process switches to a new
+        one meanwhile, that one is tried instead of rebuilding again.
+        """
+        if self._rebuild is None:
+            engine = self.workspace.engine()
+            folder = getattr(engine, "folder", None)
+            self._rebuild = (reason, folder.current_name if folder is not None else None)
+            log.warning("检索索引不可用(%s):后台重建", reason)
         self._wake.set()
 
     def _update_index(self) -> int | None:
-        """One update; the journal seq it reached, or None (another writer busy, an error).
+        """One update; the journal seq it reached, or None (another writer busy, an error: then ``index_error``).
 
         The update builds the index when there is none (a new install) and
-        rebuilds it when it is outdated (a new docgen version); a search that
-        found a damaged segment asks for a rebuild (:meth:`request_rebuild`).
-        In the update process, so the server answers meanwhile; searches say
-        the index is being rebuilt rather than rebuild it in a request.
+        rebuilds it when it is outdated (a new docgen version) or its files
+        fail while being read; a search that found the index unusable asks
+        for a rebuild (:meth:`request_rebuild`).  In the update process, so
+        the server answers meanwhile; searches say the index is being rebuilt
+        rather than rebuild it in a request.
         """
         from docgen.search.api import refresh
+        from docgen.web.forms import user_message
 
-        reason = self._rebuild_reason
         try:
-            if reason is not None:
-                seq = self._rebuild(reason)
-                self._rebuild_reason = None
+            if self._rebuild is not None:
+                seq = self._rebuild_now(*self._rebuild)
+                if seq is not None:
+                    self._rebuild = None
                 return seq
             if self._updater is not None:
                 return self._updater.update(timeout=2.0)
             stats = refresh(self.workspace.archive, self.workspace.config.search, timeout=2.0)
             return None if stats is None else stats.seq
+        except LockTimeout as exc:  # another writer, beyond the wait: not a failure, try again soon
+            log.info("检索索引更新稍后再试:%s", exc)
         except DocgenError as exc:
             log.warning("检索索引更新失败(稍后重试):%s", exc)
-            self.index_error = str(exc)
+            self.index_error = user_message(exc)
         except Exception as exc:  # the index is derived: never stop refreshing over one error
             log.error("检索索引更新出错: %s", type(exc).__name__, exc_info=exc)
-            self.index_error = f"检索索引更新出错({type(exc).__name__});详见服务器日志"
+            self.index_error = "检索索引更新出错(详见服务器日志)"
         return None
 
-    def _rebuild(self, reason: str) -> int:
-        log.warning("检索索引需要重建(%s),正在后台重建", reason)
-        if self._updater is not None:
-            return int(self._updater.rebuild(reason))
+    def _rebuild_now(self, reason: str, generation: str | None) -> int | None:
+        """Rebuild the index (None when stopped meanwhile), unless another process has switched generations since."""
         engine = self.workspace.engine()
-        return int(engine.folder.rebuild(None, reason=reason).seq)  # type: ignore[attr-defined]
+        folder = getattr(engine, "folder", None)
+        current = folder.current_name if folder is not None else None
+        if current is not None and current != generation:  # rebuilt elsewhere: see whether that one is usable
+            log.info("检索索引已由另一进程换为 %s,不再重建", current)
+            self._rebuild = None
+            return self._update_index()
+        self.rebuilding = True
+        try:
+            if self._updater is not None:
+                return self._updater.rebuild(reason)
+            return int(engine.rebuild().seq)
+        finally:
+            self.rebuilding = False
 
     def index_state(self) -> dict[str, Any]:
-        """What the 收件 page says of the index: kept current here or not, how far behind, the last failure."""
+        """What the 收件 page says of the index: kept current here or not, being rebuilt, how far behind, the last failure."""
         from docgen.search.journalscan import end_position
 
         try:
@@ -289,7 +344,8 @@ class Background:
             end = self.indexed_seq
         process = self._updater.pid if self._updater is not None else None
         return {"running": self.refreshing, "seq": self.indexed_seq, "behind": max(0, end - self.indexed_seq),
-                "error": self.index_error, "checked": self.index_checked, "process": process}
+                "error": self.index_error, "checked": self.index_checked, "process": process,
+                "rebuilding": self.rebuilding or self._rebuild is not None or not self._has_index()}
 
     def _indexed_to(self, seq: int) -> None:
         with self._indexed:

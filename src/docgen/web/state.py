@@ -67,6 +67,15 @@ class Lru(Generic[K, V]):
         return len(self._data)
 
 
+UNAVAILABLE = {
+    "missing": "检索索引尚未建立",
+    "version": "检索索引由另一版本的 docgen 建立",
+    "unreadable": "检索索引文件无法打开",
+    "damaged": "检索索引文件已损坏",
+}
+"""What a search page says of an unusable index, by :attr:`IndexUnavailable.kind` (the details are logged)."""
+
+
 class WebState:
     """The application's shared state (one per ``create_app``)."""
 
@@ -196,10 +205,13 @@ class WebState:
                 results: Results = engine.search(query, False if refreshing else None, archive=session.archive,
                                                  catch_up=not refreshing)
         except IndexUnavailable as exc:
-            background.request_rebuild(exc.reason, damaged=exc.damaged)  # the file's details go to the log
-            why = "检索索引文件已损坏,正在后台重建" if exc.damaged else f"检索索引正在重建({exc.reason})"
-            raise IndexUnavailable(f"{why},完成前暂不能检索;档案、案件和收件照常可用,请几分钟后再试",
-                                   reason=exc.reason, damaged=exc.damaged) from exc
+            background.request_rebuild(exc.reason)  # the details (files, versions, errors) go to the log
+            if background.index_error:
+                why = f"检索索引暂时无法重建({background.index_error});请联系系统管理员"
+            else:
+                why = f"{UNAVAILABLE.get(exc.kind, UNAVAILABLE['unreadable'])},正在后台重建,完成前暂不能检索"
+            raise IndexUnavailable(f"{why};档案、案件和收件照常可用,请几分钟后再试",
+                                   reason=exc.reason, kind=exc.kind) from exc
         if not current and not results.note:
             results.note = "检索索引正在更新,结果可能还不含您刚保存的内容;稍后再查一次"
         from docgen.web.privacy_bridge import screen_hits

@@ -109,9 +109,10 @@ def file_response(path: Path, name: str, media_type: str | None = None) -> FileR
 def temp_download(prefix: str, suffix: str, write: Callable[[Path], T]) -> tuple[Path, T]:
     """A download written by ``write`` into a fresh temporary file, and what ``write`` returned.
 
-    The file is removed again when writing fails (a refused filter, a full
-    disk), so a failed export leaves nothing with personal data behind;
-    :func:`sent_once` removes it after it was sent.
+    The file is removed again when ``write`` fails (a refused filter, a full
+    disk, the export's journal entry that cannot be written: journal it
+    inside ``write``), so a failed export leaves nothing with personal data
+    behind; :func:`sent_once` removes it after it was sent.
     """
     fd, name = tempfile.mkstemp(prefix=prefix, suffix=suffix)
     os.close(fd)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Form, Query, Request
@@ -214,8 +215,13 @@ def search_export(request: Request) -> Response:
         raise UsageError("请先输入检索词或选择筛选条件,再导出")
     session = session_of(request)
     results = web_state(request).search(session, form.query(limit=EXPORT_MAX, offset=0))
-    tmp, rows = temp_download("docgen-export-", ".xlsx", lambda path: export_results(results, path))
     shown = privacy_bridge.mask(form.text)
-    privacy_bridge.record_export(session, "", f"检索结果「{shown}」" if shown else "检索结果", "网页:检索结果导出", rows)
+
+    def write(path: Path) -> int:  # journaled inside: an export that cannot be journaled leaves no file
+        rows = export_results(results, path)
+        privacy_bridge.record_export(session, "", f"检索结果「{shown}」" if shown else "检索结果", "网页:检索结果导出", rows)
+        return rows
+
+    tmp, _rows = temp_download("docgen-export-", ".xlsx", write)
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M")
     return sent_once(tmp, f"检索结果-{stamp}.xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
