@@ -478,3 +478,47 @@ def test_api_search_by_a_full_number_needs_a_reason_and_is_journaled(env: WebEnv
     assert r.status_code == 200 and r.json()["total"] >= 1
     [entry] = _journal(env, "privacy.reveal", since)
     assert entry["actor"] == "staff" and entry["why"] == "业主来电核对"
+
+
+def test_a_broken_batch_file_does_not_take_the_project_page_down(env: WebEnv) -> None:
+    """A batch whose id was changed inside its file: the project page names it and shows the rest.
+
+    Before: the whole page was a 400 with the file's absolute path on the server.
+    """
+    import json
+
+    batch_id = env.archive.batch_ids("HXSZ")[0]
+    path = env.archive.path(env.archive.layout.batch_rel("HXSZ", batch_id))
+    original = path.read_text("utf-8")
+    data = json.loads(original)
+    data["id"] = "B09"
+    path.write_text(json.dumps(data, ensure_ascii=False), "utf-8")
+    try:
+        client = env.client()
+        login(client, "staff")
+        r = client.get("/projects/HXSZ")
+        assert r.status_code == 200, r.text[:500]
+        assert "批次文件无法读取" in r.text and batch_id in r.text and str(env.archive.root) not in r.text
+        assert "03-2-1203" in r.text  # its dossiers are still listed
+    finally:
+        path.write_text(original, "utf-8")
+
+
+def test_a_refused_page_does_not_show_where_the_archive_lies_on_the_server(env: WebEnv) -> None:
+    """The broken batch's own page: the file is named inside the archive, not by its absolute path."""
+    import json
+
+    batch_id = env.archive.batch_ids("HXSZ")[0]
+    path = env.archive.path(env.archive.layout.batch_rel("HXSZ", batch_id))
+    original = path.read_text("utf-8")
+    data = json.loads(original)
+    data["id"] = "B09"
+    path.write_text(json.dumps(data, ensure_ascii=False), "utf-8")
+    try:
+        client = env.client()
+        login(client, "staff")
+        r = client.get(f"/projects/HXSZ/batches/{batch_id}")
+        assert r.status_code == 400 and f"projects/HXSZ/batches/{batch_id}.json" in r.text, r.text[:800]
+        assert str(env.archive.root) not in r.text
+    finally:
+        path.write_text(original, "utf-8")

@@ -103,6 +103,19 @@ def error_response(request: Request, status: int, code: str, message: str,
                                     "title": HTTP_MESSAGES.get(status, "出错了")}, status=status, headers=headers)
 
 
+def _without_server_paths(request: Request, message: str) -> str:
+    """A core message with the archive's place on the server cut off (``records/projects/…`` is enough to find it).
+
+    A record that cannot be read is named by its file for the person who
+    mends it; where the archive lies on the server is not every user's business.
+    """
+    web = getattr(request.app.state, "web", None)
+    if web is None:
+        return message
+    root = str(web.workspace.archive.root)
+    return message.replace(root + "/", "").replace(root, "档案库")
+
+
 def _status_of(exc: DocgenError) -> tuple[int, str]:
     for cls, status, code in STATUS_CODES:
         if isinstance(exc, cls):
@@ -117,7 +130,7 @@ def _install_errors(app: FastAPI) -> None:
         if isinstance(exc, LockTimeout):  # who holds the lock, where, running what: for the log, not the page
             log.warning("%s %s: %s", request.method, request.url.path, exc)
             return error_response(request, status, code, exc.brief, headers={"Retry-After": "5"})
-        return error_response(request, status, code, str(exc))
+        return error_response(request, status, code, _without_server_paths(request, str(exc)))
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> Response:

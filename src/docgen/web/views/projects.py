@@ -44,11 +44,16 @@ def project_page(request: Request, code: str, page_no: int = Query(1, alias="pag
     project = archive.project(code)
     view = project_view(project)
     web_state(request).note_documents(code, project.documents)
-    batches = []
-    for b in archive.batches(code):
+    batches: list[dict[str, Any]] = []
+    for batch_id in archive.batch_ids(code):
+        try:
+            b = archive.batch(code, batch_id)
+        except DocgenError:  # one broken batch file must not hide the project, its other batches and dossiers
+            batches.append({"id": batch_id, "unreadable": True})
+            continue
         bv = batch_view(b)
         batches.append({"id": b.id, "name": b.name, "window_start": b.window_start, "window_end": b.window_end,
-                        "venue": b.venue, "units": len(b.units), "counts": bv["counts"]})
+                        "venue": b.venue, "units": len(b.units), "counts": bv["counts"], "unreadable": False})
     keys = list(archive.dossier_keys(code))
     paging = pager(len(keys), page_number(page_no), DOSSIERS_PER_PAGE)
     dossiers: list[dict[str, Any]] = []
