@@ -80,6 +80,8 @@ def test_every_setting_with_bounds_or_choices_gets_a_chinese_explanation(tmp_pat
     ('[ingest]\ninbox = "a"\ninbox = """\nfoo\nport = 8000"""\n', "配置项「inbox」在同一节中写了两次"),
     ("[web]\nx = {a = 1, a = 2}\n", "第 2 行第 18 列同一个表中配置项「a」写了两次"),
     ('["a,b"]\nx = 1\n["a,b"]\n', "配置节「[a,b]」写了两次"),  # before: 「[a.b]」
+    # a table named like a key: the table's name (before: 「host」, the key above the header)
+    ('[web]\nport = 1\nhost = "x"\n[web.port]\n', "第 4 行第 10 列配置项「port」在同一节中写了两次"),
 ])
 def test_toml_syntax_errors_are_chinese(tmp_path: Path, toml: str, message: str) -> None:
     path = tmp_path / "docgen.toml"

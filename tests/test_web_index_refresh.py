@@ -458,3 +458,24 @@ def test_the_refresher_survives_an_index_folder_that_is_a_file_and_backs_off(
         shutil.move(str(moved), str(root))
     work._wake.set()
     _ingest_page_saying(client, "检索索引已是最新", seconds=60)
+
+
+def test_another_writer_after_a_failure_is_not_counted_as_a_failure(served: tuple[WebEnv, TestClient]) -> None:
+    """The index writer held elsewhere (a CLI rebuild) after an earlier failure: no backoff towards 5 minutes.
+
+    Before: the earlier failure's message was still set, so every busy
+    attempt counted as one more failure, and the waits doubled each time.
+    """
+    app_env, client = served
+    work = app_env.app.state.web.work
+    work.index_error = "之前的一次更新失败"
+    with BusyIndex(app_env):
+        app_env.archive.add_case(OWN_KEY, "repairs", {"reported_on": "2026-11-15", "component": "门窗",
+                                                      "description": "写锁被占用时报修寅"})
+        time.sleep(7)  # the refresher tries (2 s lock wait each), finds the writer busy, tries again
+        assert work._failures == 0
+    csrf = login(client, "staff")
+    deadline = time.monotonic() + 30
+    while "写锁被占用时报修寅" not in _search(client, csrf, "写锁被占用时报修寅"):  # picked up once the writer left
+        assert time.monotonic() < deadline, "the write was never indexed after the writer left"
+        time.sleep(0.2)

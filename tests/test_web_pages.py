@@ -522,3 +522,15 @@ def test_a_refused_page_does_not_show_where_the_archive_lies_on_the_server(env: 
         assert str(env.archive.root) not in r.text
     finally:
         path.write_text(original, "utf-8")
+
+
+def test_server_paths_are_cut_only_where_they_are_the_archives() -> None:
+    from docgen.web.app import without_server_paths
+
+    root = "/srv/archive"
+    assert without_server_paths(root, "/srv/archive/projects/HXSZ/batches/B01.json: 字段 id") == \
+        "projects/HXSZ/batches/B01.json: 字段 id"
+    assert without_server_paths(root, "档案库 /srv/archive 不存在") == "档案库 档案库 不存在"
+    # a sibling folder is not the archive (before: "/srv/archive-index" became "档案库-index")
+    assert without_server_paths(root, "/srv/archive-index/gen-1 无法读取") == "/srv/archive-index/gen-1 无法读取"
+    assert without_server_paths("/", "/srv/x 无法读取") == "/srv/x 无法读取"

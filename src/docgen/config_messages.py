@@ -64,6 +64,7 @@ def toml_problem(exc: Exception, source: str = "") -> str:
 
 _KEY = r'(?:[A-Za-z0-9_-]+|"(?:[^"\\]|\\.)*"|\'[^\']*\')'
 _ASSIGNMENT = re.compile(rf"\s*({_KEY}(?:\s*\.\s*{_KEY})*)\s*=")
+_HEADER = re.compile(rf"\s*\[\[?\s*({_KEY}(?:\s*\.\s*{_KEY})*)\s*\]")
 
 
 def _key_of_statement(source: str, line: int) -> str:
@@ -77,17 +78,27 @@ def _key_of_statement(source: str, line: int) -> str:
     import tomllib
 
     lines = source.splitlines()
+    if 1 <= line <= len(lines) and lines[line - 1].lstrip().startswith("["):
+        header = _HEADER.match(lines[line - 1])  # a table named like a key above it: name the table's last part
+        return _unquoted(re.findall(_KEY, header[1])[-1:]) if header else ""
+    tries = 0
     for start in range(min(line, len(lines)), 0, -1):
         found = _ASSIGNMENT.match(lines[start - 1])
         if not found:
             continue
+        tries += 1
+        if tries > 20:  # a long multi-line value full of "x = 1" lines: give up rather than parse for minutes
+            return ""
         try:
             tomllib.loads("\n".join(lines[: start - 1]))
         except tomllib.TOMLDecodeError:
             continue
-        parts = re.findall(_KEY, found[1])
-        return ".".join(p[1:-1] if p[:1] in "\"'" else p for p in parts)
+        return _unquoted(re.findall(_KEY, found[1]))
     return ""
+
+
+def _unquoted(parts: list[str]) -> str:
+    return ".".join(p[1:-1] if p[:1] in "\"'" else p for p in parts)
 
 
 def _dotted(names: str) -> str:

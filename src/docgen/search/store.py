@@ -20,6 +20,7 @@ archive's journal says what still needs indexing.
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import shutil
 import time
@@ -108,12 +109,12 @@ def is_read_damage(exc: BaseException) -> bool:
     import struct
     import zlib
 
-    from whoosh.filedb.filestore import StorageError
+    from whoosh.filedb.filestore import ReadOnlyError, StorageError
     from whoosh.filedb.filetables import FileFormatError
     from whoosh.index import IndexError as WhooshIndexError
 
-    if isinstance(exc, (DocgenError, NeedsRebuild)):
-        return False
+    if isinstance(exc, (DocgenError, NeedsRebuild, ReadOnlyError)) or "closed" in str(exc).lower():
+        return False  # a searcher or storage used after closing is a lifecycle error, not damage
     if isinstance(exc, (zlib.error, pickle.UnpicklingError, EOFError, struct.error, WhooshIndexError,
                         FileFormatError, StorageError)):
         return True
@@ -168,6 +169,12 @@ class IndexFolder:
             ix = windex.open_dir(str(folder))
             with ix.searcher() as s:
                 s.doc_count()
+        except (MemoryError, PermissionError):  # this process's trouble, not the index's: a rebuild would not help
+            raise
+        except OSError as exc:
+            if exc.errno in (errno.EMFILE, errno.ENFILE, errno.ENOMEM):
+                raise
+            raise NeedsRebuild(f"索引 {name} 无法打开({type(exc).__name__}: {exc})") from exc
         except Exception as exc:
             raise NeedsRebuild(f"索引 {name} 无法打开({type(exc).__name__}: {exc})") from exc
         return ix

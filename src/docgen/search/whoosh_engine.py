@@ -18,6 +18,7 @@ engines with a searcher each, at an eighth of the open files and caches
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import threading
@@ -114,13 +115,16 @@ class WhooshEngine:
             self._close()
 
     def _close(self) -> None:
-        if self._searcher is not None:
-            self._searcher.close()
-        if self._ix is not None:
-            self._ix.close()
-        self._searcher = self._ix = None
+        searcher, ix = self._searcher, self._ix
+        self._searcher = self._ix = None  # first: a close that fails on damaged files must not leave them in use
         self._gen = None
         self._evaluator_for = None
+        with contextlib.suppress(Exception):
+            if searcher is not None:
+                searcher.close()
+        with contextlib.suppress(Exception):
+            if ix is not None:
+                ix.close()
 
     def search(self, query: Query, auto_update: bool | None = None, *, archive: Archive | None = None,
                catch_up: bool = True) -> Results:
@@ -182,14 +186,19 @@ class WhooshEngine:
         """
         from docgen.search.evaluate import DamagedIndex
 
-        try:
-            return self._search_locked(query, flist, synonyms, note, started)
-        except Exception as exc:
-            if not is_read_damage(exc):
-                raise
-            with self._lock:
-                self._close()  # the next search opens the index afresh (a rebuilt one, once there is)
-            raise DamagedIndex(f"索引文件无法读取({type(exc).__name__}: {exc})") from exc
+        for attempt in (1, 2):
+            opened = self._gen
+            try:
+                return self._search_locked(query, flist, synonyms, note, started)
+            except Exception as exc:
+                if not is_read_damage(exc):
+                    raise
+                with self._lock:
+                    self._close()  # the next search opens the index afresh (a rebuilt one, once there is)
+                if attempt == 1 and opened is not None and self.folder.current_name != opened:
+                    continue  # a rebuild switched generations under this searcher: the new one is fine
+                raise DamagedIndex(f"索引文件无法读取({type(exc).__name__}: {exc})") from exc
+        raise AssertionError("unreachable")  # pragma: no cover
 
     def _search_locked(self, query: Query, flist: list[Any], synonyms: Any, note: str, started: float) -> Results:
         from whoosh import query as wq

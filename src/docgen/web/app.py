@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import re
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
@@ -103,17 +104,17 @@ def error_response(request: Request, status: int, code: str, message: str,
                                     "title": HTTP_MESSAGES.get(status, "出错了")}, status=status, headers=headers)
 
 
-def _without_server_paths(request: Request, message: str) -> str:
-    """A core message with the archive's place on the server cut off (``records/projects/…`` is enough to find it).
+def without_server_paths(root: str, message: str) -> str:
+    """A core message with the archive's place on the server (``root``) cut off: ``projects/…`` is enough to find it.
 
     A record that cannot be read is named by its file for the person who
     mends it; where the archive lies on the server is not every user's business.
     """
-    web = getattr(request.app.state, "web", None)
-    if web is None:
+    root = root.rstrip("/")
+    if len(root) <= 1:
         return message
-    root = str(web.workspace.archive.root)
-    return message.replace(root + "/", "").replace(root, "档案库")
+    message = re.sub(re.escape(root) + "/", "", message)
+    return re.sub(re.escape(root) + r"(?=$|[\s:;,,。;:)()])", "档案库", message)
 
 
 def _status_of(exc: DocgenError) -> tuple[int, str]:
@@ -130,7 +131,9 @@ def _install_errors(app: FastAPI) -> None:
         if isinstance(exc, LockTimeout):  # who holds the lock, where, running what: for the log, not the page
             log.warning("%s %s: %s", request.method, request.url.path, exc)
             return error_response(request, status, code, exc.brief, headers={"Retry-After": "5"})
-        return error_response(request, status, code, _without_server_paths(request, str(exc)))
+        web = getattr(request.app.state, "web", None)
+        message = without_server_paths(str(web.workspace.archive.root), str(exc)) if web is not None else str(exc)
+        return error_response(request, status, code, message)
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> Response:

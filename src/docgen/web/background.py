@@ -114,13 +114,15 @@ class Background:
         self.index_checked: float | None = None
         """When the refresher last found the index current (time.time())."""
         self._updater: Any = None
+        """The index update process (:mod:`docgen.search.updater`), when ``[web] index_process`` and whoosh."""
         self._rebuild: tuple[str, str | None] | None = None
         """Set by a search that found the index unusable: why, and the generation then in use (rebuilt next)."""
         self.rebuilding = False
         """True while the update process rebuilds the index (the 收件 page says so)."""
         self._failures = 0
         """Index updates that failed in a row (the refresher waits longer after each)."""
-        """The index update process (:mod:`docgen.search.updater`), when ``[web] index_process`` and whoosh."""
+        self._outcome = "ok"
+        """How the last update ended: ok, busy (another writer held the index: no backoff), failed."""
 
     def _note_entry(self, entry: Any) -> None:
         """A journal entry of this server: remember which browser wrote it, wake the refresher if it changed files."""
@@ -246,9 +248,9 @@ class Background:
         last_update = time.monotonic()
         done = self._update_index()
         if done is None:  # busy, failed, or stopping: try again at the next wake-up or poll
-            if self.index_error:
+            if self._outcome == "failed":
                 self._failed()
-            else:
+            else:  # another writer busy: not a failure (no backoff, the last error stays shown until one succeeds)
                 self._stop.wait(POLL_SECONDS)
             return seen, last_update
         self._failures = 0
@@ -297,17 +299,21 @@ class Background:
         from docgen.search.api import refresh
         from docgen.web.forms import user_message
 
+        self._outcome = "failed"
         try:
             if self._rebuild is not None:
                 seq = self._rebuild_now(*self._rebuild)
                 if seq is not None:
                     self._rebuild = None
-                return seq
-            if self._updater is not None:
-                return self._updater.update(timeout=2.0)
-            stats = refresh(self.workspace.archive, self.workspace.config.search, timeout=2.0)
-            return None if stats is None else stats.seq
+            elif self._updater is not None:
+                seq = self._updater.update(timeout=2.0)
+            else:
+                stats = refresh(self.workspace.archive, self.workspace.config.search, timeout=2.0)
+                seq = None if stats is None else stats.seq
+            self._outcome = "ok" if seq is not None else "busy"
+            return seq
         except LockTimeout as exc:  # another writer, beyond the wait: not a failure, try again soon
+            self._outcome = "busy"
             log.info("检索索引更新稍后再试:%s", exc)
         except DocgenError as exc:
             log.warning("检索索引更新失败(稍后重试):%s", exc)
